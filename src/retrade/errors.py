@@ -1,0 +1,114 @@
+"""One error tree and one warning tree for the whole package.
+
+Every failure retrade raises on purpose is a :class:`RetradeError`, so a caller
+can catch the package's errors without catching programming errors.  Messages
+name the offending value and, where there is one, the fix.
+"""
+
+from __future__ import annotations
+
+
+class RetradeError(Exception):
+    """Base class of every error retrade raises on purpose."""
+
+
+class ConfigError(RetradeError, ValueError):
+    """A setting, option or argument has a value retrade cannot use."""
+
+
+class CatalogError(RetradeError, ValueError):
+    """An HS code, stage or country the catalog does not know."""
+
+
+class FetchError(RetradeError):
+    """A call to a remote API failed in a way that retrying will not fix."""
+
+
+class AuthError(FetchError):
+    """The API rejected the credentials (HTTP 401): the key is missing, wrong or expired."""
+
+
+class RateLimited(FetchError):
+    """The API kept answering 429 (too many requests) after every retry."""
+
+
+class QuotaExhausted(FetchError):
+    """The daily call quota is used up (HTTP 403). The fetch stops and can be resumed later."""
+
+
+class ServerError(FetchError):
+    """The API kept failing with 5xx answers or timeouts after every retry."""
+
+
+class ResponseError(FetchError):
+    """The API answered 200 but the body is not what its documentation describes."""
+
+
+class StoreError(RetradeError):
+    """The Parquet store or its manifest cannot be read or written as asked."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the store's write lock for longer than the wait allowed."""
+
+
+class ImportFormatError(RetradeError, ValueError):
+    """A hand-downloaded file is not in a format retrade understands."""
+
+
+class SchemaError(RetradeError, ValueError):
+    """A table does not satisfy the schema it is declared to follow."""
+
+
+class HarmonizeError(RetradeError, ValueError):
+    """A code or name could not be mapped into the panel (for example an unmatched country)."""
+
+
+class SpecificationError(RetradeError, ValueError):
+    """A model specification cannot be estimated on the data given."""
+
+
+class MissingDependency(RetradeError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
+class RetradeWarning(UserWarning):
+    """Base class of every warning retrade emits."""
+
+
+class DataQualityWarning(RetradeWarning):
+    """The data have a known problem (a gap, an outlier, a broken year) that affects results."""
+
+
+class CollinearityWarning(RetradeWarning):
+    """A regressor is collinear with the fixed effects and is not identified."""
+
+
+class PreTrendWarning(RetradeWarning):
+    """The joint test of pre-event coefficients rejects parallel pre-trends."""
+
+
+def require(module: str, extra: str):
+    """Import an optional dependency or raise :class:`MissingDependency` naming the extra.
+
+    Parameters
+    ----------
+    module : str
+        Importable module name, e.g. ``"pyfixest"``.
+    extra : str
+        The ``retrade`` extra that installs it, e.g. ``"models"``.
+
+    Examples
+    --------
+    >>> json = require("json", "dev")
+    >>> json.dumps([1])
+    '[1]'
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MissingDependency(
+            f"{module!r} is needed for this step; install it with: pip install 'retrade[{extra}]'"
+        ) from exc

@@ -1,0 +1,279 @@
+"""The one HTTP entry point of retrade: pacing, retries, ``Retry-After``, errors that mean what they say.
+
+Every fetcher sends its requests through :class:`HttpClient`. It
+
+* keeps a minimum interval between calls (APIs count calls per second and per day);
+* retries timeouts, connection errors, HTTP 429 and 5xx with exponential backoff
+  (via :mod:`tenacity`), waiting at least what a ``Retry-After`` header asks;
+* turns every other non-200 answer into a typed error: 401 is :class:`AuthError`,
+  403 with a quota message is :class:`QuotaExhausted` (a stop, never a retry loop),
+  and a 429 or 5xx that outlasts the retries is :class:`RateLimited` or
+  :class:`ServerError`, so a failure is never mistaken for "no data";
+* keeps keys out of sight: secret query parameters and headers are added at
+  send time only, and every URL or body that reaches a log or an exception goes
+  through :func:`retrade.config.redact`.
+
+Tests point ``base_url`` at a local server that replays recorded answers, so the
+code path is the same one that talks to the real API.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import tenacity
+
+from retrade.config import Secret, redact
+from retrade.errors import (
+    AuthError,
+    FetchError,
+    QuotaExhausted,
+    RateLimited,
+    ResponseError,
+    ServerError,
+)
+
+log = logging.getLogger("retrade.fetch")
+
+USER_AGENT = "retrade/0.1 (+https://github.com/retrade; rare-earth trade research)"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A successful answer: status, headers, body bytes and the (redacted) URL asked."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    url: str
+    elapsed: float
+
+    def json(self) -> Any:
+        """The body parsed as JSON; :class:`ResponseError` if it is not JSON."""
+        try:
+            return json.loads(self.content)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            preview = redact(self.content[:200].decode("utf-8", "replace"))
+            raise ResponseError(
+                f"{self.url} answered {self.status} with a body that is not valid JSON "
+                f"({exc.msg if hasattr(exc, 'msg') else exc}); first bytes: {preview!r}"
+            ) from None
+
+
+class _Retryable(Exception):
+    """Internal: a transient failure, carrying how long the server asked us to wait."""
+
+    def __init__(self, kind: str, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date).
+
+    Examples
+    --------
+    >>> parse_retry_after("7")
+    7.0
+    >>> parse_retry_after(None) is None
+    True
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+@dataclass
+class HttpClient:
+    """Paced, retrying HTTP GETs against one base URL.
+
+    Parameters
+    ----------
+    base_url : str
+        Scheme and host (and optional path prefix), e.g. ``https://comtradeapi.un.org``.
+    min_interval : float
+        Minimum seconds between the starts of two calls.
+    max_attempts : int
+        Attempts per request for retryable failures (timeouts, 429, 5xx).
+    backoff : float
+        First backoff in seconds; doubles each attempt up to ``max_backoff``.
+    max_retry_after : float
+        Longest ``Retry-After`` honoured; a longer one is treated as a stop.
+    timeout : float
+        Seconds per request.
+    secret_params, secret_headers : dict of Secret
+        Credentials added to every request at send time and never logged.
+    transport : httpx.BaseTransport, optional
+        Replaces the network (rarely needed: tests use a real local server).
+    sleep : callable
+        Used for pacing and backoff; tests pass a fake clock.
+    """
+
+    base_url: str
+    min_interval: float = 1.0
+    max_attempts: int = 5
+    backoff: float = 2.0
+    max_backoff: float = 120.0
+    max_retry_after: float = 900.0
+    timeout: float = 120.0
+    secret_params: dict[str, Secret] = field(default_factory=dict, repr=False)
+    secret_headers: dict[str, Secret] = field(default_factory=dict, repr=False)
+    transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    calls: int = 0
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self._last_start = 0.0
+        self._lock = threading.Lock()
+        self._client = httpx.Client(
+            timeout=self.timeout,
+            transport=self.transport,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=True,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public ------------------------------------------------------------------------------
+    def url_for(self, path: str, params: Mapping[str, Any] | None = None) -> str:
+        """The URL a request would use, without secrets (for planning and manifests)."""
+        request = self._client.build_request("GET", self._join(path), params=_clean(params))
+        return str(request.url)
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> HttpResponse:
+        """GET ``path`` with ``params``; retry what is transient, raise what is not."""
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._send_once(path, params)
+        except _Retryable as exc:
+            error = RateLimited if exc.kind == "429" else ServerError
+            raise error(f"{exc} (gave up after {self.max_attempts} attempts)") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- internals ---------------------------------------------------------------------------
+    def _join(self, path: str) -> str:
+        return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        backoff = min(self.max_backoff, self.backoff * 2 ** (state.attempt_number - 1))
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return max(backoff if exc.kind != "429" else 0.0, exc.retry_after)
+        return backoff
+
+    def _pace(self) -> None:
+        with self._lock:
+            wait = self._last_start + self.min_interval - time.monotonic()
+            if wait > 0:
+                self.sleep(wait)
+            self._last_start = time.monotonic()
+
+    def _send_once(self, path: str, params: Mapping[str, Any] | None) -> HttpResponse:
+        self._pace()
+        public = _clean(params)
+        full = {**public, **{k: v.reveal() for k, v in self.secret_params.items()}}
+        headers = {k: v.reveal() for k, v in self.secret_headers.items()}
+        shown = redact(self.url_for(path, public))
+        started = time.monotonic()
+        self.calls += 1
+        try:
+            response = self._client.get(self._join(path), params=full, headers=headers)
+        except httpx.TimeoutException:
+            log.warning("timeout: %s", shown)
+            raise _Retryable("timeout", f"{shown} timed out after {self.timeout:.0f}s") from None
+        except httpx.TransportError as exc:
+            log.warning("connection error: %s: %s", shown, redact(str(exc)))
+            raise _Retryable("network", f"{shown}: {redact(str(exc))}") from None
+        elapsed = time.monotonic() - started
+        log.debug("GET %s -> %s in %.2fs", shown, response.status_code, elapsed)
+        return self._classify(response, shown, elapsed)
+
+    def _classify(self, response: httpx.Response, shown: str, elapsed: float) -> HttpResponse:
+        status = response.status_code
+        if status in (200, 204):
+            return HttpResponse(status, dict(response.headers), response.content, shown, elapsed)
+        message = _error_message(response)
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None and retry_after > self.max_retry_after:
+                raise QuotaExhausted(
+                    f"{shown}: rate limit; the server asks to wait {retry_after:.0f}s "
+                    f"({message}). Run the same command later to resume."
+                )
+            raise _Retryable("429", f"{shown} answered 429 Too Many Requests: {message}", retry_after)
+        if status >= 500:
+            raise _Retryable(
+                "5xx",
+                f"{shown} answered {status}: {message}",
+                parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if status == 401:
+            raise AuthError(
+                f"{shown} answered 401 Unauthorized: {message}. Check the API key "
+                "(RETRADE_COMTRADE_KEY / RETRADE_CENSUS_KEY or the config file); "
+                "without a key, use the keyless mode."
+            )
+        if status == 403 and "quota" in message.lower():
+            raise QuotaExhausted(
+                f"{shown} answered 403: {message}. The daily quota is used up; everything "
+                "fetched so far is stored, and running the same command later resumes."
+            )
+        raise FetchError(f"{shown} answered {status}: {message}")
+
+
+def _clean(params: Mapping[str, Any] | None) -> dict[str, str]:
+    """Drop ``None`` values; render booleans and lists the way these APIs expect."""
+    out: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, (list, tuple)):
+            out[key] = ",".join(str(v) for v in value)
+        else:
+            out[key] = str(value)
+    return out
+
+
+def _error_message(response: httpx.Response) -> str:
+    text = response.text[:500]
+    try:
+        body = json.loads(text)
+        if isinstance(body, dict):
+            text = str(body.get("message") or body.get("error") or body)
+    except json.JSONDecodeError:
+        pass
+    return redact(text.strip()) or response.reason_phrase

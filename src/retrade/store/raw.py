@@ -1,0 +1,223 @@
+"""The raw store: Parquet files under ``data/raw/<source>/`` and their manifest.
+
+This module is the only code that writes into ``data/``. Fetchers and importers
+hand it tables with a partition and a manifest entry; it writes them atomically
+under the store lock and records them. Readers see only what the manifest
+lists, de-duplicated on the source's key with the newest entry winning.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from retrade.errors import StoreError
+from retrade.store.atomic import sha256_file, write_parquet_atomic
+from retrade.store.lock import store_lock
+from retrade.store.manifest import (
+    ManifestEntry,
+    StoredFile,
+    append_entry,
+    live_files,
+    read_entries,
+)
+
+_SAFE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One table to store at ``<source>/<k=v>/.../<stem>.parquet``.
+
+    ``partition`` maps partition columns to values, in folder order, e.g.
+    ``{"freq": "A", "reporter": "156", "period": "2020"}``; ``stem`` names the
+    file inside it (a re-write of the same partition and stem replaces it).
+    """
+
+    partition: Mapping[str, str]
+    stem: str
+    table: pa.Table
+
+    def relpath(self) -> str:
+        pieces = [f"{k}={v}" for k, v in self.partition.items()] + [f"{self.stem}.parquet"]
+        for piece in pieces:
+            if not _SAFE.match(piece.replace("=", "")):
+                raise StoreError(f"unsafe partition or file name {piece!r}")
+        return "/".join(pieces)
+
+
+class RawStore:
+    """Parquet files and manifest for each source under one root (``data/raw``).
+
+    Parameters
+    ----------
+    root : path
+        The folder holding one sub-folder per source.
+    lock_timeout : float
+        Seconds to wait for a concurrent writer before giving up.
+
+    Examples
+    --------
+    >>> import tempfile, pyarrow as pa
+    >>> store = RawStore(tempfile.mkdtemp())
+    >>> part = Part({"year": "2020"}, "q1", pa.table({"k": [1, 2], "v": [3.0, 4.0]}))
+    >>> entry = store.write("demo", [part], query={"year": 2020}, content_sha256="00")
+    >>> store.read("demo", key=["k"])["v"].tolist()
+    [3.0, 4.0]
+    """
+
+    def __init__(self, root: str | Path, *, lock_timeout: float = 600.0):
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+
+    def folder(self, source: str) -> Path:
+        if not _SAFE.match(source):
+            raise StoreError(f"unsafe source name {source!r}")
+        return self.root / source
+
+    # -- writing ----------------------------------------------------------------------------
+    def write(
+        self,
+        source: str,
+        parts: Sequence[Part],
+        *,
+        query: Mapping[str, Any],
+        content_sha256: str,
+        coverage: Mapping[str, Any] | None = None,
+        status: str = "ok",
+    ) -> ManifestEntry:
+        """Write ``parts`` atomically and record them in one manifest entry.
+
+        Every file is complete before the entry is appended, and the entry is
+        appended only when all files are written; readers never see a partial
+        batch.
+        """
+        folder = self.folder(source)
+        with store_lock(self.root, timeout=self.lock_timeout):
+            stored = []
+            for part in parts:
+                rel = part.relpath()
+                path = folder / rel
+                write_parquet_atomic(path, part.table)
+                stored.append(StoredFile(rel, part.table.num_rows, sha256_file(path)))
+            entry = ManifestEntry(
+                source=source,
+                query=dict(query),
+                rows=sum(f.rows for f in stored),
+                content_sha256=content_sha256,
+                files=tuple(stored),
+                coverage=dict(coverage or {}),
+                status=status,
+            )
+            append_entry(folder, entry)
+        return entry
+
+    def remove(self, source: str, paths: Sequence[str], *, reason: str) -> ManifestEntry:
+        """Retire files from the store (recorded in the manifest, then deleted)."""
+        folder = self.folder(source)
+        with store_lock(self.root, timeout=self.lock_timeout):
+            files = tuple(StoredFile(p, 0, "") for p in paths)
+            entry = ManifestEntry(source, {"remove": reason}, 0, "", files, status="removed")
+            append_entry(folder, entry)
+            for p in paths:
+                (folder / p).unlink(missing_ok=True)
+        return entry
+
+    def clean_orphans(self, source: str) -> list[Path]:
+        """Delete Parquet and temp files no manifest entry lists (left by killed writers)."""
+        folder = self.folder(source)
+        with store_lock(self.root, timeout=self.lock_timeout):
+            live = set(live_files(read_entries(folder)))
+            removed = []
+            for path in folder.rglob("*"):
+                rel = path.relative_to(folder).as_posix()
+                if path.is_file() and (path.suffix in (".parquet", ".tmp")) and rel not in live:
+                    path.unlink()
+                    removed.append(path)
+            return removed
+
+    # -- reading ----------------------------------------------------------------------------
+    def entries(self, source: str) -> list[ManifestEntry]:
+        """The manifest of ``source``, oldest first."""
+        return read_entries(self.folder(source))
+
+    def manifest(self, source: str) -> pd.DataFrame:
+        """The manifest as a table, one row per entry."""
+        rows = [
+            {**{k: v for k, v in entry.__dict__.items() if k != "files"}, "n_files": len(entry.files)}
+            for entry in self.entries(source)
+        ]
+        return pd.DataFrame(rows)
+
+    def sources(self) -> list[str]:
+        """Sources that have a manifest."""
+        if not self.root.exists():
+            return []
+        return sorted(p.parent.name for p in self.root.glob("*/_manifest.jsonl"))
+
+    def read(
+        self,
+        source: str,
+        *,
+        key: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None,
+        where: Mapping[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        """All live rows of ``source``.
+
+        Parameters
+        ----------
+        key : list of str, optional
+            Columns that identify an observation; where two files hold the same
+            key, the row from the most recent manifest entry is kept.
+        columns : list of str, optional
+            Columns to return (plus the key).
+        where : dict, optional
+            Partition values to keep, e.g. ``{"reporter": "156"}``.
+        """
+        folder = self.folder(source)
+        live = live_files(self.entries(source))
+        frames = []
+        for order, (rel, (_, entry)) in enumerate(sorted(live.items(), key=lambda kv: kv[1][1].recorded_at)):
+            if where and not _partition_matches(rel, where):
+                continue
+            path = folder / rel
+            if not path.exists():
+                raise StoreError(f"{path} is listed in the manifest but missing; re-run the fetch")
+            frame = pq.read_table(path, columns=_with_key(columns, key)).to_pandas()
+            frame["_order"] = order
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame(columns=list(columns or []))
+        out = pd.concat(frames, ignore_index=True)
+        if key:
+            out = out.sort_values("_order", kind="stable").drop_duplicates(list(key), keep="last")
+        return out.drop(columns="_order").reset_index(drop=True)
+
+    def copy_to(self, other_root: str | Path) -> None:
+        """Copy this store to ``other_root`` (for snapshots in tests and reports)."""
+        shutil.copytree(self.root, other_root, dirs_exist_ok=True)
+
+
+def _partition_matches(rel: str, where: Mapping[str, Any]) -> bool:
+    values = dict(piece.split("=", 1) for piece in rel.split("/")[:-1] if "=" in piece)
+    return all(str(values.get(k)) == str(v) for k, v in where.items() if k in values)
+
+
+def _with_key(columns: Sequence[str] | None, key: Sequence[str] | None) -> list[str] | None:
+    if columns is None:
+        return None
+    return list(dict.fromkeys([*columns, *(key or [])]))
+
+
+def with_status(entry: ManifestEntry, status: str) -> ManifestEntry:
+    """A copy of ``entry`` with another status."""
+    return replace(entry, status=status)
