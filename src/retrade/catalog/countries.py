@@ -142,8 +142,14 @@ SCHEMES: tuple[str, ...] = ("comtrade", "m49", "iso3", "iso2", "name")
 
 @functools.lru_cache(maxsize=1)
 def _converter():
+    import logging
+
     import country_converter as coco
 
+    # country_converter logs a warning for every name it cannot match; retrade reports
+    # unmatched names itself, all at once, in a HarmonizeError
+    logging.getLogger("country_converter").setLevel(logging.ERROR)
+    logging.getLogger("country_converter.country_converter").setLevel(logging.ERROR)
     return coco.CountryConverter()
 
 
@@ -165,6 +171,24 @@ def _fold(name: str) -> str:
 
 
 _EXTRA_NAMES: dict[str, str] = {}
+_NAME_TABLES_LOADED = False
+
+
+def _load_name_tables() -> None:
+    """Load ``catalog/data/country_names_*.csv`` (columns ``name,iso3``) shipped with the package."""
+    global _NAME_TABLES_LOADED
+    if _NAME_TABLES_LOADED:
+        return
+    from importlib import resources
+
+    folder = resources.files("retrade.catalog") / "data"
+    if folder.is_dir():
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.startswith("country_names_") and entry.name.endswith(".csv"):
+                table = pd.read_csv(entry.open(encoding="utf-8"), dtype=str, comment="#")
+                for name, iso3 in zip(table["name"], table["iso3"], strict=True):
+                    _EXTRA_NAMES.setdefault(_fold(name), iso3)
+    _NAME_TABLES_LOADED = True
 
 
 def register_names(mapping: dict[str, str]) -> None:
@@ -186,6 +210,7 @@ def name_to_iso3(name: str) -> str | None:
     >>> name_to_iso3("Hong Kong, China"), name_to_iso3("Other Asia, nes"), name_to_iso3("KOREA, SOUTH")
     ('HKG', 'XOA', 'KOR')
     """
+    _load_name_tables()
     folded = _fold(name)
     if not folded:
         return None

@@ -1,0 +1,5 @@
+"""``python -m retrade`` runs the command-line interface."""
+
+from retrade.cli import main
+
+main()

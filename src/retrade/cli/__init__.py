@@ -1,0 +1,59 @@
+"""The ``retrade`` command: a thin Typer layer over the library and :mod:`retrade.pipeline`.
+
+Sub-commands live one module per area (``cli/fetch.py``, ``cli/imports.py`` ...)
+and are registered here. The CLI, not the library, configures logging.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from retrade.errors import RetradeError
+
+app = typer.Typer(
+    name="retrade",
+    help="Rare-earth trade data, econometrics and forecasting.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals can hold API keys
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+@app.callback()
+def _root(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-vv for debug)."),
+) -> None:
+    """Rare-earth trade data, econometrics and forecasting."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False, markup=False)],
+        force=True,
+    )
+
+
+def _register() -> None:
+    from retrade.cli import catalog
+
+    app.add_typer(catalog.app, name="catalog")
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point of the ``retrade`` script: library errors become one clear line and exit 2."""
+    try:
+        app()
+    except RetradeError as exc:
+        from retrade.config import redact
+
+        console.print(f"[bold red]error:[/] {redact(str(exc))}", markup=True, highlight=False)
+        sys.exit(2)
