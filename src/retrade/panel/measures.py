@@ -1,0 +1,184 @@
+"""Derived measures on the panel: unit values, totals, partner shares and concentration (HHI).
+
+These are the building blocks the models, the dependency metrics and the
+forecasts share, so each is computed in exactly one place.
+
+Conventions
+-----------
+* Partner shares are computed over *partner rows that are not totals or
+  groups*: ``WLD`` and group codes (``EUN``, ``ASN``) are excluded from both the
+  numerator and the denominator; "areas nes" rows stay in the denominator
+  (they are trade of unknown partner, not double counts).
+* HHI is on the 0-1 scale (sum of squared shares); multiply by 10,000 for the
+  antitrust convention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from retrade.catalog.countries import GROUPS, WORLD, kind_of
+from retrade.errors import SpecificationError
+from retrade.panel import schema as S
+
+Measure = Literal["value_usd", "net_weight_kg"]
+MEASURES: tuple[str, ...] = (S.VALUE_USD, S.NET_WEIGHT_KG)
+
+
+def _check_measure(measure: str) -> None:
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
+
+
+def _check_columns(panel: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in panel.columns]
+    if missing:
+        raise SpecificationError(f"the panel lacks columns {missing}")
+
+
+def is_aggregate_partner(codes: pd.Series) -> pd.Series:
+    """True where a partner code is the world total or a country group."""
+    kinds = codes.astype("string").map(lambda c: kind_of(c) if isinstance(c, str) else "country")
+    return (codes == WORLD) | (kinds == "group")
+
+
+def unit_values(panel: pd.DataFrame) -> pd.Series:
+    """USD per kg for each row (missing where weight is missing or zero).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"value_usd": [10.0, 5.0, 1.0], "net_weight_kg": [2.0, 0.0, None]})
+    >>> unit_values(df).tolist()
+    [5.0, nan, nan]
+    """
+    value = pd.to_numeric(panel[S.VALUE_USD], errors="coerce").astype(float)
+    weight = pd.to_numeric(panel[S.NET_WEIGHT_KG], errors="coerce").astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = value / weight.where(weight > 0)
+    return out.rename("unit_value_usd_per_kg")
+
+
+def totals(
+    panel: pd.DataFrame,
+    *,
+    by: Sequence[str] = (S.REPORTER, S.FLOW, S.STAGE, S.PERIOD),
+    exclude_aggregates: bool = True,
+) -> pd.DataFrame:
+    """Sum value and weight by ``by``; ``unit_value_usd_per_kg`` of the sums.
+
+    With ``exclude_aggregates`` world and group partner rows are left out so
+    that country rows are not double counted.
+    """
+    _check_columns(panel, [*by, S.VALUE_USD, S.NET_WEIGHT_KG])
+    rows = panel
+    if exclude_aggregates and S.PARTNER in panel.columns:
+        rows = panel[~is_aggregate_partner(panel[S.PARTNER])]
+    out = (
+        rows.groupby(list(by), observed=True, dropna=False)[[S.VALUE_USD, S.NET_WEIGHT_KG]]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    out["unit_value_usd_per_kg"] = unit_values(out)
+    return out
+
+
+def map_partner_groups(
+    panel: pd.DataFrame, groups: dict[str, Sequence[str]] | None = None, *, other: str = "ROW"
+) -> pd.Series:
+    """A partner-group label per row (first matching group; ``other`` otherwise).
+
+    ``groups`` defaults to :data:`retrade.catalog.countries.GROUPS` (EU27, G7, ASEAN);
+    China gets its own label ``CHN`` so that China-vs-rest splits read naturally.
+    """
+    groups = dict(groups or GROUPS)
+    label = pd.Series(other, index=panel.index, dtype="string")
+    for name, members in reversed(list(groups.items())):
+        label = label.mask(panel[S.PARTNER].isin(members), name)
+    return label.mask(panel[S.PARTNER] == "CHN", "CHN")
+
+
+def partner_shares(
+    panel: pd.DataFrame,
+    *,
+    measure: Measure = "value_usd",
+    by: Sequence[str] = (S.REPORTER, S.FLOW, S.STAGE, S.PERIOD),
+) -> pd.DataFrame:
+    """Each partner's share of the reporter's trade within ``by``.
+
+    For import rows this is the share of each supplier in the importer's
+    imports; for export rows, each destination's share of the exporter's
+    exports. Returns ``by + [partner, <measure>, total, share]``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({
+    ...     "reporter": ["JPN"] * 3, "flow": ["import"] * 3, "stage": ["metals"] * 3,
+    ...     "period": ["2020"] * 3, "partner": ["CHN", "VNM", "WLD"],
+    ...     "value_usd": [75.0, 25.0, 100.0], "net_weight_kg": [1.0, 1.0, 2.0]})
+    >>> partner_shares(df)[["partner", "share"]].values.tolist()
+    [['CHN', 0.75], ['VNM', 0.25]]
+    """
+    _check_measure(measure)
+    _check_columns(panel, [*by, S.PARTNER, measure])
+    rows = panel[~is_aggregate_partner(panel[S.PARTNER])]
+    flows = (
+        rows.groupby([*by, S.PARTNER], observed=True, dropna=False)[measure]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    flows["total"] = flows.groupby(list(by), observed=True, dropna=False)[measure].transform("sum")
+    flows["share"] = (flows[measure] / flows["total"].where(flows["total"] > 0)).astype(float)
+    return flows.sort_values([*by, "share"], ascending=[True] * len(by) + [False]).reset_index(
+        drop=True
+    )
+
+
+def hhi(shares: pd.DataFrame, *, by: Sequence[str] = (S.REPORTER, S.FLOW, S.STAGE, S.PERIOD)) -> pd.DataFrame:
+    """Herfindahl-Hirschman index (0-1) and the number of partners, from :func:`partner_shares`.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"reporter": ["J", "J"], "share": [0.5, 0.5]})
+    >>> hhi(s, by=["reporter"])[["hhi", "n_partners"]].values.tolist()
+    [[0.5, 2.0]]
+    """
+    _check_columns(shares, [*by, "share"])
+    positive = shares[shares["share"] > 0]
+    out = positive.groupby(list(by), observed=True, dropna=False)["share"].agg(
+        hhi=lambda s: float((s**2).sum()), n_partners="count"
+    )
+    out["n_partners"] = out["n_partners"].astype(float)
+    return out.reset_index()
+
+
+def share_of(
+    shares: pd.DataFrame,
+    partner: str | Sequence[str],
+    *,
+    by: Sequence[str] = (S.REPORTER, S.FLOW, S.STAGE, S.PERIOD),
+) -> pd.DataFrame:
+    """The combined share of ``partner`` (one code or several) per ``by`` group (0 where absent).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"reporter": ["J", "J", "U"], "partner": ["CHN", "VNM", "VNM"],
+    ...                   "share": [0.6, 0.4, 1.0]})
+    >>> share_of(s, "CHN", by=["reporter"])["share"].tolist()
+    [0.6, 0.0]
+    """
+    _check_columns(shares, [*by, S.PARTNER, "share"])
+    wanted = [partner] if isinstance(partner, str) else list(partner)
+    groups = shares[list(by)].drop_duplicates()
+    hit = (
+        shares[shares[S.PARTNER].isin(wanted)]
+        .groupby(list(by), observed=True, dropna=False)["share"]
+        .sum()
+        .reset_index()
+    )
+    out = groups.merge(hit, on=list(by), how="left")
+    out["share"] = out["share"].fillna(0.0)
+    return out.reset_index(drop=True)
