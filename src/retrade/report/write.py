@@ -1,0 +1,110 @@
+"""Write a report folder atomically: ``reports/<quarter>/`` with HTML, Markdown, PNG, CSV, manifest.
+
+Everything is written into a temporary sibling folder first and swapped into
+place at the end, so an interrupted run leaves the previous report intact and
+never a half-written one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from retrade.config import redact
+from retrade.report.content import Report
+from retrade.report.render import to_html, to_markdown
+
+VERSIONED_PACKAGES = (
+    "retrade", "pandas", "numpy", "pyarrow", "duckdb", "statsmodels", "pyfixest", "prophet",
+    "scipy", "matplotlib", "pandera", "country_converter",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of retrade and the libraries whose numbers end up in a report."""
+    versions = {}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_assets(report: Report, folder: Path) -> None:
+    (folder / "figures").mkdir(parents=True, exist_ok=True)
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    for section in report.sections:
+        for figure in section.figures:
+            # no timestamps or software tags in the PNG, so equal figures give equal files
+            figure.figure.savefig(folder / "figures" / f"{figure.name}.png", dpi=110,
+                                  bbox_inches="tight", metadata={"Software": None})
+        for table in section.tables:
+            table.frame.to_csv(folder / "tables" / f"{table.name}.csv", index=False,
+                               lineterminator="\n", float_format="%.10g")
+
+
+def _manifest(report: Report, folder: Path) -> dict:
+    files = {
+        p.relative_to(folder).as_posix(): _sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+    return {
+        "quarter": report.quarter,
+        "title": report.title,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "parameters": report.parameters,
+        "inputs": report.inputs,
+        "packages": package_versions(),
+        "sections": {s.key: {"status": s.status, "message": s.message} for s in report.sections},
+        "files": files,
+    }
+
+
+def write_report(report: Report, reports_dir: str | Path) -> Path:
+    """Write ``report`` to ``reports_dir/<quarter>/`` (replacing an earlier run of that quarter).
+
+    Returns the report folder. Contents: ``report.html``, ``report.md``,
+    ``figures/*.png``, ``tables/*.csv`` and ``manifest.json`` (file hashes,
+    package versions, parameters, input data hashes, section statuses).
+    """
+    reports_dir = Path(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    target = reports_dir / report.quarter
+    staging = Path(tempfile.mkdtemp(prefix=f".{report.quarter}.", dir=reports_dir))
+    try:
+        _write_assets(report, staging)
+        (staging / "report.md").write_text(to_markdown(report), encoding="utf-8")
+        (staging / "report.html").write_text(to_html(report), encoding="utf-8")
+        text = json.dumps(_manifest(report, staging), indent=2, sort_keys=True, default=str)
+        (staging / "manifest.json").write_text(redact(text) + "\n", encoding="utf-8")
+        _swap_into_place(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(target, old)
+    os.replace(staging, target)
+    if old is not None:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(old)
