@@ -170,7 +170,8 @@ class ChowTests:
             ax.axvline(when, color="C3" if res.p_value < 0.05 else "0.6", ls="--")
             ax.annotate(f"{res.break_at}\np={res.p_value:.3f}", (when, ax.get_ylim()[1]),
                         fontsize=8, va="top")
-        ax.set_title(f"Chow tests ({self.results[0].model} model)" if self.results else "Chow tests")
+        model = self.results[0].model if self.results else "no testable date"
+        ax.set_title(f"Chow tests ({model})")
         return ax
 
 
