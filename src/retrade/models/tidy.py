@@ -1,0 +1,59 @@
+"""The results contract shared by the dual-chain and capacity models.
+
+Every results object returns ``.tidy()`` with the fixed columns in
+:data:`TIDY_COLUMNS` (term, estimate, std_error, statistic, p_value, conf_low,
+conf_high). This module holds that contract and the option check, so each model
+module only fills rows. (A package-wide results base may replace it later.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+TIDY_COLUMNS: tuple[str, ...] = (
+    "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
+)
+
+
+def tidy_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
+    """A tidy table from row dicts: contract columns first (missing ones as NaN), extras after.
+
+    Examples
+    --------
+    >>> tidy_frame([{"term": "slope", "estimate": 0.5}]).columns.tolist()[:3]
+    ['term', 'estimate', 'std_error']
+    """
+    frame = pd.DataFrame(list(rows))
+    for column in TIDY_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = "" if column == "term" else np.nan
+    extras = [c for c in frame.columns if c not in TIDY_COLUMNS]
+    out = frame[[*TIDY_COLUMNS, *extras]]
+    for column in TIDY_COLUMNS[1:]:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    return out.reset_index(drop=True)
+
+
+def check_option(name: str, value: object, allowed: Sequence[object]) -> None:
+    """Raise ``ValueError`` naming the option, the bad value and the allowed ones.
+
+    Examples
+    --------
+    >>> check_option("model", "mean", ("mean", "trend"))
+    """
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
+
+
+def year_of(periods: pd.Series) -> pd.Series:
+    """Calendar year of panel periods written ``YYYY`` or ``YYYY-MM`` (or plain integers).
+
+    Examples
+    --------
+    >>> year_of(pd.Series(["2020", "2021-03", 2022])).tolist()
+    [2020, 2021, 2022]
+    """
+    return periods.astype(str).str.slice(0, 4).astype(int)
