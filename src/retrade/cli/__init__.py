@@ -40,9 +40,10 @@ def _root(
 
 
 def _register() -> None:
-    from retrade.cli import catalog
+    from retrade.cli import catalog, dual
 
     app.add_typer(catalog.app, name="catalog")
+    app.add_typer(dual.app, name="dual")
 
 
 _register()
