@@ -1,0 +1,279 @@
+"""What every file importer returns, and the parsing helpers the importers share.
+
+An importer reads one hand-downloaded file completely, checks it, and returns an
+:class:`ImportedTable`: the rows with the file's own columns, typed, plus a
+:class:`ReadSummary` of what was read (rows, periods, partners, totals, rows
+skipped and why, caveats). Nothing here writes anywhere; the importer front end
+(:mod:`retrade.fetch.files.importer`) hands the table to the store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from retrade.catalog.products import product
+from retrade.errors import CatalogError, ImportFormatError
+
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ReadSummary:
+    """What an importer read from one file.
+
+    Attributes
+    ----------
+    rows : int
+        Rows kept in the imported table.
+    periods : tuple of str
+        Distinct periods (``YYYY`` or ``YYYY-MM``), sorted.
+    partners : tuple of str
+        Distinct partners (or other breakdown such as bloc or country), as the file names them.
+    totals : dict
+        Sums of the main measures, keyed by measure and unit.
+    skipped : dict
+        Rows left out, keyed by the reason.
+    notes : tuple of str
+        Caveats a user should know (partial coverage, assumed units, truncation ...).
+    """
+
+    rows: int
+    periods: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    totals: Mapping[str, float] = field(default_factory=dict)
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        """The summary as short human-readable lines."""
+        out = [f"{self.rows} row(s) read"]
+        if self.periods:
+            span = (
+                self.periods[0]
+                if len(self.periods) == 1
+                else f"{self.periods[0]} .. {self.periods[-1]}"
+            )
+            out.append(f"periods: {span} ({len(self.periods)} distinct)")
+        if self.partners:
+            shown = ", ".join(self.partners[:8]) + (" ..." if len(self.partners) > 8 else "")
+            out.append(f"partners: {len(self.partners)} ({shown})")
+        out += [f"total {name}: {value:,.6g}" for name, value in self.totals.items()]
+        out += [f"skipped {count} row(s): {reason}" for reason, count in self.skipped.items()]
+        out += [f"note: {note}" for note in self.notes]
+        return out
+
+
+@dataclass(frozen=True)
+class ImportedTable:
+    """One file, read and checked, ready for the raw store.
+
+    Attributes
+    ----------
+    source : str
+        Store folder under ``data/raw`` (``wits``, ``comtrade_files``, ``china_customs`` ...).
+    format : str
+        The importer that read it (a key of :data:`retrade.fetch.files.FORMATS`).
+    table : pandas.DataFrame
+        The rows, with the file's own columns typed.
+    partition : tuple of str
+        Columns whose values become the store's partition folders.
+    key : tuple of str
+        Columns that identify one observation within the source.
+    summary : ReadSummary
+        What was read.
+    options : dict
+        The reader options that shaped the table (recorded in the manifest).
+    """
+
+    source: str
+    format: str
+    table: pd.DataFrame
+    partition: tuple[str, ...]
+    key: tuple[str, ...]
+    summary: ReadSummary
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def read_head(path: str | Path, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of a file (for sniffing)."""
+    with open(path, "rb") as fh:
+        return fh.read(size)
+
+
+def decode(data: bytes, *, path: str | Path | None = None, strict: bool = True) -> str:
+    """Bytes to text: UTF-8 (with or without BOM), else GB18030 (a superset of GBK).
+
+    With ``strict=False`` a cut-off multi-byte character at the end (a sniffed
+    head) is tolerated. Raises :class:`ImportFormatError` for anything else.
+
+    Examples
+    --------
+    >>> decode("数据年月".encode("gbk"))
+    '数据年月'
+    >>> decode(b"\\xef\\xbb\\xbfa,b")
+    'a,b'
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if not strict and exc.start >= len(data) - 4:
+                return data[: exc.start].decode(encoding, errors="strict")
+    where = f"{path}" if path else "the file"
+    raise ImportFormatError(f"{where} is neither UTF-8 nor GBK/GB18030 text")
+
+
+def head_text(path: str | Path) -> str:
+    """The decoded first bytes of a file, or ``""`` if it is not text."""
+    try:
+        return decode(read_head(path), strict=False)
+    except (ImportFormatError, OSError):
+        return ""
+
+
+def first_line(path: str | Path, limit: int = 160) -> str:
+    """The first line of a text file, shortened, for error messages."""
+    text = head_text(path)
+    line = text.splitlines()[0] if text else "<not text>"
+    return line if len(line) <= limit else line[:limit] + "..."
+
+
+def is_xlsx(path: str | Path) -> bool:
+    """Whether the file is an Office Open XML workbook (a zip with ``xl/workbook.xml``)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def check_options(fmt: str, options: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    """Raise :class:`ValueError` naming any option ``fmt`` does not take."""
+    allowed = tuple(allowed)
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"the {fmt} importer does not take option(s) {unknown}; "
+            f"allowed: {list(allowed) or 'none'}"
+        )
+
+
+def check_choice(name: str, value: object, allowed: Sequence[str]) -> None:
+    """Raise :class:`ValueError` if ``value`` is not one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
+
+
+def require_columns(
+    columns: Iterable[str], required: Iterable[str], *, path: str | Path, what: str
+) -> None:
+    """Raise :class:`ImportFormatError` naming the required columns a file lacks."""
+    present = set(columns)
+    missing = [c for c in required if c not in present]
+    if missing:
+        raise ImportFormatError(
+            f"{Path(path).name} is not a {what}: it lacks column(s) {missing} "
+            f"(it has {sorted(present)[:20]})"
+        )
+
+
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(\D|$))")
+
+
+def numbers(values: pd.Series, *, column: str, path: str | Path) -> pd.Series:
+    """Parse a column of numbers written as text (thousands separators allowed) to ``Float64``.
+
+    Empty cells become missing; any other cell that is not a number raises
+    :class:`ImportFormatError` naming the column, the row and the value.
+
+    Examples
+    --------
+    >>> numbers(pd.Series(["1,234", "", "5.5"]), column="v", path="f.csv").tolist()
+    [1234.0, <NA>, 5.5]
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("Float64")
+    text = values.astype("string").str.strip()
+    cleaned = text.str.replace(_THOUSANDS, "", regex=True)
+    parsed = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("Float64")
+    bad = parsed.isna() & text.notna() & (text != "")
+    if bad.any():
+        first = bad.idxmax()
+        raise ImportFormatError(
+            f"{Path(path).name}: column {column!r} has {int(bad.sum())} value(s) that are not "
+            f"numbers, first {text[first]!r} at data row {_row_number(values, first)}"
+        )
+    return parsed
+
+
+def _row_number(values: pd.Series, label: object) -> int:
+    return int(values.index.get_loc(label)) + 1
+
+
+def sorted_unique(values: Iterable[object]) -> tuple[str, ...]:
+    """Distinct non-missing values as sorted strings."""
+    return tuple(sorted({str(v) for v in values if not pd.isna(v)}))
+
+
+def totals(frame: pd.DataFrame, columns: Mapping[str, str]) -> dict[str, float]:
+    """``{label: sum of column}`` for the columns present (missing values count as zero)."""
+    return {
+        label: float(pd.to_numeric(frame[col], errors="coerce").sum())
+        for label, col in columns.items()
+        if col in frame.columns
+    }
+
+
+def without_empty_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Drop rows whose every cell is empty; return the rest and how many were dropped."""
+    empty = frame.apply(lambda col: col.isna() | (col.astype("string").str.strip() == "")).all(
+        axis=1
+    )
+    return frame.loc[~empty].reset_index(drop=True), int(empty.sum())
+
+
+def without_empty_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Drop unnamed columns that hold nothing; return the rest and the names dropped."""
+    dropped = [
+        c
+        for c in frame.columns
+        if (str(c).startswith("Unnamed") or not str(c).strip())
+        and (frame[c].isna() | (frame[c].astype("string").str.strip() == "")).all()
+    ]
+    return frame.drop(columns=dropped), dropped
+
+
+def in_catalog(code: object) -> bool:
+    """Whether an HS code (HS6 or a longer national line) rolls up to a rare-earth catalog line.
+
+    Examples
+    --------
+    >>> in_catalog("28469019"), in_catalog("12019019")
+    (True, False)
+    """
+    try:
+        product(str(code))
+    except CatalogError:
+        return False
+    return True
+
+
+def catalog_note(codes: pd.Series, *, panel: str = "the panel keeps catalog lines only") -> str:
+    """``"N rare-earth catalog row(s); M row(s) outside the catalog (codes ...)"``."""
+    inside = codes.map(in_catalog).astype(bool)
+    outside = sorted_unique(codes[~inside])
+    listed = f" ({', '.join(outside[:10])}{' ...' if len(outside) > 10 else ''})" if outside else ""
+    return (
+        f"{int(inside.sum())} rare-earth catalog row(s); {int((~inside).sum())} row(s) outside the "
+        f"catalog{listed}: stored, but {panel}"
+    )
