@@ -196,7 +196,8 @@ def _load_name_tables() -> None:
     if folder.is_dir():
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if entry.name.startswith("country_names_") and entry.name.endswith(".csv"):
-                table = pd.read_csv(entry.open(encoding="utf-8"), dtype=str, comment="#")
+                with entry.open(encoding="utf-8") as fh:
+                    table = pd.read_csv(fh, dtype=str, comment="#")
                 for name, iso3 in zip(table["name"], table["iso3"], strict=True):
                     _EXTRA_NAMES.setdefault(_fold(name), iso3)
     _NAME_TABLES_LOADED = True
