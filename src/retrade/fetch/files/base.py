@@ -63,10 +63,14 @@ class ReadSummary:
         if self.partners:
             shown = ", ".join(self.partners[:8]) + (" ..." if len(self.partners) > 8 else "")
             out.append(f"partners: {len(self.partners)} ({shown})")
-        out += [f"total {name}: {value:,.6g}" for name, value in self.totals.items()]
+        out += [f"total {name}: {_number_text(value)}" for name, value in self.totals.items()]
         out += [f"skipped {count} row(s): {reason}" for reason, count in self.skipped.items()]
         out += [f"note: {note}" for note in self.notes]
         return out
+
+
+def _number_text(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1e6 else f"{value:,.6g}"
 
 
 @dataclass(frozen=True)
