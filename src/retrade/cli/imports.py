@@ -52,4 +52,4 @@ def import_command(
     options = {"flow": flow} if flow is not None else {}
     settings = load_settings(data_dir=data_dir)
     report = import_file(path, format=format, settings=settings, dry_run=dry_run, **options)
-    out.print(report.describe(), markup=False, highlight=False)
+    out.print(report.describe(), markup=False, highlight=False, soft_wrap=True)

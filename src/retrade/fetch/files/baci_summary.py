@@ -14,7 +14,6 @@ them to check the panel's world totals and China's share.
 
 from __future__ import annotations
 
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from retrade.fetch.files.base import (
     decode,
     head_text,
     numbers,
+    read_csv_text,
     sorted_unique,
 )
 
@@ -55,12 +55,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    try:
-        raw = pd.read_csv(
-            StringIO(decode(path.read_bytes(), path=path)), dtype=str, keep_default_na=False
-        )
-    except pd.errors.ParserError as exc:
-        raise ImportFormatError(f"{path.name} is not a readable CSV: {exc}") from None
+    raw = read_csv_text(decode(path.read_bytes(), path=path), path=path)
     table = pd.DataFrame(index=raw.index)
     for column in raw.columns:
         if column in _TEXT or column.endswith("_iso"):

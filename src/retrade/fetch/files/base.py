@@ -9,9 +9,11 @@ skipped and why, caveats). Nothing here writes anywhere; the importer front end
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +161,37 @@ def is_xlsx(path: str | Path) -> bool:
             return "xl/workbook.xml" in archive.namelist()
     except (zipfile.BadZipFile, OSError):
         return False
+
+
+def read_csv_text(text: str, *, path: str | Path) -> pd.DataFrame:
+    """A CSV as text cells (``""`` when empty); a row wider or narrower than the header is refused.
+
+    pandas would fill a short row with missing values, so a file cut off in
+    the middle of a line would read "fine"; here it is an error naming the line.
+    Empty or repeated header names become ``Unnamed: <i>`` as in pandas.
+    """
+    try:
+        rows = [row for row in csv.reader(StringIO(text)) if row]
+    except csv.Error as exc:
+        raise ImportFormatError(f"{Path(path).name} is not a readable CSV: {exc}") from None
+    if not rows:
+        raise ImportFormatError(f"{Path(path).name} has no header line")
+    header, width = _header_names(rows[0]), len(rows[0])
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != width:
+            raise ImportFormatError(
+                f"{Path(path).name} line {number} has {len(row)} field(s) where the header has "
+                f"{width}: the file is truncated or damaged; download it again"
+            )
+    return pd.DataFrame(rows[1:], columns=header, dtype=object)
+
+
+def _header_names(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, name in enumerate(names):
+        name = name.strip()
+        out.append(name if name and name not in out else f"Unnamed: {i}")
+    return out
 
 
 def check_options(fmt: str, options: Mapping[str, Any], allowed: Iterable[str]) -> None:

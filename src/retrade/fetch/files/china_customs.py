@@ -31,9 +31,7 @@ catalog lines and how many are not, and the panel keeps only catalog lines.
 
 from __future__ import annotations
 
-import csv
 import re
-from io import StringIO
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,6 +47,7 @@ from retrade.fetch.files.base import (
     decode,
     head_text,
     numbers,
+    read_csv_text,
     sorted_unique,
 )
 
@@ -192,28 +191,20 @@ def _flow(path: Path, flow: str | None) -> tuple[str, str]:
 
 
 def _rows(text: str, *, path: Path) -> pd.DataFrame:
-    lines = list(csv.reader(StringIO(text)))
-    if not lines:
-        raise ImportFormatError(f"{path.name} is empty")
-    header = [h.strip() for h in lines[0]]
-    trailing = header[-1] == ""
-    if trailing:
-        header = header[:-1]
-    unknown = [h for h in header if h not in HEADERS]
+    frame = read_csv_text(text, path=path)
+    names = list(frame.columns)
+    if names and names[-1].startswith("Unnamed"):  # the platform ends every line with a comma
+        trailing = frame[names[-1]].astype(str).str.strip()
+        if (trailing != "").any():
+            raise ImportFormatError(
+                f"{path.name}: a value after the last column at data row "
+                f"{int((trailing != '').idxmax()) + 1}; the file is damaged"
+            )
+        frame = frame.drop(columns=names[-1])
+    unknown = [h for h in frame.columns if h not in HEADERS]
     if unknown:
         raise ImportFormatError(f"{path.name}: unknown China customs column(s) {unknown}")
-    width = len(header) + trailing
-    body = []
-    for number, line in enumerate(lines[1:], start=2):
-        if not line or line == [""]:
-            continue
-        if len(line) != width or (trailing and line[-1] != ""):
-            raise ImportFormatError(
-                f"{path.name} line {number} has {len(line)} field(s) where the header has {width}: "
-                "the file is truncated or damaged; download it again"
-            )
-        body.append(line[: len(header)])
-    return pd.DataFrame(body, columns=[HEADERS[h] for h in header], dtype="string")
+    return frame.rename(columns=HEADERS).astype("string")
 
 
 def _typed(rows: pd.DataFrame, *, path: Path) -> pd.DataFrame:

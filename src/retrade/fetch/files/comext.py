@@ -15,7 +15,6 @@ the panel adapter.
 
 from __future__ import annotations
 
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from retrade.fetch.files.base import (
     decode,
     head_text,
     numbers,
+    read_csv_text,
     require_columns,
     sorted_unique,
 )
@@ -74,12 +74,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    try:
-        raw = pd.read_csv(
-            StringIO(decode(path.read_bytes(), path=path)), dtype=str, keep_default_na=False
-        )
-    except pd.errors.ParserError as exc:
-        raise ImportFormatError(f"{path.name} is not a readable CSV: {exc}") from None
+    raw = read_csv_text(decode(path.read_bytes(), path=path), path=path)
     require_columns(raw.columns, COLUMNS, path=path, what="Comext SDMX-CSV file")
     table = _typed(raw[list(COLUMNS)], path=path)
     dup = table.duplicated(list(KEY), keep=False)

@@ -21,7 +21,6 @@ refused with a message saying what they are.
 from __future__ import annotations
 
 import json
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from retrade.fetch.files.base import (
     decode,
     head_text,
     numbers,
+    read_csv_text,
     sorted_unique,
     totals,
 )
@@ -207,10 +207,7 @@ def _json_rows(text: str, *, path: Path) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _csv_rows(text: str, *, path: Path) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
-    except pd.errors.ParserError as exc:
-        raise ImportFormatError(f"{path.name} is not a readable CSV: {exc}") from None
+    frame = read_csv_text(text, path=path)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise ImportFormatError(f"{path.name} is not a Comtrade v1 CSV: it lacks {missing}")

@@ -23,7 +23,6 @@ Comtrade pulls: values in USD and quantities in kg; say otherwise with
 from __future__ import annotations
 
 import re
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from retrade.fetch.files.base import (
     decode,
     head_text,
     numbers,
+    read_csv_text,
     sorted_unique,
 )
 
@@ -93,12 +93,7 @@ def read(
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    try:
-        raw = pd.read_csv(
-            StringIO(decode(path.read_bytes(), path=path)), dtype=str, keep_default_na=False
-        )
-    except pd.errors.ParserError as exc:
-        raise ImportFormatError(f"{path.name} is not a readable CSV: {exc}") from None
+    raw = read_csv_text(decode(path.read_bytes(), path=path), path=path)
     period_column = raw.columns[0]
     if period_column not in PERIOD_COLUMNS:
         raise ImportFormatError(f"{path.name}: the first column must be one of {PERIOD_COLUMNS}")

@@ -32,7 +32,6 @@ Note the case: ``E`` is *net exporter*, not *estimated*.
 from __future__ import annotations
 
 import re
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ from retrade.fetch.files.base import (
     check_options,
     decode,
     head_text,
+    read_csv_text,
     sorted_unique,
     without_empty_columns,
     without_empty_rows,
@@ -117,7 +117,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     layout = _layout(text)
     if layout is None:
         raise ImportFormatError(f"{path.name} is not an MCS salient or world CSV")
-    raw = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    raw = read_csv_text(text, path=path)
     raw, empty_rows = without_empty_rows(raw)
     raw, empty_columns = without_empty_columns(raw)
     long = _salient(raw) if layout == "salient" else _world(raw)

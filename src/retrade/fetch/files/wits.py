@@ -39,6 +39,7 @@ from retrade.fetch.files.base import (
     head_text,
     is_xlsx,
     numbers,
+    read_csv_text,
     sorted_unique,
     totals,
 )
@@ -168,13 +169,8 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
 def _read_sheets(path: Path) -> dict[str, pd.DataFrame]:
     if is_xlsx(path):
         return pd.read_excel(path, sheet_name=None, dtype=object)
-    from io import StringIO
-
     text = decode(path.read_bytes(), path=path)
-    try:
-        return {path.stem: pd.read_csv(StringIO(text), dtype=object, keep_default_na=False)}
-    except pd.errors.ParserError as exc:
-        raise ImportFormatError(f"{path.name} is not a readable CSV: {exc}") from None
+    return {path.stem: read_csv_text(text, path=path)}
 
 
 def _standardize(raw: pd.DataFrame, *, name: str, path: Path) -> tuple[pd.DataFrame, int]:
