@@ -18,77 +18,100 @@ from retrade.errors import ImportFormatError
 from retrade.fetch.files import FORMATS, detect_format, import_file, read_file
 from retrade.store import RawStore
 
-# file -> format it must be detected as, or None when it must be refused
-EXPECTED: dict[str, str | None] = {
-    "census-samples/DERIVED_porths_imports_hs2-28_2024-12_selected_rows_as_api_json.json": "census",
-    "census-samples/porths_exports_hs2-28_2024-12_ytd_Rwritecsv.csv": "census",
-    "census-samples/porths_imports_hs2-28_2024-12_ytd_Rwritecsv.csv": "census",
-    "census-samples/ustrade_census_schedule_c_country_codes.csv": None,
-    "china-customs-samples/DERIVED_gacc_download_column_names_en_zh.csv": None,
-    "china-customs-samples/DERIVED_gacc_rare_earth_hs8_codes_2015_2023.csv": None,
-    "china-customs-samples/EDITED_gacc_codes_partners_en-TradingPartner-cleaned-manually_UTF8.csv": None,
-    "china-customs-samples/EDITED_gacc_codes_partners_zh-TradingPartner-cleaned-manually_UTF8.csv": None,
-    "china-customs-samples/TRANSCRIBED_gacc_zh_crude_oil_imports_2024_cny_UTF8.csv": "china_customs",
-    "china-customs-samples/TRANSCRIBED_gacc_zh_crude_oil_imports_2024_usd_UTF8.csv": "china_customs",
-    "china-customs-samples/gacc_codes_commodities_en-hs8-2023.csv": None,
-    "china-customs-samples/gacc_codes_commodities_zh-hs8-2023.csv": None,
-    "china-customs-samples/gacc_codes_partners_en-TradingPartner.csv": None,
-    "china-customs-samples/gacc_codes_partners_zh-TradingPartner.csv": None,
-    "china-customs-samples/gacc_codes_provinces_china_customs_provinces.csv": None,
-    "china-customs-samples/gacc_codes_regimes_en-CustomsRegime.csv": None,
-    "china-customs-samples/gacc_codes_regimes_zh-CustomsRegime.csv": None,
-    "china-customs-samples/gacc_zh_soybean_exports_to_us_2024_cny_GBK.csv": "china_customs",
-    "china-customs-samples/gacc_zh_soybean_exports_to_us_2025-01_to_10_cny_GBK.csv": "china_customs",
-    "china-customs-samples/gacc_zh_soybean_imports_by_partner_2024_cny_GBK.csv": "china_customs",
-    "china-customs-samples/gacc_zh_soybean_imports_by_partner_2025-01_to_10_cny_GBK.csv": "china_customs",
-    "china-customs-samples/gacc_zh_soybean_mixed_2023_cny_GBK.csv": "china_customs",
-    "comtradr-fixtures/bulk_v1_get_C_A_HS_empty.body.json": "comtrade",
-    "comtradr-fixtures/bulk_v1_get_C_A_HS_filelist.body.json": "comtrade",
-    "comtradr-fixtures/data_v1_get_C_A_HS_401_unauthorized.body.json": "comtrade",
-    "comtradr-fixtures/data_v1_get_C_A_HS_401_unauthorized.meta.json": None,
-    "comtradr-fixtures/data_v1_get_C_A_HS_chn_2010_total_allflows.body.json": "comtrade",
-    "comtradr-fixtures/data_v1_get_C_A_HS_chn_2010_total_allflows.meta.json": None,
-    "comtradr-fixtures/data_v1_get_C_A_HS_chn_2010_total_httptest_pretty.body.json": "comtrade",
-    "comtradr-fixtures/data_v1_get_C_A_HS_chn_imports_2010_total_4partners.body.json": "comtrade",
-    "comtradr-fixtures/data_v1_get_C_A_HS_chn_imports_2010_total_4partners.meta.json": None,
-    "comtradr-fixtures/data_v1_get_S_A_EB_empty.body.json": "comtrade",
-    "comtradr-fixtures/data_v1_get_S_A_EB_empty.meta.json": None,
-    "comtradr-fixtures/reference_HS.body.json": None,
-    "comtradr-fixtures/reference_HS.meta.json": None,
-    "comtradr-fixtures/reference_ModeOfTransportCodes.body.json": None,
-    "comtradr-fixtures/reference_ModeOfTransportCodes.meta.json": None,
-    "comtradr-fixtures/reference_Reporters.body.json": None,
-    "comtradr-fixtures/reference_Reporters.meta.json": None,
-    "comtradr-fixtures/reference_TradeDataItems.body.json": None,
-    "comtradr-fixtures/reference_TradeDataItems.meta.json": None,
-    "eurostat-comext-samples/DERIVED_comext_ds045409_cn8-39201081_partner_CN_rows.csv": "comext",
-    "eurostat-comext-samples/comext_ds045409_sdmxcsv_cn8-39201081_monthly_2023-2025_HEAD200.csv": "comext",
-    "materials-atlas/TRANSCRIBED_baci_850511_world_series_2002_2024.csv": "baci_summary",
-    "materials-atlas/TRANSCRIBED_baci_re_world_summary_2002_2024.csv": "baci_summary",
-    "materials-atlas/china_ree_supply.json": "atlas_supply",
-    "pnnl-cmm-data/collection_summary.json": None,
-    "pnnl-cmm-data/comtrade_v1_chn_usa_2846_280530_2020_2024.csv": "comtrade",
-    "pnnl-cmm-data/usgs_mcs/mcs2022-raree_salient.csv": "usgs_mcs",
-    "pnnl-cmm-data/usgs_mcs/mcs2022-raree_world.csv": "usgs_mcs",
-    "pnnl-cmm-data/usgs_mcs/mcs2023-raree_salient.csv": "usgs_mcs",
-    "pnnl-cmm-data/usgs_mcs/mcs2023-raree_world.csv": "usgs_mcs",
-    "pnnl-cmm-data/usgs_mcs/mcs2024-raree_salient.csv": "usgs_mcs",
-    "pnnl-cmm-data/usgs_mcs/mcs2024-raree_world.csv": "usgs_mcs",
-    "qennis-china-critical-minerals/DERIVED_china_re_exports_monthly_by_hs6_blocsum.csv": "monthly_table",
-    "qennis-china-critical-minerals/composition_subgroup.csv": "monthly_table",
-    "qennis-china-critical-minerals/country_monthly_stats.csv": "monthly_table",
-    "qennis-china-critical-minerals/geopolitics_qty.csv": "monthly_table",
-    "qennis-china-critical-minerals/hs_map.csv": None,
-    "qennis-china-critical-minerals/overview_monthly.csv": "monthly_table",
-    "qennis-china-critical-minerals/strategic_premium_hs6.csv": "monthly_table",
-    "semenko-china-ree-wits/DERIVED_china_ree_exports_bilateral_panel_long.csv": "wits",
-    "semenko-china-ree-wits/DERIVED_china_ree_exports_world_annual.csv": None,
-    "semenko-china-ree-wits/china_ree_exports_280530_with_controls.xlsx": "wits",
-    "semenko-china-ree-wits/china_ree_exports_850511_with_controls.xlsx": "wits",
-    "semenko-china-ree-wits/china_ree_exports_with_controls.xlsx": "wits",
-    "semenko-china-ree-wits/clean_china_ree_exports_284690_2010_2024.xlsx": "wits",
-    "un-comtrade-sdk-preview/india_exports_2022_single_partner.json": "comtrade",
-    "un-comtrade-sdk-preview/india_exports_2022_world_total.json": "comtrade",
+# folder -> {file: format it must be detected as, or None when it must be refused}
+EXPECTED_BY_FOLDER: dict[str, dict[str, str | None]] = {
+    "census-samples": {
+        "DERIVED_porths_imports_hs2-28_2024-12_selected_rows_as_api_json.json": "census",
+        "porths_exports_hs2-28_2024-12_ytd_Rwritecsv.csv": "census",
+        "porths_imports_hs2-28_2024-12_ytd_Rwritecsv.csv": "census",
+        "ustrade_census_schedule_c_country_codes.csv": None,
+    },
+    "china-customs-samples": {
+        "DERIVED_gacc_download_column_names_en_zh.csv": None,
+        "DERIVED_gacc_rare_earth_hs8_codes_2015_2023.csv": None,
+        "EDITED_gacc_codes_partners_en-TradingPartner-cleaned-manually_UTF8.csv": None,
+        "EDITED_gacc_codes_partners_zh-TradingPartner-cleaned-manually_UTF8.csv": None,
+        "TRANSCRIBED_gacc_zh_crude_oil_imports_2024_cny_UTF8.csv": "china_customs",
+        "TRANSCRIBED_gacc_zh_crude_oil_imports_2024_usd_UTF8.csv": "china_customs",
+        "gacc_codes_commodities_en-hs8-2023.csv": None,
+        "gacc_codes_commodities_zh-hs8-2023.csv": None,
+        "gacc_codes_partners_en-TradingPartner.csv": None,
+        "gacc_codes_partners_zh-TradingPartner.csv": None,
+        "gacc_codes_provinces_china_customs_provinces.csv": None,
+        "gacc_codes_regimes_en-CustomsRegime.csv": None,
+        "gacc_codes_regimes_zh-CustomsRegime.csv": None,
+        "gacc_zh_soybean_exports_to_us_2024_cny_GBK.csv": "china_customs",
+        "gacc_zh_soybean_exports_to_us_2025-01_to_10_cny_GBK.csv": "china_customs",
+        "gacc_zh_soybean_imports_by_partner_2024_cny_GBK.csv": "china_customs",
+        "gacc_zh_soybean_imports_by_partner_2025-01_to_10_cny_GBK.csv": "china_customs",
+        "gacc_zh_soybean_mixed_2023_cny_GBK.csv": "china_customs",
+    },
+    "comtradr-fixtures": {
+        "bulk_v1_get_C_A_HS_empty.body.json": "comtrade",
+        "bulk_v1_get_C_A_HS_filelist.body.json": "comtrade",
+        "data_v1_get_C_A_HS_401_unauthorized.body.json": "comtrade",
+        "data_v1_get_C_A_HS_401_unauthorized.meta.json": None,
+        "data_v1_get_C_A_HS_chn_2010_total_allflows.body.json": "comtrade",
+        "data_v1_get_C_A_HS_chn_2010_total_allflows.meta.json": None,
+        "data_v1_get_C_A_HS_chn_2010_total_httptest_pretty.body.json": "comtrade",
+        "data_v1_get_C_A_HS_chn_imports_2010_total_4partners.body.json": "comtrade",
+        "data_v1_get_C_A_HS_chn_imports_2010_total_4partners.meta.json": None,
+        "data_v1_get_S_A_EB_empty.body.json": "comtrade",
+        "data_v1_get_S_A_EB_empty.meta.json": None,
+        "reference_HS.body.json": None,
+        "reference_HS.meta.json": None,
+        "reference_ModeOfTransportCodes.body.json": None,
+        "reference_ModeOfTransportCodes.meta.json": None,
+        "reference_Reporters.body.json": None,
+        "reference_Reporters.meta.json": None,
+        "reference_TradeDataItems.body.json": None,
+        "reference_TradeDataItems.meta.json": None,
+    },
+    "eurostat-comext-samples": {
+        "DERIVED_comext_ds045409_cn8-39201081_partner_CN_rows.csv": "comext",
+        "comext_ds045409_sdmxcsv_cn8-39201081_monthly_2023-2025_HEAD200.csv": "comext",
+    },
+    "materials-atlas": {
+        "TRANSCRIBED_baci_850511_world_series_2002_2024.csv": "baci_summary",
+        "TRANSCRIBED_baci_re_world_summary_2002_2024.csv": "baci_summary",
+        "china_ree_supply.json": "atlas_supply",
+    },
+    "pnnl-cmm-data": {
+        "collection_summary.json": None,
+        "comtrade_v1_chn_usa_2846_280530_2020_2024.csv": "comtrade",
+        "usgs_mcs/mcs2022-raree_salient.csv": "usgs_mcs",
+        "usgs_mcs/mcs2022-raree_world.csv": "usgs_mcs",
+        "usgs_mcs/mcs2023-raree_salient.csv": "usgs_mcs",
+        "usgs_mcs/mcs2023-raree_world.csv": "usgs_mcs",
+        "usgs_mcs/mcs2024-raree_salient.csv": "usgs_mcs",
+        "usgs_mcs/mcs2024-raree_world.csv": "usgs_mcs",
+    },
+    "qennis-china-critical-minerals": {
+        "DERIVED_china_re_exports_monthly_by_hs6_blocsum.csv": "monthly_table",
+        "composition_subgroup.csv": "monthly_table",
+        "country_monthly_stats.csv": "monthly_table",
+        "geopolitics_qty.csv": "monthly_table",
+        "hs_map.csv": None,
+        "overview_monthly.csv": "monthly_table",
+        "strategic_premium_hs6.csv": "monthly_table",
+    },
+    "semenko-china-ree-wits": {
+        "DERIVED_china_ree_exports_bilateral_panel_long.csv": "wits",
+        "DERIVED_china_ree_exports_world_annual.csv": None,
+        "china_ree_exports_280530_with_controls.xlsx": "wits",
+        "china_ree_exports_850511_with_controls.xlsx": "wits",
+        "china_ree_exports_with_controls.xlsx": "wits",
+        "clean_china_ree_exports_284690_2010_2024.xlsx": "wits",
+    },
+    "un-comtrade-sdk-preview": {
+        "india_exports_2022_single_partner.json": "comtrade",
+        "india_exports_2022_world_total.json": "comtrade",
+    },
+}
+EXPECTED = {
+    f"{folder}/{name}": fmt
+    for folder, files in EXPECTED_BY_FOLDER.items()
+    for name, fmt in files.items()
 }
 # recognized files the importer must still refuse, with a word the message must contain
 REFUSED_ON_READ = {
@@ -120,7 +143,9 @@ def test_every_shared_file_is_listed(shared):
     found = {
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
-        if p.is_file() and p.suffix in (".csv", ".json", ".xlsx") and p.parts[len(root.parts)] != "reference"
+        if p.is_file()
+        and p.suffix in (".csv", ".json", ".xlsx")
+        and p.relative_to(root).parts[0] != "reference"
     }
     assert found == set(EXPECTED), "a shared data file is new or gone: update EXPECTED"
 
@@ -282,7 +307,7 @@ def test_formats_are_all_importable():
 
     for name in FORMATS:
         module = format_module(name)
-        assert module.FORMAT == name and callable(module.sniff) and callable(module.read)
+        assert name == module.FORMAT and callable(module.sniff) and callable(module.read)
 
 
 def test_partition_values_are_safe_folder_names(tmp_path):

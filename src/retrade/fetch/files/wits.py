@@ -167,8 +167,9 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
 
 
 def _read_sheets(path: Path) -> dict[str, pd.DataFrame]:
-    if is_xlsx(path):
-        return pd.read_excel(path, sheet_name=None, dtype=object)
+    if is_xlsx(path):  # read only the sheets with WITS columns; the rest are derived tables
+        wanted = [name for name, header in _xlsx_headers(path).items() if _is_wits_header(header)]
+        return pd.read_excel(path, sheet_name=wanted, dtype=object) if wanted else {}
     text = decode(path.read_bytes(), path=path)
     return {path.stem: read_csv_text(text, path=path)}
 
