@@ -15,7 +15,6 @@ caveats go into the import summary. Not trade flows; not part of the panel.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,8 @@ from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
     check_options,
-    decode,
     head_text,
+    load_json,
     sorted_unique,
 )
 
@@ -35,6 +34,14 @@ FORMAT = "atlas_supply"
 SOURCE = "atlas_supply"
 BOUNDS = ("low", "central", "high")
 COLUMNS = ("year", "measure", "item", "bound", "value", "unit")
+_DTYPES = {
+    "year": "Int64",
+    "measure": "string",
+    "item": "string",
+    "bound": "string",
+    "value": "Float64",
+    "unit": "string",
+}
 
 
 def sniff(path: str | Path) -> bool:
@@ -53,12 +60,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    try:
-        body = json.loads(decode(path.read_bytes(), path=path))
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"{path.name} is not valid JSON ({exc}); is the file complete?"
-        ) from None
+    body = load_json(path)
     if (
         not isinstance(body, dict)
         or not isinstance(body.get("years"), list)
@@ -70,45 +72,32 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     rows = _factor_rows(body["factors"], path=path)
     for entry in body["years"]:
         if not isinstance(entry, dict) or "year" not in entry:
-            raise ImportFormatError(
-                f"{path.name}: every 'years' entry needs a 'year', got {entry!r:.80}"
-            )
+            raise ImportFormatError(f"{path.name}: a 'years' entry lacks 'year': {entry!r:.80}")
         rows += _year_rows(entry, path=path)
-    table = pd.DataFrame(rows, columns=list(COLUMNS)).astype(
-        {
-            "year": "Int64",
-            "measure": "string",
-            "item": "string",
-            "bound": "string",
-            "value": "Float64",
-            "unit": "string",
-        }
-    )
-    notes = [f"definition: {body.get('definition', 'not given')}"]
-    notes += [f"caveat: {c}" for c in body.get("caveats", [])]
-    notes.append(
-        f"unit: {body.get('unit', 'not given')}; not trade flows, not part of the trade panel"
-    )
+    table = pd.DataFrame(rows, columns=list(COLUMNS)).astype(_DTYPES)
     return ImportedTable(
         source=SOURCE,
         format=FORMAT,
         table=table,
         partition=(),
         key=("year", "measure", "item", "bound"),
-        summary=ReadSummary(
-            rows=len(table),
-            periods=sorted_unique(table["year"]),
-            partners=sorted_unique(table.loc[table["measure"].str.contains("partner"), "item"]),
-            totals={
-                f"mine_reo_t {int(y)}": float(v)
-                for y, v in zip(
-                    table.loc[table["measure"] == "mine_reo_t", "year"],
-                    table.loc[table["measure"] == "mine_reo_t", "value"],
-                    strict=True,
-                )
-            },
-            notes=tuple(notes),
-        ),
+        summary=_summary(table, body),
+    )
+
+
+def _summary(table: pd.DataFrame, body: dict) -> ReadSummary:
+    notes = [f"definition: {body.get('definition', 'not given')}"]
+    notes += [f"caveat: {c}" for c in body.get("caveats", [])]
+    notes.append(f"unit: {body.get('unit', 'not given')}; not trade flows, not in the trade panel")
+    mine = table[table["measure"] == "mine_reo_t"]
+    return ReadSummary(
+        rows=len(table),
+        periods=sorted_unique(table["year"]),
+        partners=sorted_unique(table.loc[table["measure"].str.contains("partner"), "item"]),
+        totals={
+            f"mine_reo_t {y}": float(v) for y, v in zip(mine["year"], mine["value"], strict=True)
+        },
+        notes=tuple(notes),
     )
 
 

@@ -137,6 +137,23 @@ def decode(data: bytes, *, path: str | Path | None = None, strict: bool = True) 
     raise ImportFormatError(f"{where} is neither UTF-8 nor GBK/GB18030 text")
 
 
+def parse_json(text: str, *, path: str | Path) -> object:
+    """Parse JSON text; a damaged or cut-off file raises :class:`ImportFormatError`."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(
+            f"{Path(path).name} is not valid JSON ({exc}); is the file complete?"
+        ) from None
+
+
+def load_json(path: str | Path) -> object:
+    """Read and parse a JSON file (UTF-8 or GB18030)."""
+    return parse_json(decode(Path(path).read_bytes(), path=path), path=path)
+
+
 def head_text(path: str | Path) -> str:
     """The decoded first bytes of a file, or ``""`` if it is not text."""
     try:

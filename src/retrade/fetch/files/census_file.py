@@ -22,7 +22,6 @@ containerized vessel), not total trade, so they cannot give a partner's total.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from retrade.fetch.files.base import (
     decode,
     head_text,
     numbers,
+    parse_json,
     sorted_unique,
 )
 
@@ -101,12 +101,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
 
 
 def _json_rows(text: str, *, path: Path) -> tuple[list[str], list[list[object]]]:
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"{path.name} is not valid JSON ({exc}); is the file complete?"
-        ) from None
+    body = parse_json(text, path=path)
     if not isinstance(body, list) or not body or not all(isinstance(r, list) for r in body):
         raise ImportFormatError(f"{path.name}: a Census answer is an array of arrays")
     header, rows = [str(h) for h in body[0]], body[1:]

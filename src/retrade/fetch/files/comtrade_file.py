@@ -20,7 +20,6 @@ refused with a message saying what they are.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from retrade.fetch.files.base import (
     decode,
     head_text,
     numbers,
+    parse_json,
     read_csv_text,
     sorted_unique,
     totals,
@@ -165,30 +165,8 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
 
 
 def _json_rows(text: str, *, path: Path) -> tuple[pd.DataFrame, list[str]]:
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"{path.name} is not valid JSON ({exc}); is the download complete?"
-        ) from None
-    if not isinstance(body, dict):
-        raise ImportFormatError(f"{path.name}: expected a JSON object with a 'data' list")
-    if "statusCode" in body and "data" not in body:
-        raise ImportFormatError(
-            f"{path.name} is a Comtrade API error answer, not data: "
-            f"statusCode {body.get('statusCode')}: "
-            f"{body.get('message', '')!s}"
-        )
-    if body.get("error"):
-        raise ImportFormatError(f"{path.name}: the API reported an error: {body['error']!r}")
-    rows = body.get("data")
-    if not isinstance(rows, list):
-        raise ImportFormatError(f"{path.name}: expected a 'data' list in a Comtrade answer")
-    if rows and isinstance(rows[0], dict) and "fileUrl" in rows[0]:
-        raise ImportFormatError(
-            f"{path.name} is a Comtrade bulk file list ({len(rows)} file(s)), not trade data; "
-            "download the files it lists and import those"
-        )
+    body = parse_json(text, path=path)
+    rows = _data_rows(body, path=path)
     notes = []
     count = body.get("count")
     if isinstance(count, int) and count != len(rows):
@@ -204,6 +182,28 @@ def _json_rows(text: str, *, path: Path) -> tuple[pd.DataFrame, list[str]]:
     if missing:
         raise ImportFormatError(f"{path.name}: the data rows lack v1 field(s) {missing}")
     return frame, notes
+
+
+def _data_rows(body: object, *, path: Path) -> list:
+    """The ``data`` list of an answer; refuse error answers and bulk file lists, saying so."""
+    if not isinstance(body, dict):
+        raise ImportFormatError(f"{path.name}: expected a JSON object with a 'data' list")
+    if "statusCode" in body and "data" not in body:
+        raise ImportFormatError(
+            f"{path.name} is a Comtrade API error answer, not data: "
+            f"statusCode {body.get('statusCode')}: {body.get('message', '')!s}"
+        )
+    if body.get("error"):
+        raise ImportFormatError(f"{path.name}: the API reported an error: {body['error']!r}")
+    rows = body.get("data")
+    if not isinstance(rows, list):
+        raise ImportFormatError(f"{path.name}: expected a 'data' list in a Comtrade answer")
+    if rows and isinstance(rows[0], dict) and "fileUrl" in rows[0]:
+        raise ImportFormatError(
+            f"{path.name} is a Comtrade bulk file list ({len(rows)} file(s)), not trade data; "
+            "download the files it lists and import those"
+        )
+    return rows
 
 
 def _csv_rows(text: str, *, path: Path) -> pd.DataFrame:

@@ -182,13 +182,21 @@ def _coverage_notes(table: pd.DataFrame, *, path: Path) -> list[str]:
         )
     if "share" in table:
         notes.append("share columns are fractions of a total and do not add across rows")
-    per_group = [c for c in ("broad_group", "hs6", "subgroup") if c in table]
-    if per_group and table["period"].nunique():
-        counts = table.groupby(per_group[0])["period"].nunique()
-        gaps = counts[counts < table["period"].nunique()]
-        if len(gaps):
-            notes.append(
-                f"months missing for {len(gaps)} {per_group[0]} value(s): "
-                + ", ".join(f"{k} ({v} months)" for k, v in gaps.items())
-            )
+    gaps = _gap_note(table)
+    if gaps:
+        notes.append(gaps)
     return notes
+
+
+def _gap_note(table: pd.DataFrame) -> str:
+    """Which groups (first of broad_group, hs6, subgroup) lack some of the table's months."""
+    group = next((c for c in ("broad_group", "hs6", "subgroup") if c in table), None)
+    months = table["period"].nunique()
+    if group is None or not months:
+        return ""
+    counts = table.groupby(group)["period"].nunique()
+    gaps = counts[counts < months]
+    if gaps.empty:
+        return ""
+    listed = ", ".join(f"{k} ({v} months)" for k, v in gaps.items())
+    return f"months missing for {len(gaps)} {group} value(s): {listed}"

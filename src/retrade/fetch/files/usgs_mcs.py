@@ -197,6 +197,19 @@ def _world(raw: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+_TEXT_COLUMNS = (
+    "edition",
+    "table",
+    "commodity",
+    "country",
+    "description",
+    "measure",
+    "unit",
+    "note",
+    "text",
+)
+
+
 def _parse_cells(long: pd.DataFrame, *, path: Path) -> pd.DataFrame:
     parsed = [
         _cell(text, where=(path.name, m, c))
@@ -208,31 +221,26 @@ def _parse_cells(long: pd.DataFrame, *, path: Path) -> pd.DataFrame:
         qualifier=cells["qualifier"].astype("string"),
         mark=cells["mark"].astype("string"),
         mark_meaning=cells["mark"].map(MARKS).astype("string"),
+        year=pd.to_numeric(long["year"], errors="raise").astype("Int64"),
+        note=long["note"].replace("", pd.NA),
     )
-    out["year"] = pd.to_numeric(out["year"], errors="raise").astype("Int64")
-    # a footnote such as "Estimated in 2021 also." marks that year's figure as an estimate
+    out["estimated"] = _estimated(out)
+    return out.astype({c: "string" for c in _TEXT_COLUMNS})
+
+
+def _estimated(cells: pd.DataFrame) -> pd.Series:
+    """Estimated: an ``est`` header, an ``e`` mark, or a footnote "Estimated in <year> also."."""
     noted = (
-        out["note"].astype("string").str.extract(r"[Ee]stimated in ((?:19|20)\d{2})", expand=False)
+        cells["note"]
+        .astype("string")
+        .str.extract(r"[Ee]stimated in ((?:19|20)\d{2})", expand=False)
     )
     noted_year = pd.to_numeric(noted, errors="coerce").astype("Int64")
-    out["estimated"] = (
-        out["estimated"].astype("boolean")
-        | (out["mark"] == "e").fillna(False)
-        | (noted_year == out["year"]).fillna(False)
+    return (
+        cells["estimated"].astype("boolean")
+        | (cells["mark"] == "e").fillna(False)
+        | (noted_year == cells["year"]).fillna(False)
     )
-    out["note"] = out["note"].replace("", pd.NA)
-    text_columns = (
-        "edition",
-        "table",
-        "commodity",
-        "country",
-        "description",
-        "measure",
-        "unit",
-        "note",
-        "text",
-    )
-    return out.astype({c: "string" for c in text_columns})
 
 
 def _cell(text: object, *, where: tuple[str, str, str]) -> tuple[object, object, object]:
