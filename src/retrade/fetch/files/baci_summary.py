@@ -24,6 +24,7 @@ from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
     check_options,
+    check_unique,
     decode,
     head_text,
     numbers,
@@ -68,8 +69,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
         raise ImportFormatError(
             f"{path.name}: hs6 {table['hs6'][bad].iloc[0]!r} is not a six-digit code"
         )
-    if table.duplicated(["hs6", "year"]).any():
-        raise ImportFormatError(f"{path.name}: an hs6 and year appear twice")
+    check_unique(table, ("hs6", "year"), path=path)
     return ImportedTable(
         source=SOURCE,
         format=FORMAT,

@@ -274,6 +274,19 @@ def _row_number(values: pd.Series, label: object) -> int:
     return int(values.index.get_loc(label)) + 1
 
 
+def check_unique(
+    table: pd.DataFrame, key: Sequence[str], *, path: str | Path, what: str = "observation"
+) -> None:
+    """Raise :class:`ImportFormatError` if rows repeat ``key``, showing the first repeat."""
+    dup = table.duplicated(list(key), keep=False)
+    if dup.any():
+        first = table.loc[dup, list(key)].iloc[0].to_dict()
+        raise ImportFormatError(
+            f"{Path(path).name}: {int(dup.sum())} rows repeat the same {what} "
+            f"({', '.join(key)}), e.g. {first}"
+        )
+
+
 def sorted_unique(values: Iterable[object]) -> tuple[str, ...]:
     """Distinct non-missing values as sorted strings."""
     return tuple(sorted({str(v) for v in values if not pd.isna(v)}))

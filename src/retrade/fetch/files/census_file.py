@@ -34,6 +34,7 @@ from retrade.fetch.files.base import (
     ReadSummary,
     catalog_note,
     check_options,
+    check_unique,
     decode,
     head_text,
     numbers,
@@ -87,9 +88,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
         numbers(table[column], column=column, path=path)  # values stay text; only check them
     table.insert(0, "endpoint", pd.Series(_endpoint(header), index=table.index, dtype="string"))
     key = [c for c in header if not _MEASURE.search(c) and not _LABELS.search(c)]
-    dup = table.duplicated(key, keep=False)
-    if dup.any():
-        raise ImportFormatError(f"{path.name}: {int(dup.sum())} rows repeat {key}")
+    check_unique(table, key, path=path)
     return ImportedTable(
         source=SOURCE,
         format=FORMAT,

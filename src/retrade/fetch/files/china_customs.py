@@ -44,6 +44,7 @@ from retrade.fetch.files.base import (
     catalog_note,
     check_choice,
     check_options,
+    check_unique,
     decode,
     head_text,
     numbers,
@@ -151,12 +152,7 @@ def read(path: str | Path, *, flow: Flow | None = None, **options: Any) -> Impor
     key = tuple(
         c for c in ("yearmonth", "flow", "partner", "commodity", "regime", "province") if c in table
     )
-    dup = table.duplicated(list(key), keep=False)
-    if dup.any():
-        raise ImportFormatError(
-            f"{path.name}: {int(dup.sum())} rows repeat {list(key)}, e.g. "
-            f"{table.loc[dup, list(key)].iloc[0].to_dict()}; was the file edited?"
-        )
+    check_unique(table, key, path=path)
     return ImportedTable(
         source=SOURCE,
         format=FORMAT,

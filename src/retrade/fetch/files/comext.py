@@ -26,6 +26,7 @@ from retrade.fetch.files.base import (
     ReadSummary,
     catalog_note,
     check_options,
+    check_unique,
     decode,
     head_text,
     numbers,
@@ -77,12 +78,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     raw = read_csv_text(decode(path.read_bytes(), path=path), path=path)
     require_columns(raw.columns, COLUMNS, path=path, what="Comext SDMX-CSV file")
     table = _typed(raw[list(COLUMNS)], path=path)
-    dup = table.duplicated(list(KEY), keep=False)
-    if dup.any():
-        raise ImportFormatError(
-            f"{path.name}: {int(dup.sum())} rows repeat an observation, e.g. "
-            f"{table.loc[dup, list(KEY)].iloc[0].to_dict()}"
-        )
+    check_unique(table, KEY, path=path)
     return ImportedTable(
         source=SOURCE,
         format=FORMAT,

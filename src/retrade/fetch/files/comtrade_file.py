@@ -30,6 +30,7 @@ from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
     check_options,
+    check_unique,
     decode,
     head_text,
     numbers,
@@ -153,7 +154,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     if extra:
         notes.append(f"dropped column(s) that are not v1 data items: {extra}")
     table = _typed(raw, path=path)
-    _check_unique(table, path=path)
+    check_unique(table, KEY, path=path, what="flow")
     return ImportedTable(
         source=SOURCE,
         format=FORMAT,
@@ -260,15 +261,6 @@ def _booleans(values: pd.Series, *, column: str, path: Path) -> pd.Series:
         raise ImportFormatError(f"{path.name}: {column} value {v!r} is not true/false")
 
     return values.map(one).astype("boolean")
-
-
-def _check_unique(table: pd.DataFrame, *, path: Path) -> None:
-    dup = table.duplicated(list(KEY), keep=False)
-    if dup.any():
-        first = table.loc[dup, list(KEY)].iloc[0].to_dict()
-        raise ImportFormatError(
-            f"{path.name}: {int(dup.sum())} rows repeat the same flow, e.g. {first}"
-        )
 
 
 def _summary(table: pd.DataFrame, notes: list[str]) -> ReadSummary:

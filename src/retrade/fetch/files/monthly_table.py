@@ -33,6 +33,7 @@ from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
     check_options,
+    check_unique,
     decode,
     head_text,
     numbers,
@@ -99,12 +100,7 @@ def read(
         raise ImportFormatError(f"{path.name}: the first column must be one of {PERIOD_COLUMNS}")
     table = _typed(raw, period_column=period_column, path=path)
     key = ("period", *[c for c in table.columns if c in DIMENSIONS])
-    dup = table.duplicated(list(key), keep=False)
-    if dup.any():
-        raise ImportFormatError(
-            f"{path.name}: {int(dup.sum())} rows repeat the same month and breakdown {list(key)}, "
-            f"e.g. {table.loc[dup, list(key)].iloc[0].to_dict()}"
-        )
+    check_unique(table, key, path=path, what="month and breakdown")
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)
     table.insert(0, "table", pd.Series(stem, index=table.index, dtype="string"))
     return ImportedTable(

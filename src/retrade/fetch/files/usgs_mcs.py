@@ -197,17 +197,7 @@ def _world(raw: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-_TEXT_COLUMNS = (
-    "edition",
-    "table",
-    "commodity",
-    "country",
-    "description",
-    "measure",
-    "unit",
-    "note",
-    "text",
-)
+_TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in ("year", "value", "estimated"))
 
 
 def _parse_cells(long: pd.DataFrame, *, path: Path) -> pd.DataFrame:
