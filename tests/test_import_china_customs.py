@@ -197,3 +197,19 @@ def test_partner_codes_without_names_are_an_error(tmp_path):
     raw = read_file(path).table
     with pytest.raises(HarmonizeError, match="贸易伙伴名称"):
         adapter.to_panel(raw, cny_per_usd={"2024": 7.1})
+
+
+def test_totals_and_partner_rows_from_two_downloads_share_a_store(rare_earth_download, tmp_path):
+    header = '"数据年月","商品编码","商品名称","第一数量","第一计量单位","美元",\n'
+    totals = tmp_path / "export_totals.csv"
+    totals.write_bytes(
+        (header + '"202401","28053011","钕","15000","千克","2,000,000",\n').encode("gbk")
+    )
+    store = RawStore(tmp_path / "raw")
+    import_file(rare_earth_download, store=store)
+    import_file(totals, store=store)
+    panel = adapter.to_panel(store.read("china_customs"), cny_per_usd={"2024": 7.1})
+    world = panel[panel["partner"] == "WLD"]
+    assert len(world) == 1 and world["value_usd"].iloc[0] == 2_000_000
+    assert world["partner_original"].isna().all()
+    assert {"TWN", "ESP", "XOA", "USA"} <= set(panel["partner"])

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from retrade.catalog import WORLD
+from retrade.errors import HarmonizeError
 from retrade.panel import schema as S
 from retrade.panel.adapters._common import (
     catalog_rows,
@@ -75,23 +76,23 @@ def to_panel(
 
 
 def _partners(raw: pd.DataFrame) -> dict[str, pd.Series]:
-    if "partner_name" in raw and raw["partner_name"].notna().any():
-        names = raw["partner_name"].astype("string")
-        return {
-            S.PARTNER: countries(names, scheme="name", source=SOURCE, column="partner_name"),
-            S.PARTNER_ORIGINAL: names,
-        }
-    if "partner" in raw and raw["partner"].notna().any():
-        from retrade.errors import HarmonizeError
-
+    """Partners by name; rows of a download without a partner breakdown are World totals."""
+    names = raw.get("partner_name", pd.Series(pd.NA, index=raw.index)).astype("string")
+    codes = raw.get("partner", pd.Series(pd.NA, index=raw.index)).astype("string")
+    unnamed = names.isna() & codes.notna()
+    if unnamed.any():
         raise HarmonizeError(
-            "china_customs: the rows carry GACC partner codes without names; download them "
-            "with 贸易伙伴名称 (Trading partner) so partners can be mapped"
+            f"china_customs: {int(unnamed.sum())} row(s) carry GACC partner codes "
+            f"({', '.join(sorted(set(codes[unnamed]))[:10])}) without names; download them with "
+            "贸易伙伴名称 (Trading partner) so partners can be mapped"
         )
-    return {
-        S.PARTNER: pd.Series(WORLD, index=raw.index, dtype="string"),
-        S.PARTNER_ORIGINAL: pd.Series(pd.NA, index=raw.index, dtype="string"),
-    }
+    partner = pd.Series(WORLD, index=raw.index, dtype="string")
+    named = names.notna()
+    if named.any():
+        partner[named] = countries(
+            names[named], scheme="name", source=SOURCE, column="partner_name"
+        )
+    return {S.PARTNER: partner, S.PARTNER_ORIGINAL: names}
 
 
 def _value_usd(raw: pd.DataFrame, period: pd.Series, rates) -> pd.Series:
