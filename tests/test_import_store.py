@@ -217,6 +217,17 @@ def test_same_file_twice_is_a_noop_and_a_changed_file_is_not(tmp_path):
     assert store.entries("wits")[-1].content_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def test_reimport_after_removal_writes_again(tmp_path):
+    path = tmp_path / "wits.csv"
+    path.write_text(WITS_CSV, encoding="utf-8")
+    store = RawStore(tmp_path / "raw")
+    first = import_file(path, store=store)
+    store.remove("wits", list(first.files), reason="test")
+    assert store.read("wits").empty
+    again = import_file(path, store=store)
+    assert again.written and len(store.read("wits")) == 2
+
+
 def test_dry_run_writes_nothing(tmp_path):
     path = tmp_path / "wits.csv"
     path.write_text(WITS_CSV, encoding="utf-8")

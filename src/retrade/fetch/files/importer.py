@@ -9,6 +9,7 @@ again is a no-op that says so.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -19,10 +20,11 @@ import pandas as pd
 import pyarrow as pa
 
 from retrade.config import Settings, load_settings
-from retrade.errors import ImportFormatError
+from retrade.errors import ImportFormatError, StoreError
 from retrade.fetch.files.base import ImportedTable, ReadSummary
 from retrade.fetch.files.registry import read_file
 from retrade.store import ManifestEntry, Part, RawStore, sha256_file
+from retrade.store.manifest import live_files
 
 _UNSAFE = str.maketrans({c: "_" for c in " /\\,;:()[]{}'\"=&?*<>|"})
 
@@ -145,7 +147,10 @@ def import_file(
             imported.source, parts, query=query, content_sha256=digest, coverage=_coverage(imported)
         )
     except BaseException:
-        store.clean_orphans(imported.source)  # files written before the failure are not listed
+        # files written before the failure are not in the manifest: remove them, and let
+        # the original error through even if the clean-up cannot take the lock
+        with contextlib.suppress(StoreError):
+            store.clean_orphans(imported.source)
         raise
     message = f"stored {entry.rows} row(s) in {len(entry.files)} file(s) (entry {entry.entry_id})"
     return _report(path, imported, digest, entry, written=True, message=message)
@@ -176,13 +181,16 @@ def _report(
 def _previous_import(
     store: RawStore, source: str, digest: str, query: dict[str, Any]
 ) -> ManifestEntry | None:
-    """The live entry that imported the same bytes with the same format and options."""
-    for entry in reversed(store.entries(source)):
+    """The entry that imported the same bytes, format and options, if its files are still live."""
+    entries = store.entries(source)
+    live = live_files(entries)
+    for entry in reversed(entries):
         same = (
             entry.status == "ok"
             and entry.content_sha256 == digest
             and entry.query.get("format") == query["format"]
             and entry.query.get("options") == query["options"]
+            and all(f.path in live for f in entry.files)
         )
         if same:
             return entry
