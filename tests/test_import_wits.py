@@ -208,6 +208,14 @@ def test_plain_wits_export_layout(tmp_path):
     assert panel["stage"].unique().tolist() == ["metals"]
 
 
+def test_windows_1252_export_is_not_read_as_chinese(tmp_path):
+    path = tmp_path / "wits_latin.csv"
+    path.write_bytes((WITS_HEADER + "China,Export,284690,X,2020,Curaçao,1,1,Kg\n").encode("cp1252"))
+    _, rows = _stored(path, tmp_path)
+    assert rows["Partner"].tolist() == ["Curaçao"]
+    assert adapter.to_panel(rows)["partner"].tolist() == ["CUW"]
+
+
 def test_unknown_partner_and_flow_are_errors(tmp_path):
     path = tmp_path / "w.csv"
     path.write_text(WITS_HEADER + "China,Export,284690,X,2020,Atlantis,1,1,Kg\n", encoding="utf-8")

@@ -25,10 +25,10 @@ from retrade.fetch.files.base import (
     ReadSummary,
     check_options,
     check_unique,
-    decode,
     head_text,
     numbers,
     read_csv_text,
+    read_text,
     sorted_unique,
 )
 
@@ -56,7 +56,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    raw = read_csv_text(decode(path.read_bytes(), path=path), path=path)
+    raw = read_csv_text(read_text(path), path=path)
     table = pd.DataFrame(index=raw.index)
     for column in raw.columns:
         if column in _TEXT or column.endswith("_iso"):

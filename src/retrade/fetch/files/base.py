@@ -112,29 +112,52 @@ def read_head(path: str | Path, size: int = HEAD_BYTES) -> bytes:
         return fh.read(size)
 
 
-def decode(data: bytes, *, path: str | Path | None = None, strict: bool = True) -> str:
-    """Bytes to text: UTF-8 (with or without BOM), else GB18030 (a superset of GBK).
+# encodings tried in order: Chinese customs files are GBK; western portals write UTF-8 or
+# Windows-1252 (a Latin-1 "Curaçao" must not be read as two Chinese characters)
+CHINESE: tuple[str, ...] = ("utf-8", "gb18030")
+WESTERN: tuple[str, ...] = ("utf-8", "cp1252")
+
+
+def decode(
+    data: bytes,
+    *,
+    path: str | Path | None = None,
+    strict: bool = True,
+    encodings: Sequence[str] = CHINESE,
+) -> str:
+    """Bytes to text in the first of ``encodings`` that fits (a UTF-8 BOM is dropped).
 
     With ``strict=False`` a cut-off multi-byte character at the end (a sniffed
-    head) is tolerated. Raises :class:`ImportFormatError` for anything else.
+    head) is tolerated. Text with NUL bytes is refused: it is binary or damaged.
 
     Examples
     --------
     >>> decode("数据年月".encode("gbk"))
     '数据年月'
+    >>> decode("Curaçao".encode("cp1252"), encodings=WESTERN)
+    'Curaçao'
     >>> decode(b"\\xef\\xbb\\xbfa,b")
     'a,b'
     """
+    where = f"{Path(path).name}" if path else "the file"
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    for encoding in ("utf-8", "gb18030"):
+    for encoding in encodings:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError as exc:
-            if not strict and exc.start >= len(data) - 4:
-                return data[: exc.start].decode(encoding, errors="strict")
-    where = f"{path}" if path else "the file"
-    raise ImportFormatError(f"{where} is neither UTF-8 nor GBK/GB18030 text")
+            if strict or exc.start < len(data) - 4:
+                continue
+            text = data[: exc.start].decode(encoding)
+        if "\x00" in text:
+            raise ImportFormatError(f"{where} contains NUL bytes: it is not text, or it is damaged")
+        return text
+    raise ImportFormatError(f"{where} is not text in any of {list(encodings)}")
+
+
+def read_text(path: str | Path, *, encodings: Sequence[str] = WESTERN) -> str:
+    """A whole file as text (see :func:`decode`)."""
+    return decode(Path(path).read_bytes(), path=path, encodings=encodings)
 
 
 def parse_json(text: str, *, path: str | Path) -> object:
@@ -151,7 +174,7 @@ def parse_json(text: str, *, path: str | Path) -> object:
 
 def load_json(path: str | Path) -> object:
     """Read and parse a JSON file (UTF-8 or GB18030)."""
-    return parse_json(decode(Path(path).read_bytes(), path=path), path=path)
+    return parse_json(read_text(path), path=path)
 
 
 def head_text(path: str | Path) -> str:

@@ -35,10 +35,10 @@ from retrade.fetch.files.base import (
     catalog_note,
     check_options,
     check_unique,
-    decode,
     head_text,
     numbers,
     parse_json,
+    read_text,
     sorted_unique,
 )
 
@@ -75,7 +75,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    text = decode(path.read_bytes(), path=path)
+    text = read_text(path)
     header, rows = (
         _json_rows(text, path=path) if text.lstrip().startswith("[") else _r_rows(text, path=path)
     )

@@ -39,16 +39,17 @@ import pandas as pd
 
 from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
+    CHINESE,
     ImportedTable,
     ReadSummary,
     catalog_note,
     check_choice,
     check_options,
     check_unique,
-    decode,
     head_text,
     numbers,
     read_csv_text,
+    read_text,
     sorted_unique,
 )
 
@@ -145,7 +146,7 @@ def read(path: str | Path, *, flow: Flow | None = None, **options: Any) -> Impor
     check_options(FORMAT, options, ())
     path = Path(path)
     flow, flow_note = _flow(path, flow)
-    rows = _rows(decode(path.read_bytes(), path=path), path=path)
+    rows = _rows(read_text(path, encodings=CHINESE), path=path)
     table = _typed(rows, path=path)
     table["flow"] = pd.Series(flow, index=table.index, dtype="string")
     table = table[[c for c in COLUMNS if c in table.columns]]

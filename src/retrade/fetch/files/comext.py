@@ -27,10 +27,10 @@ from retrade.fetch.files.base import (
     catalog_note,
     check_options,
     check_unique,
-    decode,
     head_text,
     numbers,
     read_csv_text,
+    read_text,
     require_columns,
     sorted_unique,
 )
@@ -75,7 +75,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    raw = read_csv_text(decode(path.read_bytes(), path=path), path=path)
+    raw = read_csv_text(read_text(path), path=path)
     require_columns(raw.columns, COLUMNS, path=path, what="Comext SDMX-CSV file")
     table = _typed(raw[list(COLUMNS)], path=path)
     check_unique(table, KEY, path=path)

@@ -31,11 +31,11 @@ from retrade.fetch.files.base import (
     ReadSummary,
     check_options,
     check_unique,
-    decode,
     head_text,
     numbers,
     parse_json,
     read_csv_text,
+    read_text,
     sorted_unique,
     totals,
 )
@@ -144,7 +144,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    text = decode(path.read_bytes(), path=path)
+    text = read_text(path)
     notes: list[str] = []
     if text.lstrip().startswith("{"):
         raw, notes = _json_rows(text, path=path)

@@ -34,10 +34,10 @@ from retrade.fetch.files.base import (
     ReadSummary,
     check_options,
     check_unique,
-    decode,
     head_text,
     numbers,
     read_csv_text,
+    read_text,
     sorted_unique,
 )
 
@@ -94,7 +94,7 @@ def read(
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    raw = read_csv_text(decode(path.read_bytes(), path=path), path=path)
+    raw = read_csv_text(read_text(path), path=path)
     period_column = raw.columns[0]
     if period_column not in PERIOD_COLUMNS:
         raise ImportFormatError(f"{path.name}: the first column must be one of {PERIOD_COLUMNS}")

@@ -42,9 +42,9 @@ from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
     check_options,
-    decode,
     head_text,
     read_csv_text,
+    read_text,
     sorted_unique,
     without_empty_columns,
     without_empty_rows,
@@ -113,7 +113,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    text = decode(path.read_bytes(), path=path)
+    text = read_text(path)
     layout = _layout(text)
     if layout is None:
         raise ImportFormatError(f"{path.name} is not an MCS salient or world CSV")

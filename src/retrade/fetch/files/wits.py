@@ -35,11 +35,11 @@ from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
     check_options,
-    decode,
     head_text,
     is_xlsx,
     numbers,
     read_csv_text,
+    read_text,
     sorted_unique,
     totals,
 )
@@ -170,7 +170,7 @@ def _read_sheets(path: Path) -> dict[str, pd.DataFrame]:
     if is_xlsx(path):  # read only the sheets with WITS columns; the rest are derived tables
         wanted = [name for name, header in _xlsx_headers(path).items() if _is_wits_header(header)]
         return pd.read_excel(path, sheet_name=wanted, dtype=object) if wanted else {}
-    text = decode(path.read_bytes(), path=path)
+    text = read_text(path)
     return {path.stem: read_csv_text(text, path=path)}
 
 
