@@ -216,6 +216,18 @@ def test_windows_1252_export_is_not_read_as_chinese(tmp_path):
     assert adapter.to_panel(rows)["partner"].tolist() == ["CUW"]
 
 
+def test_world_and_groups_are_handled_explicitly(tmp_path):
+    path = tmp_path / "w.csv"
+    lines = [f"China,Export,284690,X,2020,{p},1,1,Kg\n" for p in ("World", "EU27", "ASEAN")]
+    path.write_text(WITS_HEADER + "".join(lines), encoding="utf-8")
+    _, rows = _stored(path, tmp_path / "a")
+    assert sorted(adapter.to_panel(rows)["partner"]) == ["ASN", "EUN", "WLD"]
+    path.write_text(WITS_HEADER + "China,Export,284690,X,2020,G7,1,1,Kg\n", encoding="utf-8")
+    _, rows = _stored(path, tmp_path / "b")
+    with pytest.raises(HarmonizeError, match=r"\['G7'\] are country groups"):
+        adapter.to_panel(rows)
+
+
 def test_unknown_partner_and_flow_are_errors(tmp_path):
     path = tmp_path / "w.csv"
     path.write_text(WITS_HEADER + "China,Export,284690,X,2020,Atlantis,1,1,Kg\n", encoding="utf-8")

@@ -38,11 +38,60 @@ MASS_UNITS: dict[str, float] = {
 _MEASURES = (S.VALUE_USD, S.VALUE_CIF_USD, S.VALUE_FOB_USD, S.NET_WEIGHT_KG, S.QUANTITY)
 
 
+# groups and continents some files list beside countries; they have no partner code (EU27,
+# ASEAN and World do: EUN, ASN, WLD) and would double count the country rows
+GROUP_NAMES = frozenset(
+    {
+        "g7",
+        "g-7",
+        "g20",
+        "g-20",
+        "oecd",
+        "nato",
+        "apec",
+        "brics",
+        "opec",
+        "eu28",
+        "eu-28",
+        "euro area",
+        "eurozone",
+        "usmca (nafta)",
+        "nafta",
+        "cafta-dr",
+        "lafta",
+        "cacm",
+        "pacific rim countries",
+        "twenty latin american republics",
+        "asia",
+        "africa",
+        "europe",
+        "oceania",
+        "australia and oceania",
+        "north america",
+        "south america",
+        "central america",
+        "latin america",
+        "middle east",
+    }
+)
+
+
 def countries(values: pd.Series, *, scheme: str, source: str, column: str) -> pd.Series:
-    """Retrade codes for a column of names or codes; raise naming every value that does not map."""
+    """Retrade codes for a column of names or codes; raise naming every value that does not map.
+
+    Country groups and continents without a code (G7, OECD, Asia ...) get their own
+    message: they are not partners, and summing them with countries double counts.
+    """
     missing = values.isna()
     if missing.any():
         raise HarmonizeError(f"{source}: {int(missing.sum())} row(s) have no {column}")
+    groups = sorted({str(v) for v in values if str(v).strip().lower() in GROUP_NAMES})
+    if groups:
+        raise HarmonizeError(
+            f"{source} {column}: {groups} are country groups or continents, not partners; "
+            "leave those rows out (or split them with retrade.catalog.group_members), "
+            "since adding them to the country rows would count trade twice"
+        )
     try:
         codes = to_iso3(values.tolist(), scheme=scheme)  # type: ignore[arg-type]
     except HarmonizeError as exc:
