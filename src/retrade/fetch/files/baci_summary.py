@@ -23,6 +23,7 @@ from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
+    blank_to_missing,
     check_options,
     check_unique,
     head_text,
@@ -60,7 +61,7 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     table = pd.DataFrame(index=raw.index)
     for column in raw.columns:
         if column in _TEXT or column.endswith("_iso"):
-            table[column] = raw[column].str.strip().replace("", pd.NA).astype("string")
+            table[column] = blank_to_missing(raw[column])
         else:
             parsed = numbers(raw[column], column=column, path=path)
             table[column] = parsed.astype("Int64") if column in _INTEGER else parsed

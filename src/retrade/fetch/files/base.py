@@ -17,6 +17,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from retrade.catalog.products import product
@@ -285,16 +286,39 @@ def numbers(values: pd.Series, *, column: str, path: str | Path) -> pd.Series:
     parsed = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("Float64")
     bad = parsed.isna() & text.notna() & (text != "")
     if bad.any():
-        first = bad.idxmax()
+        first = first_true(bad)
         raise ImportFormatError(
             f"{Path(path).name}: column {column!r} has {int(bad.sum())} value(s) that are not "
-            f"numbers, first {text[first]!r} at data row {_row_number(values, first)}"
+            f"numbers, first {text.iloc[first]!r} at data row {first + 1}"
         )
     return parsed
 
 
-def _row_number(values: pd.Series, label: object) -> int:
-    return int(values.index.get_loc(label)) + 1
+def first_true(mask: pd.Series) -> int:
+    """Position (0-based) of the first true value of a boolean series."""
+    return int(np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))[0])
+
+
+def is_missing(value: object) -> bool:
+    """Whether a scalar is None, ``pd.NA``, ``NaT`` or a float NaN.
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing(pd.NA), is_missing("")
+    (True, True, True, False)
+    """
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    )
+
+
+def blank_to_missing(values: pd.Series) -> pd.Series:
+    """Text cells stripped, with empty ones missing, as ``string``."""
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
 
 
 def check_unique(
@@ -312,7 +336,7 @@ def check_unique(
 
 def sorted_unique(values: Iterable[object]) -> tuple[str, ...]:
     """Distinct non-missing values as sorted strings."""
-    return tuple(sorted({str(v) for v in values if not pd.isna(v)}))
+    return tuple(sorted({str(v) for v in values if not is_missing(v)}))
 
 
 def totals(frame: pd.DataFrame, columns: Mapping[str, str]) -> dict[str, float]:

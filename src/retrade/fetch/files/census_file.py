@@ -139,8 +139,9 @@ def _r_rows(text: str, *, path: Path) -> tuple[list[str], list[list[object]]]:
         raise ImportFormatError(
             f"{path.name}: line {broken[0]} is not valid CSV (damaged or truncated?)"
         )
-    header = [str(h) for h in parsed[1][1:]]  # first line is R's V1..Vn, first column R's row names
-    rows = [fields[1:] for fields in parsed[2:]]
+    good = [fields for fields in parsed if fields is not None]
+    header = [str(h) for h in good[1][1:]]  # first line is R's V1..Vn, first column R's row names
+    rows = [fields[1:] for fields in good[2:]]
     _check_widths(rows, len(header), path=path, first_line=3)
     return header, rows
 

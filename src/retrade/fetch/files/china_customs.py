@@ -46,6 +46,7 @@ from retrade.fetch.files.base import (
     check_choice,
     check_options,
     check_unique,
+    first_true,
     head_text,
     numbers,
     read_csv_text,
@@ -145,10 +146,10 @@ def read(path: str | Path, *, flow: Flow | None = None, **options: Any) -> Impor
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    flow, flow_note = _flow(path, flow)
+    chosen, flow_note = _flow(path, flow)
     rows = _rows(read_text(path, encodings=CHINESE), path=path)
     table = _typed(rows, path=path)
-    table["flow"] = pd.Series(flow, index=table.index, dtype="string")
+    table["flow"] = pd.Series(chosen, index=table.index, dtype="string")
     table = table[[c for c in COLUMNS if c in table.columns]]
     key = tuple(
         c for c in ("yearmonth", "flow", "partner", "commodity", "regime", "province") if c in table
@@ -161,7 +162,7 @@ def read(path: str | Path, *, flow: Flow | None = None, **options: Any) -> Impor
         partition=("flow", "year"),
         key=key,
         summary=_summary(table, flow_note),
-        options={"flow": flow},
+        options={"flow": chosen},
     )
 
 
@@ -195,7 +196,7 @@ def _rows(text: str, *, path: Path) -> pd.DataFrame:
         if (trailing != "").any():
             raise ImportFormatError(
                 f"{path.name}: a value after the last column at data row "
-                f"{int((trailing != '').idxmax()) + 1}; the file is damaged"
+                f"{first_true(trailing != '') + 1}; the file is damaged"
             )
         frame = frame.drop(columns=names[-1])
     unknown = [h for h in frame.columns if h not in HEADERS]
@@ -237,7 +238,7 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], *, path: Path) -> No
         empty = frame[column].fillna("") == ""
         if empty.any():
             raise ImportFormatError(
-                f"{path.name}: column {column!r} is empty at data row {int(empty.idxmax()) + 1}"
+                f"{path.name}: column {column!r} is empty at data row {first_true(empty) + 1}"
             )
 
 

@@ -27,6 +27,7 @@ from retrade.fetch.files.base import (
     catalog_note,
     check_options,
     check_unique,
+    first_true,
     head_text,
     numbers,
     read_csv_text,
@@ -95,7 +96,7 @@ def _typed(raw: pd.DataFrame, *, path: Path) -> pd.DataFrame:
         empty = out[column] == ""
         if empty.any():
             raise ImportFormatError(
-                f"{path.name}: {column} is empty at data row {int(empty.idxmax()) + 1}"
+                f"{path.name}: {column} is empty at data row {first_true(empty) + 1}"
             )
     period = out["TIME_PERIOD"].str.fullmatch(r"(19|20)\d{2}(-(0[1-9]|1[0-2]))?")
     if not period.all():

@@ -32,6 +32,7 @@ from retrade.fetch.files.base import (
     check_options,
     check_unique,
     head_text,
+    is_missing,
     numbers,
     parse_json,
     read_csv_text,
@@ -167,6 +168,8 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
 
 def _json_rows(text: str, *, path: Path) -> tuple[pd.DataFrame, list[str]]:
     body = parse_json(text, path=path)
+    if not isinstance(body, dict):
+        raise ImportFormatError(f"{path.name}: expected a JSON object with a 'data' list")
     rows = _data_rows(body, path=path)
     notes = []
     count = body.get("count")
@@ -185,10 +188,8 @@ def _json_rows(text: str, *, path: Path) -> tuple[pd.DataFrame, list[str]]:
     return frame, notes
 
 
-def _data_rows(body: object, *, path: Path) -> list:
+def _data_rows(body: dict[str, Any], *, path: Path) -> list[Any]:
     """The ``data`` list of an answer; refuse error answers and bulk file lists, saying so."""
-    if not isinstance(body, dict):
-        raise ImportFormatError(f"{path.name}: expected a JSON object with a 'data' list")
     if "statusCode" in body and "data" not in body:
         raise ImportFormatError(
             f"{path.name} is a Comtrade API error answer, not data: "
@@ -228,13 +229,13 @@ def _typed(raw: pd.DataFrame, *, path: Path) -> pd.DataFrame:
             parsed = numbers(raw[field], column=field, path=path.name)
             if dtype == _I and ((parsed.dropna() % 1) != 0).any():
                 raise ImportFormatError(f"{path.name}: {field} must hold whole numbers")
-            out[field] = parsed.astype(dtype)
+            out[field] = parsed.astype(pd.api.types.pandas_dtype(dtype))
     return out.reset_index(drop=True)
 
 
 def _strings(values: pd.Series) -> pd.Series:
     def one(v: object) -> object:
-        if v is None or (isinstance(v, float) and pd.isna(v)):
+        if is_missing(v):
             return pd.NA
         if isinstance(v, float) and v.is_integer():  # a code a spreadsheet turned into 0.0
             v = int(v)
@@ -249,7 +250,7 @@ _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
 def _booleans(values: pd.Series, *, column: str, path: Path) -> pd.Series:
     def one(v: object) -> object:
-        if v is None or (isinstance(v, float) and pd.isna(v)):
+        if is_missing(v):
             return pd.NA
         if isinstance(v, bool):
             return v

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from retrade.config import Settings, load_settings
 from retrade.errors import ImportFormatError, StoreError
-from retrade.fetch.files.base import ImportedTable, ReadSummary
+from retrade.fetch.files.base import ImportedTable, ReadSummary, is_missing
 from retrade.fetch.files.registry import read_file
 from retrade.store import ManifestEntry, Part, RawStore, sha256_file
 from retrade.store.manifest import live_files
@@ -219,7 +219,7 @@ def _parts(imported: ImportedTable, *, stem: str) -> list[Part]:
 
 
 def _safe(value: object) -> str:
-    text = "NA" if pd.isna(value) else str(value)
+    text = "NA" if is_missing(value) else str(value)
     return text.translate(_UNSAFE) or "NA"
 
 

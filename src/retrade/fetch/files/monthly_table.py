@@ -32,6 +32,7 @@ from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
+    blank_to_missing,
     check_options,
     check_unique,
     head_text,
@@ -124,7 +125,7 @@ def _typed(raw: pd.DataFrame, *, period_column: str, path: Path) -> pd.DataFrame
     out = pd.DataFrame({"period": raw[period_column].str.strip().str[:7].astype("string")})
     for column in raw.columns:
         if column in DIMENSIONS or column == period_column:
-            out[column] = raw[column].str.strip().replace("", pd.NA).astype("string")
+            out[column] = blank_to_missing(raw[column])
         else:
             out[column] = numbers(raw[column], column=column, path=path)
     return out

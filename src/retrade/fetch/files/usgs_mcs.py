@@ -41,8 +41,10 @@ from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
+    blank_to_missing,
     check_options,
     head_text,
+    is_missing,
     read_csv_text,
     read_text,
     sorted_unique,
@@ -212,7 +214,7 @@ def _parse_cells(long: pd.DataFrame, *, path: Path) -> pd.DataFrame:
         mark=cells["mark"].astype("string"),
         mark_meaning=cells["mark"].map(MARKS).astype("string"),
         year=pd.to_numeric(long["year"], errors="raise").astype("Int64"),
-        note=long["note"].replace("", pd.NA),
+        note=blank_to_missing(long["note"]),
     )
     out["estimated"] = _estimated(out)
     return out.astype({c: "string" for c in _TEXT_COLUMNS})
@@ -235,7 +237,7 @@ def _estimated(cells: pd.DataFrame) -> pd.Series:
 
 def _cell(text: object, *, where: tuple[str, str, str]) -> tuple[object, object, object]:
     """``(value, qualifier, mark)`` for one cell; raise for text that is neither."""
-    cell = "" if pd.isna(text) else str(text).strip()
+    cell = "" if is_missing(text) else str(text).strip()
     if cell == "":
         return (pd.NA, pd.NA, pd.NA)
     if cell in MARKS:
@@ -255,7 +257,7 @@ def _summary(table: pd.DataFrame, skipped: dict[str, int], notes: list[str]) -> 
     marks = table["mark"].value_counts()
     qualifiers = table["qualifier"].value_counts()
     notes = list(notes)
-    notes += [f"{n} cell(s) marked {m!r} ({MARKS[m]})" for m, n in marks.items()]
+    notes += [f"{n} cell(s) marked {m!r} ({MARKS[str(m)]})" for m, n in marks.items()]
     notes += [f"{n} cell(s) with qualifier {q!r} (value is a bound)" for q, n in qualifiers.items()]
     notes.append("not trade flows: stored for reference, not part of the trade panel")
     world = table[
@@ -264,7 +266,7 @@ def _summary(table: pd.DataFrame, skipped: dict[str, int], notes: list[str]) -> 
     totals = {
         f"world production {int(y)}, t": float(v)
         for y, v in zip(world["year"], world["value"], strict=True)
-        if not pd.isna(y) and not pd.isna(v)
+        if not is_missing(y) and not is_missing(v)
     }
     return ReadSummary(
         rows=len(table),

@@ -198,5 +198,5 @@ def _any(values: pd.Series) -> object:
 
 
 def _join(values: Iterable[object]) -> object:
-    distinct = list(dict.fromkeys(str(v) for v in values if not pd.isna(v)))
+    distinct = list(dict.fromkeys(str(v) for v in pd.Series(values).dropna()))
     return "; ".join(distinct) if distinct else pd.NA
