@@ -164,6 +164,17 @@ def _m49_to_iso3() -> dict[int, str]:
     return {int(code): iso for code, iso in zip(table["UNcode"], table["ISO3"], strict=True)}
 
 
+@functools.lru_cache(maxsize=1)
+def _iso2_to_iso3() -> dict[str, str]:
+    # a few ISO2 cells are patterns listing alternatives ("^GR$|^EL$", "^GB$|^UK$"):
+    # Eurostat writes Greece as EL and the United Kingdom as UK
+    out: dict[str, str] = {}
+    for cell, iso3 in zip(_coco_table()["ISO2"], _coco_table()["ISO3"], strict=True):
+        for code in re.findall(r"[A-Z]{2}", str(cell)):
+            out.setdefault(code, iso3)
+    return out
+
+
 def _fold(name: str) -> str:
     text = unicodedata.normalize("NFKC", str(name)).strip().lower()
     text = text.replace("，", ",").replace("（", "(").replace("）", ")")
@@ -185,7 +196,8 @@ def _load_name_tables() -> None:
     if folder.is_dir():
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if entry.name.startswith("country_names_") and entry.name.endswith(".csv"):
-                table = pd.read_csv(entry.open(encoding="utf-8"), dtype=str, comment="#")
+                with entry.open(encoding="utf-8") as fh:
+                    table = pd.read_csv(fh, dtype=str, comment="#")
                 for name, iso3 in zip(table["name"], table["iso3"], strict=True):
                     _EXTRA_NAMES.setdefault(_fold(name), iso3)
     _NAME_TABLES_LOADED = True
@@ -317,9 +329,7 @@ def _map_one(value: object, scheme: str) -> str | None:
         reserved = {v[0] for v in COMTRADE_SPECIAL.values()}
         return key if key in set(_coco_table()["ISO3"]) or key in reserved else None
     if scheme == "iso2":
-        table = _coco_table()
-        match = table.loc[table["ISO2"] == str(value).strip().upper(), "ISO3"]
-        return str(match.iloc[0]) if len(match) else None
+        return _iso2_to_iso3().get(str(value).strip().upper())
     return name_to_iso3(str(value))
 
 

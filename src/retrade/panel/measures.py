@@ -137,7 +137,9 @@ def partner_shares(
     )
 
 
-def hhi(shares: pd.DataFrame, *, by: Sequence[str] = (S.REPORTER, S.FLOW, S.STAGE, S.PERIOD)) -> pd.DataFrame:
+def hhi(
+    shares: pd.DataFrame, *, by: Sequence[str] = (S.REPORTER, S.FLOW, S.STAGE, S.PERIOD)
+) -> pd.DataFrame:
     """Herfindahl-Hirschman index (0-1) and the number of partners, from :func:`partner_shares`.
 
     Examples

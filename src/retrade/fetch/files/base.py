@@ -1,0 +1,393 @@
+"""What every file importer returns, and the parsing helpers the importers share.
+
+An importer reads one hand-downloaded file completely, checks it, and returns an
+:class:`ImportedTable`: the rows with the file's own columns, typed, plus a
+:class:`ReadSummary` of what was read (rows, periods, partners, totals, rows
+skipped and why, caveats). Nothing here writes anywhere; the importer front end
+(:mod:`retrade.fetch.files.importer`) hands the table to the store.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from retrade.catalog.products import product
+from retrade.errors import CatalogError, ImportFormatError
+
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ReadSummary:
+    """What an importer read from one file.
+
+    Attributes
+    ----------
+    rows : int
+        Rows kept in the imported table.
+    periods : tuple of str
+        Distinct periods (``YYYY`` or ``YYYY-MM``), sorted.
+    partners : tuple of str
+        Distinct partners (or other breakdown such as bloc or country), as the file names them.
+    totals : dict
+        Sums of the main measures, keyed by measure and unit.
+    skipped : dict
+        Rows left out, keyed by the reason.
+    notes : tuple of str
+        Caveats a user should know (partial coverage, assumed units, truncation ...).
+    """
+
+    rows: int
+    periods: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    totals: Mapping[str, float] = field(default_factory=dict)
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        """The summary as short human-readable lines."""
+        out = [f"{self.rows} row(s) read"]
+        if self.periods:
+            span = (
+                self.periods[0]
+                if len(self.periods) == 1
+                else f"{self.periods[0]} .. {self.periods[-1]}"
+            )
+            out.append(f"periods: {span} ({len(self.periods)} distinct)")
+        if self.partners:
+            shown = ", ".join(self.partners[:8]) + (" ..." if len(self.partners) > 8 else "")
+            out.append(f"partners: {len(self.partners)} ({shown})")
+        out += [f"total {name}: {_number_text(value)}" for name, value in self.totals.items()]
+        out += [f"skipped {count} row(s): {reason}" for reason, count in self.skipped.items()]
+        out += [f"note: {note}" for note in self.notes]
+        return out
+
+
+def _number_text(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1e6 else f"{value:,.6g}"
+
+
+@dataclass(frozen=True)
+class ImportedTable:
+    """One file, read and checked, ready for the raw store.
+
+    Attributes
+    ----------
+    source : str
+        Store folder under ``data/raw`` (``wits``, ``comtrade_files``, ``china_customs`` ...).
+    format : str
+        The importer that read it (a key of :data:`retrade.fetch.files.FORMATS`).
+    table : pandas.DataFrame
+        The rows, with the file's own columns typed.
+    partition : tuple of str
+        Columns whose values become the store's partition folders.
+    key : tuple of str
+        Columns that identify one observation within the source.
+    summary : ReadSummary
+        What was read.
+    options : dict
+        The reader options that shaped the table (recorded in the manifest).
+    """
+
+    source: str
+    format: str
+    table: pd.DataFrame
+    partition: tuple[str, ...]
+    key: tuple[str, ...]
+    summary: ReadSummary
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def read_head(path: str | Path, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of a file (for sniffing)."""
+    with open(path, "rb") as fh:
+        return fh.read(size)
+
+
+# encodings tried in order: Chinese customs files are GBK; western portals write UTF-8 or
+# Windows-1252 (a Latin-1 "Curaçao" must not be read as two Chinese characters)
+CHINESE: tuple[str, ...] = ("utf-8", "gb18030")
+WESTERN: tuple[str, ...] = ("utf-8", "cp1252")
+
+
+def decode(
+    data: bytes,
+    *,
+    path: str | Path | None = None,
+    strict: bool = True,
+    encodings: Sequence[str] = CHINESE,
+) -> str:
+    """Bytes to text in the first of ``encodings`` that fits (a UTF-8 BOM is dropped).
+
+    With ``strict=False`` a cut-off multi-byte character at the end (a sniffed
+    head) is tolerated. Text with NUL bytes is refused: it is binary or damaged.
+
+    Examples
+    --------
+    >>> decode("数据年月".encode("gbk"))
+    '数据年月'
+    >>> decode("Curaçao".encode("cp1252"), encodings=WESTERN)
+    'Curaçao'
+    >>> decode(b"\\xef\\xbb\\xbfa,b")
+    'a,b'
+    """
+    where = f"{Path(path).name}" if path else "the file"
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if strict or exc.start < len(data) - 4:
+                continue
+            text = data[: exc.start].decode(encoding)
+        if "\x00" in text:
+            raise ImportFormatError(f"{where} contains NUL bytes: it is not text, or it is damaged")
+        return text
+    raise ImportFormatError(f"{where} is not text in any of {list(encodings)}")
+
+
+def read_text(path: str | Path, *, encodings: Sequence[str] = WESTERN) -> str:
+    """A whole file as text (see :func:`decode`)."""
+    return decode(Path(path).read_bytes(), path=path, encodings=encodings)
+
+
+def parse_json(text: str, *, path: str | Path) -> object:
+    """Parse JSON text; a damaged or cut-off file raises :class:`ImportFormatError`."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(
+            f"{Path(path).name} is not valid JSON ({exc}); is the file complete?"
+        ) from None
+
+
+def load_json(path: str | Path) -> object:
+    """Read and parse a JSON file (UTF-8 or GB18030)."""
+    return parse_json(read_text(path), path=path)
+
+
+def head_text(path: str | Path) -> str:
+    """The decoded first bytes of a file, or ``""`` if it is not text."""
+    try:
+        return decode(read_head(path), strict=False)
+    except (ImportFormatError, OSError):
+        return ""
+
+
+def first_line(path: str | Path, limit: int = 160) -> str:
+    """The first line of a text file, shortened, for error messages."""
+    text = head_text(path)
+    line = text.splitlines()[0] if text else "<not text>"
+    return line if len(line) <= limit else line[:limit] + "..."
+
+
+def is_xlsx(path: str | Path) -> bool:
+    """Whether the file is an Office Open XML workbook (a zip with ``xl/workbook.xml``)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def read_csv_text(text: str, *, path: str | Path) -> pd.DataFrame:
+    """A CSV as text cells (``""`` when empty); a row wider or narrower than the header is refused.
+
+    pandas would fill a short row with missing values, so a file cut off in
+    the middle of a line would read "fine"; here it is an error naming the line.
+    Empty or repeated header names become ``Unnamed: <i>`` as in pandas.
+    """
+    try:
+        rows = [row for row in csv.reader(StringIO(text)) if row]
+    except csv.Error as exc:
+        raise ImportFormatError(f"{Path(path).name} is not a readable CSV: {exc}") from None
+    if not rows:
+        raise ImportFormatError(f"{Path(path).name} has no header line")
+    header, width = _header_names(rows[0]), len(rows[0])
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != width:
+            raise ImportFormatError(
+                f"{Path(path).name} line {number} has {len(row)} field(s) where the header has "
+                f"{width}: the file is truncated or damaged; download it again"
+            )
+    return pd.DataFrame(rows[1:], columns=header, dtype=object)
+
+
+def _header_names(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, name in enumerate(names):
+        name = name.strip()
+        out.append(name if name and name not in out else f"Unnamed: {i}")
+    return out
+
+
+def check_options(fmt: str, options: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    """Raise :class:`ValueError` naming any option ``fmt`` does not take."""
+    allowed = tuple(allowed)
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"the {fmt} importer does not take option(s) {unknown}; "
+            f"allowed: {list(allowed) or 'none'}"
+        )
+
+
+def check_choice(name: str, value: object, allowed: Sequence[str]) -> None:
+    """Raise :class:`ValueError` if ``value`` is not one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
+
+
+def require_columns(
+    columns: Iterable[str], required: Iterable[str], *, path: str | Path, what: str
+) -> None:
+    """Raise :class:`ImportFormatError` naming the required columns a file lacks."""
+    present = set(columns)
+    missing = [c for c in required if c not in present]
+    if missing:
+        raise ImportFormatError(
+            f"{Path(path).name} is not a {what}: it lacks column(s) {missing} "
+            f"(it has {sorted(present)[:20]})"
+        )
+
+
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(\D|$))")
+
+
+def numbers(values: pd.Series, *, column: str, path: str | Path) -> pd.Series:
+    """Parse a column of numbers written as text (thousands separators allowed) to ``Float64``.
+
+    Empty cells become missing; any other cell that is not a number raises
+    :class:`ImportFormatError` naming the column, the row and the value.
+
+    Examples
+    --------
+    >>> numbers(pd.Series(["1,234", "", "5.5"]), column="v", path="f.csv").tolist()
+    [1234.0, <NA>, 5.5]
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("Float64")
+    text = values.astype("string").str.strip()
+    cleaned = text.str.replace(_THOUSANDS, "", regex=True)
+    parsed = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("Float64")
+    bad = parsed.isna() & text.notna() & (text != "")
+    if bad.any():
+        first = first_true(bad)
+        raise ImportFormatError(
+            f"{Path(path).name}: column {column!r} has {int(bad.sum())} value(s) that are not "
+            f"numbers, first {text.iloc[first]!r} at data row {first + 1}"
+        )
+    return parsed
+
+
+def first_true(mask: pd.Series) -> int:
+    """Position (0-based) of the first true value of a boolean series."""
+    return int(np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))[0])
+
+
+def is_missing(value: object) -> bool:
+    """Whether a scalar is None, ``pd.NA``, ``NaT`` or a float NaN.
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing(pd.NA), is_missing("")
+    (True, True, True, False)
+    """
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    )
+
+
+def blank_to_missing(values: pd.Series) -> pd.Series:
+    """Text cells stripped, with empty ones missing, as ``string``."""
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def check_unique(
+    table: pd.DataFrame, key: Sequence[str], *, path: str | Path, what: str = "observation"
+) -> None:
+    """Raise :class:`ImportFormatError` if rows repeat ``key``, showing the first repeat."""
+    dup = table.duplicated(list(key), keep=False)
+    if dup.any():
+        first = table.loc[dup, list(key)].iloc[0].to_dict()
+        raise ImportFormatError(
+            f"{Path(path).name}: {int(dup.sum())} rows repeat the same {what} "
+            f"({', '.join(key)}), e.g. {first}"
+        )
+
+
+def sorted_unique(values: Iterable[object]) -> tuple[str, ...]:
+    """Distinct non-missing values as sorted strings."""
+    return tuple(sorted({str(v) for v in values if not is_missing(v)}))
+
+
+def totals(frame: pd.DataFrame, columns: Mapping[str, str]) -> dict[str, float]:
+    """``{label: sum of column}`` for the columns present (missing values count as zero)."""
+    return {
+        label: float(pd.to_numeric(frame[col], errors="coerce").sum())
+        for label, col in columns.items()
+        if col in frame.columns
+    }
+
+
+def without_empty_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Drop rows whose every cell is empty; return the rest and how many were dropped."""
+    empty = frame.apply(lambda col: col.isna() | (col.astype("string").str.strip() == "")).all(
+        axis=1
+    )
+    return frame.loc[~empty].reset_index(drop=True), int(empty.sum())
+
+
+def without_empty_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Drop unnamed columns that hold nothing; return the rest and the names dropped."""
+    dropped = [
+        c
+        for c in frame.columns
+        if (str(c).startswith("Unnamed") or not str(c).strip())
+        and (frame[c].isna() | (frame[c].astype("string").str.strip() == "")).all()
+    ]
+    return frame.drop(columns=dropped), dropped
+
+
+def in_catalog(code: object) -> bool:
+    """Whether an HS code (HS6 or a longer national line) rolls up to a rare-earth catalog line.
+
+    Examples
+    --------
+    >>> in_catalog("28469019"), in_catalog("12019019")
+    (True, False)
+    """
+    try:
+        product(str(code))
+    except CatalogError:
+        return False
+    return True
+
+
+def catalog_note(codes: pd.Series, *, panel: str = "the panel keeps catalog lines only") -> str:
+    """``"N rare-earth catalog row(s); M row(s) outside the catalog (codes ...)"``."""
+    inside = codes.map(in_catalog).astype(bool)
+    outside = sorted_unique(codes[~inside])
+    listed = f" ({', '.join(outside[:10])}{' ...' if len(outside) > 10 else ''})" if outside else ""
+    return (
+        f"{int(inside.sum())} rare-earth catalog row(s); {int((~inside).sum())} row(s) outside the "
+        f"catalog{listed}: stored, but {panel}"
+    )

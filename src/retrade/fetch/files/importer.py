@@ -1,0 +1,246 @@
+"""``import_file``: read a downloaded file completely, then store it in one atomic step.
+
+The whole file is parsed and checked before anything is written, so a file
+that fails half-way leaves the store as it was. The rows then go to
+:class:`~retrade.store.RawStore` as Parquet files plus one manifest entry that
+records the file's SHA-256; importing the same bytes with the same options
+again is a no-op that says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from retrade.config import Settings, load_settings
+from retrade.errors import ImportFormatError, StoreError
+from retrade.fetch.files.base import ImportedTable, ReadSummary, is_missing
+from retrade.fetch.files.registry import read_file
+from retrade.store import ManifestEntry, Part, RawStore, sha256_file
+from retrade.store.manifest import live_files
+
+_UNSAFE = str.maketrans({c: "_" for c in " /\\,;:()[]{}'\"=&?*<>|"})
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What :func:`import_file` read and whether it wrote anything.
+
+    Attributes
+    ----------
+    path : str
+        The file imported.
+    format, source : str
+        The importer used and the store folder written to.
+    content_sha256 : str
+        SHA-256 of the file's bytes, as recorded in the manifest.
+    summary : ReadSummary
+        Rows, periods, partners, totals, skipped rows and caveats.
+    written : bool
+        False when the same file (same bytes, format and options) was already
+        imported, or on a dry run.
+    entry_id : str or None
+        The manifest entry holding the rows (the earlier one for a repeat import).
+    files : tuple of str
+        Parquet files of that entry, relative to the source folder.
+    message : str
+        One line saying what happened.
+    """
+
+    path: str
+    format: str
+    source: str
+    content_sha256: str
+    summary: ReadSummary
+    written: bool
+    entry_id: str | None
+    files: tuple[str, ...]
+    message: str
+
+    def describe(self) -> str:
+        """The report as text, as the CLI prints it."""
+        head = [f"{self.path}: format {self.format} -> source {self.source}", self.message]
+        return "\n".join(head + ["  " + line for line in self.summary.lines()])
+
+
+def import_file(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    settings: Settings | None = None,
+    store: RawStore | None = None,
+    dry_run: bool = False,
+    **options: Any,
+) -> ImportReport:
+    """Read ``path`` with its importer and write it to the raw store.
+
+    Parameters
+    ----------
+    path : path
+        A hand-downloaded file (see :data:`retrade.fetch.files.FORMATS`).
+    format : str, optional
+        The format; detected from the content when omitted.
+    settings : Settings, optional
+        Where the store is (``settings.raw_dir``); loaded when omitted.
+    store : RawStore, optional
+        The store to write to; overrides ``settings``.
+    dry_run : bool
+        Read and report without writing.
+    **options
+        Options for the format's reader, e.g. ``flow="import"`` for China customs.
+
+    Returns
+    -------
+    ImportReport
+
+    Raises
+    ------
+    ImportFormatError
+        The file is not in a format retrade reads, or is damaged; nothing is written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> csv = folder / "wits.csv"
+    >>> _ = csv.write_text(
+    ...     "Reporter,TradeFlow,ProductCode,Product Description,Year,Partner,"
+    ...     "Trade Value 1000USD,Quantity,Quantity Unit\\n"
+    ...     "China,Export,284690,REE compounds,2020,Japan,1500.5,120000,Kg\\n")
+    >>> report = import_file(csv, store=RawStore(folder / "raw"))
+    >>> report.written, report.summary.rows
+    (True, 1)
+    >>> import_file(csv, store=RawStore(folder / "raw")).written
+    False
+    """
+    path = Path(path)
+    imported = read_file(path, format=format, **options)
+    digest = sha256_file(path)
+    query = {"file": path.name, "format": imported.format, "options": _jsonable(imported.options)}
+    if store is None:
+        store = RawStore((settings or load_settings()).raw_dir)
+    previous = _previous_import(store, imported.source, digest, query)
+    if previous is not None:
+        message = (
+            f"already imported on {previous.recorded_at} (entry {previous.entry_id}); "
+            "nothing written"
+        )
+        return _report(path, imported, digest, previous, written=False, message=message)
+    if dry_run:
+        return _report(
+            path, imported, digest, None, written=False, message="dry run; nothing written"
+        )
+    if imported.table.empty:
+        return _report(
+            path, imported, digest, None, written=False, message="no rows; nothing written"
+        )
+    parts = _parts(imported, stem=_stem(digest, query))
+    try:
+        entry = store.write(
+            imported.source, parts, query=query, content_sha256=digest, coverage=_coverage(imported)
+        )
+    except BaseException:
+        # files written before the failure are not in the manifest: remove them, and let
+        # the original error through even if the clean-up cannot take the lock
+        with contextlib.suppress(StoreError):
+            store.clean_orphans(imported.source)
+        raise
+    message = f"stored {entry.rows} row(s) in {len(entry.files)} file(s) (entry {entry.entry_id})"
+    return _report(path, imported, digest, entry, written=True, message=message)
+
+
+def _report(
+    path: Path,
+    imported: ImportedTable,
+    digest: str,
+    entry: ManifestEntry | None,
+    *,
+    written: bool,
+    message: str,
+) -> ImportReport:
+    return ImportReport(
+        path=str(path),
+        format=imported.format,
+        source=imported.source,
+        content_sha256=digest,
+        summary=imported.summary,
+        written=written,
+        entry_id=entry.entry_id if entry else None,
+        files=tuple(f.path for f in entry.files) if entry else (),
+        message=message,
+    )
+
+
+def _previous_import(
+    store: RawStore, source: str, digest: str, query: dict[str, Any]
+) -> ManifestEntry | None:
+    """The entry that imported the same bytes, format and options, if its files are still live."""
+    entries = store.entries(source)
+    live = live_files(entries)
+    for entry in reversed(entries):
+        same = (
+            entry.status == "ok"
+            and entry.content_sha256 == digest
+            and entry.query.get("format") == query["format"]
+            and entry.query.get("options") == query["options"]
+            and all(f.path in live for f in entry.files)
+        )
+        if same:
+            return entry
+    return None
+
+
+def _stem(digest: str, query: dict[str, Any]) -> str:
+    """File name inside each partition: one per (file content, format, options)."""
+    salt = json.dumps({"format": query["format"], "options": query["options"]}, sort_keys=True)
+    return f"import-{hashlib.sha256((digest + salt).encode()).hexdigest()[:16]}"
+
+
+def _parts(imported: ImportedTable, *, stem: str) -> list[Part]:
+    table = imported.table
+    if table.empty:
+        return []
+    columns = list(imported.partition)
+    if not columns:
+        return [Part({}, stem, _arrow(table))]
+    parts = []
+    for values, group in table.groupby(columns, sort=True, dropna=False):
+        values = values if isinstance(values, tuple) else (values,)
+        partition = {_safe(c): _safe(v) for c, v in zip(columns, values, strict=True)}
+        parts.append(Part(partition, stem, _arrow(group)))
+    return parts
+
+
+def _safe(value: object) -> str:
+    text = "NA" if is_missing(value) else str(value)
+    return text.translate(_UNSAFE) or "NA"
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    try:
+        return pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise ImportFormatError(f"the imported rows cannot be stored as Parquet: {exc}") from None
+
+
+def _coverage(imported: ImportedTable) -> dict[str, Any]:
+    summary = imported.summary
+    return {
+        "format": imported.format,
+        "periods": list(summary.periods),
+        "partners": len(summary.partners),
+        "totals": dict(summary.totals),
+        "skipped": dict(summary.skipped),
+        "key": list(imported.key),
+    }
+
+
+def _jsonable(options: Any) -> Any:
+    return json.loads(json.dumps(dict(options), sort_keys=True, default=str))

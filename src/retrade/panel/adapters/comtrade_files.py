@@ -1,0 +1,23 @@
+"""Comtrade v1 rows imported from downloaded files (source ``comtrade_files``) to panel rows.
+
+The importer stores these rows in the Comtrade API's own shape (v1 field names
+and JSON types), so the Comtrade API adapter maps them; only the ``source``
+label differs, which keeps file imports and API fetches apart in the panel.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from retrade.panel import schema as S
+
+SOURCE = "comtrade_files"
+
+
+def to_panel(raw: pd.DataFrame) -> pd.DataFrame:
+    """Panel rows for Comtrade v1 rows read from files (mapped by the Comtrade adapter)."""
+    from retrade.panel.adapters import comtrade
+
+    panel = comtrade.to_panel(raw)
+    labelled = panel.assign(**{S.SOURCE: pd.Series(SOURCE, index=panel.index, dtype="string")})
+    return S.validate_panel(labelled)
