@@ -40,10 +40,11 @@ def _root(
 
 
 def _register() -> None:
-    from retrade.cli import catalog, dual
+    from retrade.cli import catalog, dual, imports
 
     app.add_typer(catalog.app, name="catalog")
     app.add_typer(dual.app, name="dual")
+    app.command("import")(imports.import_command)
 
 
 _register()
