@@ -197,7 +197,9 @@ def _coerce(values: dict[str, Any]) -> Settings:
             try:
                 value = float(value)
             except (TypeError, ValueError):
-                raise ConfigError(f"min_interval must be a number of seconds, got {value!r}") from None
+                raise ConfigError(
+                    f"min_interval must be a number of seconds, got {value!r}"
+                ) from None
             if value < 0:
                 raise ConfigError(f"min_interval must be >= 0 seconds, got {value}")
         out[f.name] = value

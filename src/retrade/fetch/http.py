@@ -1,4 +1,4 @@
-"""The one HTTP entry point of retrade: pacing, retries, ``Retry-After``, errors that mean what they say.
+"""The one HTTP entry point of retrade: pacing, retries, ``Retry-After``, meaningful errors.
 
 Every fetcher sends its requests through :class:`HttpClient`. It
 
@@ -232,7 +232,9 @@ class HttpClient:
                     f"{shown}: rate limit; the server asks to wait {retry_after:.0f}s "
                     f"({message}). Run the same command later to resume."
                 )
-            raise _Retryable("429", f"{shown} answered 429 Too Many Requests: {message}", retry_after)
+            raise _Retryable(
+                "429", f"{shown} answered 429 Too Many Requests: {message}", retry_after
+            )
         if status >= 500:
             raise _Retryable(
                 "5xx",

@@ -61,7 +61,9 @@ class ManifestEntry:
     coverage: dict[str, Any] = field(default_factory=dict)
     status: str = "ok"
     entry_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    recorded_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    recorded_at: str = field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="microseconds")
+    )
 
     def to_json(self) -> str:
         data = asdict(self)

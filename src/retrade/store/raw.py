@@ -152,7 +152,10 @@ class RawStore:
     def manifest(self, source: str) -> pd.DataFrame:
         """The manifest as a table, one row per entry."""
         rows = [
-            {**{k: v for k, v in entry.__dict__.items() if k != "files"}, "n_files": len(entry.files)}
+            {
+                **{k: v for k, v in entry.__dict__.items() if k != "files"},
+                "n_files": len(entry.files),
+            }
             for entry in self.entries(source)
         ]
         return pd.DataFrame(rows)
@@ -184,9 +187,13 @@ class RawStore:
             Partition values to keep, e.g. ``{"reporter": "156"}``.
         """
         folder = self.folder(source)
-        live = live_files(self.entries(source))
+        entries = self.entries(source)
+        position = {entry.entry_id: i for i, entry in enumerate(entries)}
+        live = live_files(entries)
         frames = []
-        for order, (rel, (_, entry)) in enumerate(sorted(live.items(), key=lambda kv: kv[1][1].recorded_at)):
+        # newest last, by place in the manifest (timestamps can tie)
+        by_age = sorted(live.items(), key=lambda kv: position[kv[1][1].entry_id])
+        for order, (rel, _) in enumerate(by_age):
             if where and not _partition_matches(rel, where):
                 continue
             path = folder / rel
