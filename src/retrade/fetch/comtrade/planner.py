@@ -84,7 +84,7 @@ class Call:
         return f"/{root}/{self.type_code}/{self.frequency}/{self.classification}"
 
     def params(self, *, max_records: int, count_only: bool = False) -> dict[str, str]:
-        """Query parameters with the API's names; ``None`` entries are left out."""
+        """Query parameters with the API's names; empty ones are left out."""
         params = {
             "reporterCode": _join(self.reporters),
             "period": _join(self.periods),
@@ -98,7 +98,7 @@ class Call:
             "includeDesc": "true",
             "countOnly": "true" if count_only else None,
         }
-        return {k: v for k, v in params.items() if v is not None}
+        return {k: v for k, v in params.items() if v}
 
     def units(self) -> list[tuple[int, str]]:
         """The reporter-periods this call covers."""

@@ -8,7 +8,7 @@ is wrong.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -109,11 +109,31 @@ def build_request(
     )
 
 
-def _items(values: object) -> list[str]:
+def _items(values: object, *, whole: Callable[[str], bool] = lambda s: False) -> list[str]:
+    """Tokens of a value or list; a string is split on commas unless ``whole(string)`` holds."""
     if values is None:
         return []
     raw = [values] if isinstance(values, (str, int)) else list(values)  # type: ignore[call-overload]
-    return [t.strip() for v in raw for t in str(v).split(",") if t.strip()]
+    out = []
+    for value in map(str, raw):
+        pieces = [value] if whole(value.strip()) else value.split(",")
+        out.extend(t.strip() for t in pieces if t.strip())
+    return out
+
+
+def _is_name(text: str) -> bool:
+    """A name with a comma ('Korea, Rep.', 'Areas, nes') is one item when its pieces are not."""
+    if "," not in text or name_to_iso3(text) is None:
+        return False
+    return not all(_resolves(piece.strip()) for piece in text.split(",") if piece.strip())
+
+
+def _resolves(text: str) -> bool:
+    try:
+        country_code(text)
+    except CatalogError:
+        return False
+    return True
 
 
 def country_code(value: str) -> int:
@@ -140,7 +160,7 @@ def country_code(value: str) -> int:
 
 def parse_reporters(values: object, *, known: Mapping[int, str] | None = None) -> tuple[int, ...]:
     """Reporter codes; areas that cannot report (World, 'nes' areas) are refused by name."""
-    items = _items(values)
+    items = _items(values, whole=_is_name)
     if not items:
         raise ConfigError("name at least one reporter (e.g. reporters='CHN')")
     codes = []
@@ -160,7 +180,7 @@ def parse_reporters(values: object, *, known: Mapping[int, str] | None = None) -
 
 def parse_partners(values: object) -> tuple[int, ...] | None:
     """Partner codes, or ``None`` for every partner."""
-    items = _items(values)
+    items = _items(values, whole=_is_name)
     if not items or [i.lower() for i in items] == ["all"]:
         return None
     if "all" in (i.lower() for i in items):
