@@ -77,7 +77,7 @@ def test_paths_and_params_equal_comtradeapicall(captured, keyed):
                 partnerCode="0,392", partner2Code="0", customsCode="C00", motCode="0",
                 maxRecords=500, includeDesc=True)
     if keyed:
-        comtradeapicall.getFinalData("k", **args)
+        comtradeapicall.getFinalData("test-key-0123456789", **args)
     else:
         comtradeapicall.previewFinalData(**args)
     method, url, fields = captured[0]
@@ -91,13 +91,13 @@ def test_paths_and_params_equal_comtradeapicall(captured, keyed):
 def test_availability_path_matches_comtradeapicall(captured, httpserver, tmp_path):
     import comtradeapicall
 
-    comtradeapicall.getFinalDataAvailability("k", typeCode="C", freqCode="A", clCode="HS",
+    comtradeapicall.getFinalDataAvailability("test-key-0123456789", typeCode="C", freqCode="A", clCode="HS",
                                              period="2020", reporterCode="156")
     theirs = urlsplit(captured[0][1]).path
     httpserver.expect_request(theirs).respond_with_json(
         {"count": 1, "data": [{"reporterCode": 156, "period": "2020",
                                "lastReleased": "2021-06-01T00:00:00"}], "error": ""})
-    settings = load_settings(data_dir=tmp_path, comtrade_key="k", min_interval=0,
+    settings = load_settings(data_dir=tmp_path, comtrade_key="test-key-0123456789", min_interval=0,
                              comtrade_url=httpserver.url_for("/").rstrip("/"))
     answer = ComtradeClient(settings).availability(
         type_code="C", frequency="A", classification="HS", reporters=(156,), periods=("2020",))
@@ -109,7 +109,7 @@ def test_availability_path_matches_comtradeapicall(captured, httpserver, tmp_pat
 def test_bulk_file_list_is_parsed(shared, httpserver, tmp_path, stem, count):
     status, headers, body = recorded(shared(FIXTURES), stem)
     httpserver.expect_request("/bulk/v1/get/C/A/HS").respond_with_data(body, status, headers)
-    settings = load_settings(data_dir=tmp_path, comtrade_key="k", min_interval=0,
+    settings = load_settings(data_dir=tmp_path, comtrade_key="test-key-0123456789", min_interval=0,
                              comtrade_url=httpserver.url_for("/").rstrip("/"))
     answer = ComtradeClient(settings).bulk_files(type_code="C", frequency="A",
                                                  classification="HS", reporters=(32,))
