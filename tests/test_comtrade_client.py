@@ -91,8 +91,8 @@ def test_paths_and_params_equal_comtradeapicall(captured, keyed):
 def test_availability_path_matches_comtradeapicall(captured, httpserver, tmp_path):
     import comtradeapicall
 
-    comtradeapicall.getFinalDataAvailability("test-key-0123456789", typeCode="C", freqCode="A", clCode="HS",
-                                             period="2020", reporterCode="156")
+    comtradeapicall.getFinalDataAvailability("test-key-0123456789", typeCode="C", freqCode="A",
+                                             clCode="HS", period="2020", reporterCode="156")
     theirs = urlsplit(captured[0][1]).path
     httpserver.expect_request(theirs).respond_with_json(
         {"count": 1, "data": [{"reporterCode": 156, "period": "2020",
