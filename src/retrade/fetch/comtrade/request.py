@@ -114,7 +114,7 @@ def _items(values: object, *, whole: Callable[[str], bool] = lambda s: False) ->
     if values is None:
         return []
     raw = [values] if isinstance(values, (str, int)) else list(values)  # type: ignore[call-overload]
-    out = []
+    out: list[str] = []
     for value in map(str, raw):
         pieces = [value] if whole(value.strip()) else value.split(",")
         out.extend(t.strip() for t in pieces if t.strip())
