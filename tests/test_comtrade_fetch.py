@@ -306,3 +306,18 @@ def test_two_processes_fetching_at_once_leave_a_sound_store(replay, httpserver, 
     store = RawStore(tmp_path / "data" / "raw")
     assert all(e.source == "comtrade" for e in store.entries("comtrade"))
     assert not list((tmp_path / "data").rglob("*.tmp"))
+
+
+def test_a_unit_split_into_finer_slices_counts_as_done_on_the_next_run(fetch, replay, tmp_path):
+    replay.cap = 5  # fewer rows a call than one reporter-period has (8): commodities get split
+    limits = Limits(max_records=5, partners_estimate=1)
+    report = fetch(partners="all", limits=limits)
+    assert report.complete and report.rows_written == 80
+    entries = RawStore(tmp_path / "data" / "raw").entries("comtrade")
+    assert any(e.status == "split" for e in entries)
+    assert len({f.path.rsplit("/", 1)[1] for e in entries for f in e.files}) > 1  # finer stems
+    replay.log.clear()
+    again = fetch(partners="all", limits=limits)
+    assert again.requests == 0 and replay.log == []
+    got = stored(tmp_path)
+    assert len(got) == 80 and not got.duplicated(KEY_COLS).any()

@@ -27,7 +27,7 @@ from retrade.fetch.comtrade.client import Answer, ComtradeClient
 from retrade.fetch.comtrade.planner import Call, Limits, base_call, fit, plan, split
 from retrade.fetch.comtrade.reference import known_reporters
 from retrade.fetch.comtrade.request import ComtradeRequest, build_request
-from retrade.fetch.comtrade.state import StoreState, Unit, parse_time
+from retrade.fetch.state import StoreState, Unit, parse_time
 from retrade.fetch.runner import FetchReport, StepResult, run_queue
 from retrade.store import Part, RawStore
 from retrade.store.manifest import live_files
@@ -239,7 +239,7 @@ class _Fetch:
                 f"({self.limits.max_records}) and the query cannot be split further"
             )
         finer = [
-            {"reporter": r, "period": p, "stem": call.stem,
+            {"unit": [r, p], "stem": call.stem,
              "children": sorted({c.stem for c in children if (r, p) in c.units()})}
             for r, p in call.units()
         ]
