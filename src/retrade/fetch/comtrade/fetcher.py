@@ -27,8 +27,8 @@ from retrade.fetch.comtrade.client import Answer, ComtradeClient
 from retrade.fetch.comtrade.planner import Call, Limits, base_call, fit, plan, split
 from retrade.fetch.comtrade.reference import known_reporters
 from retrade.fetch.comtrade.request import ComtradeRequest, build_request
-from retrade.fetch.state import StoreState, Unit, parse_time
 from retrade.fetch.runner import FetchReport, StepResult, run_queue
+from retrade.fetch.state import StoreState, Unit, parse_time
 from retrade.store import Part, RawStore
 from retrade.store.manifest import live_files
 
