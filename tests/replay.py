@@ -137,3 +137,76 @@ class ComtradeReplay:
 
     def data_calls(self) -> list[dict[str, Any]]:
         return [c for c in self.log if "/getDa/" not in c["path"]]
+
+
+# -- US Census Bureau --------------------------------------------------------------------------
+def census_csv_rows(csv_path: Path) -> list[list[str | None]]:
+    """The API answer (header row first) inside an R ``write.csv`` of ``jsonlite::fromJSON`` output.
+
+    R wrote the API's header as the first data row and JSON ``null`` as unquoted ``NA``.
+    """
+    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    values = frame.drop(columns=frame.columns[0]).to_numpy().tolist()
+    return [[None if v == "NA" else v for v in row] for row in values]
+
+
+def census_body(table: list[list[str | None]]) -> bytes:
+    """An array-of-arrays body with rows separated by ``,\\n`` as the live API sends them."""
+    return ("[" + ",\n".join(json.dumps(row) for row in table) + "]").encode()
+
+
+class CensusReplay:
+    """Answers ``/data/timeseries/intltrade/{flow}/{dataset}`` in the API's documented form.
+
+    ``tables[(flow, dataset)]`` is a full answer (header + rows); a request gets
+    the rows whose commodity matches the predicate (``2846*`` as a prefix, else
+    exactly) and whose ``time`` is in the asked month or ``from A to B`` range,
+    with the ``get`` variables first and the predicate variables after them.
+    No matching row: HTTP 204 with an empty body.
+    """
+
+    def __init__(self, tables: dict[tuple[str, str], list[list[str | None]]]):
+        self.tables = tables
+        self.faults: deque[tuple[int, dict[str, str], bytes]] = deque()
+        self.fail_after: int | None = None
+        self.log: list[dict[str, Any]] = []
+
+    def install(self, server) -> CensusReplay:
+        server.expect_request(re.compile(r"^/data/timeseries/intltrade/.+")).respond_with_handler(
+            self)
+        return self
+
+    def __call__(self, request: Request) -> Response:
+        params = dict(request.args.items())
+        self.log.append({"path": request.path, "params": params})
+        if self.fail_after is not None and len(self.log) > self.fail_after:
+            return Response(b"Service Unavailable", status=503)
+        if self.faults:
+            status, headers, body = self.faults.popleft()
+            return Response(body, status=status, headers=headers)
+        _, flow, dataset = request.path.rsplit("/", 2)
+        header, *rows = self.tables[(flow, dataset)]
+        field = "I_COMMODITY" if flow == "imports" else "E_COMMODITY"
+        wanted = params[field]
+        months = _months(params["time"])
+        c, t = header.index(field), header.index("time")
+        hits = [r for r in rows if r[t] in months and (
+            r[c].startswith(wanted[:-1]) if wanted.endswith("*") else r[c] == wanted)]
+        if not hits:
+            return Response(b"", status=204)
+        asked = params["get"].split(",") + [field, "COMM_LVL", "time"]
+        index = [header.index(name) for name in asked]
+        table = [asked] + [[r[i] for i in index] for r in hits]
+        return Response(census_body(table), status=200,
+                        headers={"Content-Type": "application/json;charset=utf-8"})
+
+
+def _months(time: str) -> set[str]:
+    if not time.startswith("from "):
+        return {time}
+    first, last = time[5:].split(" to ")
+    out, (y, m) = set(), (int(first[:4]), int(first[5:]))
+    while f"{y}-{m:02d}" <= last:
+        out.add(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out

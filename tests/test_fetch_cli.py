@@ -45,3 +45,10 @@ def test_cli_bad_input_exits_2_naming_the_value(env, args, named):
     result = CliRunner().invoke(app, [*ARGS, *args])
     assert result.exit_code == 2 and named in result.output
     assert env.log == []
+
+
+def test_cli_census_bad_month_exits_2(monkeypatch, tmp_path):
+    monkeypatch.setenv("RETRADE_CENSUS_URL", "http://127.0.0.1:9")  # never reached
+    monkeypatch.setenv("RETRADE_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["census", "--periods", "2009-06", "-q"])
+    assert result.exit_code == 2 and "2010-01" in result.output

@@ -69,6 +69,29 @@ def comtrade(
     _finish(report)
 
 
+@app.command("census")
+def census(
+    flows: str = typer.Option("imports,exports", "--flows", "-f", help="imports, exports or both."),
+    hs: str = typer.Option("all", "--hs", help="HS6 codes, headings or stages; HS10 lines come back."),  # noqa: E501
+    periods: str = typer.Option(..., "--periods", help="Months: '2024-03', '2023-01:2023-12' or a year."),  # noqa: E501
+    dataset: str = typer.Option("hs", "--dataset", help="hs (by country) or porths (by port)."),
+    variables: str | None = typer.Option(None, "--variables", help="Census 'get' list (default: monthly values, quantities, weights)."),  # noqa: E501
+    max_calls: int | None = MAX_CALLS,
+    data_dir: Path | None = DATA_DIR,
+    quiet: bool = QUIET,
+) -> None:
+    """Fetch monthly US imports/exports by HS10 and country (US Census Bureau; RETRADE_CENSUS_KEY optional)."""  # noqa: E501
+    from retrade.fetch.census import fetch_census
+
+    settings = _run(lambda: load_settings(data_dir=data_dir))
+    report = _run(lambda: fetch_census(
+        flows=flows, hs=hs, periods=periods, dataset=dataset, settings=settings,
+        variables=variables.split(",") if variables else None, progress=not quiet,
+        max_calls=max_calls,
+    ))
+    _finish(report)
+
+
 @app.command("comtrade-reference")
 def comtrade_reference(
     lists: list[str] = typer.Option(["Reporters", "partnerAreas"], "--list", help="Reference lists to refresh."),  # noqa: E501, B008
