@@ -10,8 +10,9 @@ body hash, flow-months covered).
 Incremental rule: a stored month is fetched again only once the annual
 revision that covers it has been published. Census revises the previous
 year's months with the April statistics, released in early June; retrade
-counts a month of year Y as revised on June 15 of Y+1
-(:data:`REVISION_DAY`, an approximation of the release date).
+counts a month of year Y as revised on July 1 of Y+1 (:data:`REVISION_DAY`,
+a few weeks after the usual release date, so that a fetch in between does not
+take the unrevised months for revised ones).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from retrade.store import Part, RawStore
 from retrade.store.manifest import live_files
 
 SOURCE = "census"
-REVISION_DAY = (6, 15)
+REVISION_DAY = (7, 1)
 
 
 def revised_after(month: str, fetched: datetime, now: datetime) -> bool:
