@@ -201,6 +201,8 @@ class _Fetch:
         rows, exact = task.call.bound(self.limits)
         if not self.count_first or (exact and rows <= self.limits.max_records):
             return False
+        if rows <= _FILL * self.limits.max_records:
+            return False  # even the generous estimate fits; a cut-off answer would be detected
         return task.expected is None or task.expected > _FILL * self.limits.max_records
 
     def _counted(self, task: Task) -> StepResult[Task] | None:
