@@ -1,6 +1,5 @@
-"""Source adapters: each turns one source's raw rows into panel rows.
+"""Source adapters: one module per raw-store source, each with ``to_panel(raw) -> panel rows``.
 
-The panel builder imports ``retrade.panel.adapters.<source>`` by name and calls
-its ``to_panel(raw, *, source=...)``; every adapter returns rows that satisfy
-:mod:`retrade.panel.schema`.
+The panel builder imports ``retrade.panel.adapters.<source>`` for every source in
+the raw store; modules whose name starts with an underscore are helpers.
 """
