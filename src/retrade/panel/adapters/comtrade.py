@@ -40,7 +40,7 @@ _TOTALS = {"motCode": 0, "customsCode": "C00", "partner2Code": 0}
 _STAGE = {p.hs6: p.stage for p in PRODUCTS}
 
 
-def to_panel(raw: pd.DataFrame, *, source: str) -> pd.DataFrame:
+def to_panel(raw: pd.DataFrame, *, source: str = "comtrade_api") -> pd.DataFrame:
     """Panel rows (see :mod:`retrade.panel.schema`) from raw Comtrade v1 rows.
 
     Parameters
@@ -48,7 +48,8 @@ def to_panel(raw: pd.DataFrame, *, source: str) -> pd.DataFrame:
     raw : DataFrame
         Rows with the v1 field names (``reporterCode``, ``cmdCode``, ``primaryValue`` ...).
     source : str
-        The panel's ``source`` value, e.g. ``"comtrade_api"`` or ``"comtrade_csv"``.
+        The panel's ``source`` value: ``"comtrade_api"`` (the default, rows of
+        the ``comtrade`` raw source) or another label for the same v1 shape.
 
     Examples
     --------
