@@ -24,6 +24,7 @@ from retrade.config import load_settings
 from retrade.errors import (
     CatalogError,
     ConfigError,
+    DataQualityWarning,
     FetchError,
     HarmonizeError,
     ResponseError,
@@ -245,6 +246,21 @@ def test_panel_keeps_country_rows_and_maps_every_real_country_name(census, run, 
     assert imports["value_fob_usd"].tolist() == src["GEN_VAL_MO"].astype(float).tolist()
     magnets = panel[panel.hs6 == "850511"]
     assert magnets["net_weight_kg"].isna().all() and set(magnets["quantity_unit"]) == {"no"}
+
+
+def test_panel_builder_contract_reads_every_census_file_at_once(census, run, tmp_path):
+    """What a builder does: read the whole source with RAW_KEY, then to_panel(raw)."""
+    from retrade.panel.adapters import census as adapter
+
+    run(flows="imports", hs="284690", periods="2024-01")
+    run(dataset="porths", flows="imports", hs="28", periods="2024-12", variables=REAL_GET)
+    raw = store(tmp_path).read("census", key=list(adapter.RAW_KEY))
+    assert len(raw) == 40 * 2 + 3644  # hs rows and port rows, none lost to the key
+    with pytest.warns(DataQualityWarning) as caught:
+        panel = validate_panel(conform(adapter.to_panel(raw)))
+    said = " ".join(str(w.message) for w in caught)
+    assert "port-level" in said and "total/group" in said
+    assert set(panel["hs6"]) == {"284690"} and set(panel["period"]) == {"2024-01"}
 
 
 def test_unmatched_country_names_are_named(census):

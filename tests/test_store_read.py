@@ -21,6 +21,8 @@ def test_newest_entry_wins_even_when_timestamps_tie(tmp_path, monkeypatch):
     store.write("s", [Part({"p": "b"}, "x", old)], query={}, content_sha256="3")  # rewritten
     got = store.read("s", key=["k"]).sort_values("k")
     assert got["v"].tolist() == [10.0, 20.0, 30.0, 41.0]
+    assert store.read("s", key=["k", "not_stored"])["v"].sort_values().tolist() == [
+        10.0, 20.0, 30.0, 41.0]
     with pytest.raises(StoreError, match="lack"):
         store.read("s", key=["nope"])
 

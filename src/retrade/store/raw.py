@@ -217,10 +217,15 @@ class RawStore:
 
 
 def _keep_last(table: pa.Table, key: list[str]) -> pa.Table:
-    """Rows of ``table`` with the last occurrence of each key, in their original order."""
-    missing = [k for k in key if k not in table.column_names]
-    if missing:
-        raise StoreError(f"cannot de-duplicate on {missing}: the stored files lack them")
+    """Rows of ``table`` with the last occurrence of each key, in their original order.
+
+    A key column no stored file has is the same (missing) for every row and is
+    left out; a key none of whose columns exist is an error.
+    """
+    present = [k for k in key if k in table.column_names]
+    if not present:
+        raise StoreError(f"cannot de-duplicate on {key}: the stored files lack every one of them")
+    key = present
     rows = pa.array(np.arange(table.num_rows, dtype=np.int64))
     last = (table.select(key).append_column("_row", rows)
             .group_by(key, use_threads=False).aggregate([("_row", "max")]))["_row_max"]

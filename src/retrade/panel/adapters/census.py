@@ -20,7 +20,8 @@ Choices (each affected row count is reported in a warning):
   quantity where its unit is ``KG``, otherwise missing (the shipping weights
   by air and vessel are gross weights and stay in the raw store).
 * HS10 codes roll up to their first six digits (``hs6``), the full code is
-  ``hs_original``; a code outside the catalog raises.
+  ``hs_original``; a code outside the catalog raises. Port-level rows (the
+  ``porths`` dataset, ``COMM_LVL`` other than HS10) are kept out.
 * A country name the catalog cannot match raises
   :class:`~retrade.errors.HarmonizeError` naming it.
 """
@@ -37,6 +38,8 @@ from retrade.errors import CatalogError, DataQualityWarning, SchemaError
 from retrade.panel import schema as S
 
 _STAGE = {p.hs6: p.stage for p in PRODUCTS}
+# what identifies one raw row across flows and datasets (columns a flow lacks are missing)
+RAW_KEY: tuple[str, ...] = ("time", "CTY_CODE", "I_COMMODITY", "E_COMMODITY", "PORT")
 MEASURES = {
     # flow: (commodity, value_usd, cif, fob, quantity)
     "import": ("I_COMMODITY", "GEN_CIF_MO", "GEN_CIF_MO", "GEN_VAL_MO", "GEN_QY1_MO"),
@@ -57,6 +60,7 @@ def to_panel(raw: pd.DataFrame, *, source: str = "census") -> pd.DataFrame:
     >>> to_panel(raw)[["partner", "flow", "hs6", "value_usd", "net_weight_kg"]].values.tolist()
     [['CHN', 'import', '284690', 110.0, 5.0]]
     """
+    raw = _hs10_rows(raw)
     frames = []
     for flow, (commodity, *_rest) in MEASURES.items():
         if commodity in raw.columns:
@@ -68,6 +72,18 @@ def to_panel(raw: pd.DataFrame, *, source: str = "census") -> pd.DataFrame:
             raise SchemaError("Census rows have neither I_COMMODITY nor E_COMMODITY")
         return S.empty_panel()
     return S.conform(pd.concat(frames, ignore_index=True))
+
+
+def _hs10_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """The ``hs`` dataset's HS10 rows; port-level (``porths``) rows stay in the raw store."""
+    if "COMM_LVL" not in raw.columns:
+        return raw
+    keep = raw["COMM_LVL"].fillna("HS10").eq("HS10")
+    if (~keep).any():
+        warnings.warn(f"Census: {int((~keep).sum())} port-level or non-HS10 row(s) kept out of "
+                      "the panel (the porths dataset is by port, without HS10 detail)",
+                      DataQualityWarning, stacklevel=3)
+    return raw.loc[keep]
 
 
 def country_rows(raw: pd.DataFrame) -> pd.Series:

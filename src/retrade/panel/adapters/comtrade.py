@@ -29,10 +29,13 @@ import warnings
 import pandas as pd
 
 from retrade.catalog import PRODUCTS, to_iso3
+from retrade.catalog.comtrade_v1 import V1_KEY
 from retrade.catalog.products import HS_VINTAGES
 from retrade.errors import DataQualityWarning, SchemaError
 from retrade.panel import schema as S
 
+# what identifies one raw row: a re-fetched row replaces the stored one (panel builder contract)
+RAW_KEY: tuple[str, ...] = V1_KEY
 FLOWS: dict[str, str] = {"M": "import", "X": "export", "RM": "re-import", "RX": "re-export"}
 # Comtrade quantity unit codes whose unit the data themselves establish (qty == netWgt)
 UNIT_CODES: dict[int, str] = {8: "kg"}
