@@ -19,7 +19,7 @@ import pytest
 
 from replay import ComtradeReplay, pnnl_rows, recorded, v1_types
 from retrade.config import load_settings
-from retrade.errors import AuthError, ResponseError, ServerError
+from retrade.errors import AuthError, FetchError, ResponseError, ServerError
 from retrade.fetch.comtrade import Limits, fetch_comtrade, read_comtrade, refresh_reference
 from retrade.store import RawStore
 
@@ -322,3 +322,11 @@ def test_a_unit_split_into_finer_slices_counts_as_done_on_the_next_run(fetch, re
     assert again.requests == 0 and replay.log == []
     got = stored(tmp_path)
     assert len(got) == 80 and not got.duplicated(KEY_COLS).any()
+
+
+def test_a_query_the_api_rejects_is_an_error_quoting_its_message(fetch, replay, tmp_path):
+    body = b'{"statusCode": 400, "message": "Invalid partnerCode: 899 with reporterCode: 156"}'
+    replay.faults.append((400, {"Content-Type": "application/json"}, body))
+    with pytest.raises(FetchError, match="400: Invalid partnerCode: 899 with reporterCode: 156"):
+        fetch()
+    assert parquet_files(tmp_path) == [] and len(replay.log) == 1  # a 400 is not retried
