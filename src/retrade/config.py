@@ -49,6 +49,8 @@ _ENV = {
 
 # every secret value ever loaded in this process, so redact() can scrub them anywhere
 _KNOWN_SECRETS: set[str] = set()
+# shorter values are not scrubbed by value (real keys are 32-40 characters)
+_MIN_SCRUB = 6
 # query parameters and headers that carry keys in the APIs we call
 _KEY_PATTERNS = [
     re.compile(r"(subscription-key=)[^&\s'\"]+", re.IGNORECASE),
@@ -109,7 +111,8 @@ def redact(text: str) -> str:
     """
     out = str(text)
     for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
-        out = out.replace(secret, "***")
+        if len(secret) >= _MIN_SCRUB:  # a 1-3 character "key" would shred every text
+            out = out.replace(secret, "***")
     for pattern in _KEY_PATTERNS:
         out = pattern.sub(r"\1***", out)
     return out
@@ -197,7 +200,9 @@ def _coerce(values: dict[str, Any]) -> Settings:
             try:
                 value = float(value)
             except (TypeError, ValueError):
-                raise ConfigError(f"min_interval must be a number of seconds, got {value!r}") from None
+                raise ConfigError(
+                    f"min_interval must be a number of seconds, got {value!r}"
+                ) from None
             if value < 0:
                 raise ConfigError(f"min_interval must be >= 0 seconds, got {value}")
         out[f.name] = value

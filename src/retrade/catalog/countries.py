@@ -186,7 +186,7 @@ _NAME_TABLES_LOADED = False
 
 
 def _load_name_tables() -> None:
-    """Load ``catalog/data/country_names_*.csv`` (columns ``name,iso3``) shipped with the package."""
+    """Load the ``catalog/data/country_names_*.csv`` tables (``name,iso3``) shipped with retrade."""
     global _NAME_TABLES_LOADED
     if _NAME_TABLES_LOADED:
         return
@@ -219,8 +219,10 @@ def name_to_iso3(name: str) -> str | None:
 
     Examples
     --------
-    >>> name_to_iso3("Hong Kong, China"), name_to_iso3("Other Asia, nes"), name_to_iso3("KOREA, SOUTH")
-    ('HKG', 'XOA', 'KOR')
+    >>> name_to_iso3("Hong Kong, China"), name_to_iso3("Other Asia, nes")
+    ('HKG', 'XOA')
+    >>> name_to_iso3("KOREA, SOUTH")
+    'KOR'
     """
     _load_name_tables()
     folded = _fold(name)
@@ -307,7 +309,7 @@ def to_iso3(values: Iterable[object], *, scheme: Scheme = "name") -> list[str]:
             + (" ..." if len(missing) > 20 else "")
             + "; add them with retrade.catalog.register_names() if they are valid"
         )
-    return [lookup[_hashable(v)] for v in items]
+    return [str(lookup[_hashable(v)]) for v in items]
 
 
 def _hashable(value: object) -> object:

@@ -48,7 +48,8 @@ class Product:
 
 PRODUCTS: tuple[Product, ...] = (
     Product(
-        "253090", "ores", "Mineral substances n.e.s. (includes rare-earth ores such as bastnaesite)",
+        "253090", "ores",
+        "Mineral substances n.e.s. (includes rare-earth ores such as bastnaesite)",
         core=False,
         caveat="Mixed heading, far broader than rare earths; China isolates rare-earth ores as "
         "HS8 25309020. Use only with that national split or as an upper bound.",
@@ -80,7 +81,8 @@ PRODUCTS: tuple[Product, ...] = (
         core=False, caveat="Mostly not rare earths; excluded from standard totals.",
     ),
     Product(
-        "850590", "magnets", "Electro-magnets, magnetic chucks and parts (includes some magnet alloys)",
+        "850590", "magnets",
+        "Electro-magnets, magnetic chucks and parts (includes some magnet alloys)",
         core=False, caveat="Mostly not rare earths; excluded from standard totals.",
     ),
 )

@@ -8,7 +8,9 @@ from rich.table import Table
 
 from retrade.catalog import catalog_table, country_name, to_iso3
 
-app = typer.Typer(help="Rare-earth HS codes by value-chain stage and country codes.", no_args_is_help=True)
+app = typer.Typer(
+    help="Rare-earth HS codes by value-chain stage and country codes.", no_args_is_help=True
+)
 out = Console()
 
 
@@ -23,7 +25,7 @@ def products() -> None:
 
 @app.command("country")
 def country(
-    values: list[str] = typer.Argument(..., help="Names or codes to look up."),
+    values: list[str] = typer.Argument(..., help="Names or codes to look up."),  # noqa: B008
     scheme: str = typer.Option("name", help="comtrade, m49, iso3, iso2 or name."),
 ) -> None:
     """Map country names or codes to retrade's codes."""

@@ -1,4 +1,4 @@
-"""The one HTTP entry point of retrade: pacing, retries, ``Retry-After``, errors that mean what they say.
+"""The one HTTP entry point of retrade: pacing, retries, ``Retry-After``, meaningful errors.
 
 Every fetcher sends its requests through :class:`HttpClient`. It
 
@@ -42,6 +42,25 @@ from retrade.errors import (
 )
 
 log = logging.getLogger("retrade.fetch")
+
+
+class _RedactFilter(logging.Filter):
+    """Scrubs keys from records of the loggers below (httpx logs every URL, query included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(redact(str(a)) if isinstance(a, (str, httpx.URL)) else a
+                                for a in args)
+        record.msg = redact(str(record.msg))
+        return True
+
+
+# not configuration (no handler, no level): a filter so that a key sent as a query parameter
+# (the Census API's ``key``) cannot reach a log through httpx's own request line
+for _name in ("httpx", "httpcore"):
+    if not any(isinstance(f, _RedactFilter) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(_RedactFilter())
 
 USER_AGENT = "retrade/0.1 (+https://github.com/retrade; rare-earth trade research)"
 
@@ -232,7 +251,9 @@ class HttpClient:
                     f"{shown}: rate limit; the server asks to wait {retry_after:.0f}s "
                     f"({message}). Run the same command later to resume."
                 )
-            raise _Retryable("429", f"{shown} answered 429 Too Many Requests: {message}", retry_after)
+            raise _Retryable(
+                "429", f"{shown} answered 429 Too Many Requests: {message}", retry_after
+            )
         if status >= 500:
             raise _Retryable(
                 "5xx",

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from retrade.config import _KNOWN_SECRETS, redact
+from retrade.config import _KNOWN_SECRETS, _MIN_SCRUB, redact
 from retrade.errors import StoreError
 
 MANIFEST_NAME = "_manifest.jsonl"
@@ -61,13 +61,15 @@ class ManifestEntry:
     coverage: dict[str, Any] = field(default_factory=dict)
     status: str = "ok"
     entry_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    recorded_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    recorded_at: str = field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="microseconds")
+    )
 
     def to_json(self) -> str:
         data = asdict(self)
         text = json.dumps(data, sort_keys=True, default=str)
         text = redact(text)
-        if any(secret in text for secret in _KNOWN_SECRETS):  # belt and braces
+        if any(len(s) >= _MIN_SCRUB and s in text for s in _KNOWN_SECRETS):  # belt and braces
             raise StoreError("refusing to write a manifest entry that contains an API key")
         return text
 

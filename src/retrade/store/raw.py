@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -152,7 +153,10 @@ class RawStore:
     def manifest(self, source: str) -> pd.DataFrame:
         """The manifest as a table, one row per entry."""
         rows = [
-            {**{k: v for k, v in entry.__dict__.items() if k != "files"}, "n_files": len(entry.files)}
+            {
+                **{k: v for k, v in entry.__dict__.items() if k != "files"},
+                "n_files": len(entry.files),
+            }
             for entry in self.entries(source)
         ]
         return pd.DataFrame(rows)
@@ -184,27 +188,48 @@ class RawStore:
             Partition values to keep, e.g. ``{"reporter": "156"}``.
         """
         folder = self.folder(source)
-        live = live_files(self.entries(source))
-        frames = []
-        for order, (rel, (_, entry)) in enumerate(sorted(live.items(), key=lambda kv: kv[1][1].recorded_at)):
+        entries = self.entries(source)
+        position = {entry.entry_id: i for i, entry in enumerate(entries)}
+        live = live_files(entries)
+        tables = []
+        # newest last, by place in the manifest (timestamps can tie)
+        by_age = sorted(live.items(), key=lambda kv: position[kv[1][1].entry_id])
+        for rel, _ in by_age:
             if where and not _partition_matches(rel, where):
                 continue
             path = folder / rel
             if not path.exists():
                 raise StoreError(f"{path} is listed in the manifest but missing; re-run the fetch")
-            frame = pq.read_table(path, columns=_with_key(columns, key)).to_pandas()
-            frame["_order"] = order
-            frames.append(frame)
-        if not frames:
+            table = pq.read_table(path, columns=_with_key(columns, key))
+            if table.num_columns:  # an empty placeholder file has none
+                tables.append(table)
+        if not tables:
             return pd.DataFrame(columns=list(columns or []))
-        out = pd.concat(frames, ignore_index=True)
+        # one Arrow concatenation, de-duplication in Arrow, one conversion to pandas
+        table = pa.concat_tables(tables, promote_options="permissive")
         if key:
-            out = out.sort_values("_order", kind="stable").drop_duplicates(list(key), keep="last")
-        return out.drop(columns="_order").reset_index(drop=True)
+            table = _keep_last(table, list(key))
+        return table.to_pandas()
 
     def copy_to(self, other_root: str | Path) -> None:
         """Copy this store to ``other_root`` (for snapshots in tests and reports)."""
         shutil.copytree(self.root, other_root, dirs_exist_ok=True)
+
+
+def _keep_last(table: pa.Table, key: list[str]) -> pa.Table:
+    """Rows of ``table`` with the last occurrence of each key, in their original order.
+
+    A key column no stored file has is the same (missing) for every row and is
+    left out; a key none of whose columns exist is an error.
+    """
+    present = [k for k in key if k in table.column_names]
+    if not present:
+        raise StoreError(f"cannot de-duplicate on {key}: the stored files lack every one of them")
+    key = present
+    rows = pa.array(np.arange(table.num_rows, dtype=np.int64))
+    last = (table.select(key).append_column("_row", rows)
+            .group_by(key, use_threads=False).aggregate([("_row", "max")]))["_row_max"]
+    return table.take(np.sort(last.to_numpy()))
 
 
 def _partition_matches(rel: str, where: Mapping[str, Any]) -> bool:

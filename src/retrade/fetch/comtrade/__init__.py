@@ -1,0 +1,26 @@
+"""UN Comtrade: the v1 API (keyless preview and keyed data API) into ``data/raw/comtrade/``.
+
+>>> from retrade.fetch.comtrade import build_request
+>>> build_request(reporters="USA", partners="CHN", hs="magnets", periods="2023").cmds
+('850511',)
+"""
+
+from retrade.fetch.comtrade.client import ComtradeClient
+from retrade.fetch.comtrade.fetcher import SOURCE, fetch_comtrade, read_comtrade
+from retrade.fetch.comtrade.planner import KEYED_LIMITS, PREVIEW_LIMITS, Call, Limits, plan
+from retrade.fetch.comtrade.reference import (
+    REFERENCE_LISTS,
+    CatalogCheck,
+    check_catalog,
+    known_reporters,
+    reference_table,
+    refresh_reference,
+)
+from retrade.fetch.comtrade.request import ComtradeRequest, build_request
+
+__all__ = [
+    "KEYED_LIMITS", "PREVIEW_LIMITS", "REFERENCE_LISTS", "SOURCE", "Call", "CatalogCheck",
+    "ComtradeClient", "ComtradeRequest", "Limits", "build_request", "check_catalog",
+    "fetch_comtrade", "known_reporters", "plan", "read_comtrade", "reference_table",
+    "refresh_reference",
+]

@@ -1,0 +1,160 @@
+"""The documented UN Comtrade v1 endpoints, called through :class:`~retrade.fetch.http.HttpClient`.
+
+``comtradeapicall`` (the UN's own package) builds the same URLs but prints and
+returns ``None`` on a non-200 answer, so a 401, 429 or 5xx would look like "no
+data". The calls therefore go through retrade's client, which raises; the
+test suite checks that the paths and parameters equal what ``comtradeapicall``
+sends for the same query.
+
+Endpoints (base URL ``Settings.comtrade_url``):
+
+==============================================  =========================================
+``/public/v1/preview/{type}/{freq}/{cl}``       keyless preview, at most 500 rows
+``/data/v1/get/{type}/{freq}/{cl}``             keyed data API (``countOnly`` supported)
+``/{public|data}/v1/getDa/{type}/{freq}/{cl}``  availability: ``lastReleased`` per unit
+``/bulk/v1/get/{type}/{freq}/{cl}``             bulk file list (premium keys)
+``/files/v1/app/reference/{name}.json``         reference lists (Reporters, partnerAreas)
+==============================================  =========================================
+
+The key travels in the ``Ocp-Apim-Subscription-Key`` header only, never in a URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from retrade.config import Settings, redact
+from retrade.errors import ResponseError
+from retrade.fetch.comtrade.planner import KEYED_LIMITS, PREVIEW_LIMITS, Call, Limits
+from retrade.fetch.http import HttpClient, HttpResponse
+
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A parsed v1 answer: the count the API reports, its rows, and the body's hash."""
+
+    count: int
+    rows: list[dict[str, Any]]
+    sha256: str
+    url: str
+
+
+class ComtradeClient:
+    """Typed access to the Comtrade v1 API for one settings object.
+
+    Parameters
+    ----------
+    settings : Settings
+        ``comtrade_url``, ``comtrade_key`` (optional) and ``min_interval``.
+    sleep : callable
+        Used for pacing and backoff (tests pass a fake clock).
+    max_attempts : int
+        Attempts per call for retryable failures.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = 5,
+        backoff: float = 2.0,
+    ):
+        key = settings.comtrade_key
+        self.keyed = key is not None
+        self.http = HttpClient(
+            settings.comtrade_url,
+            min_interval=settings.min_interval,
+            max_attempts=max_attempts,
+            backoff=backoff,
+            secret_headers={KEY_HEADER: key} if key is not None else {},
+            sleep=sleep,
+        )
+
+    @property
+    def endpoint(self) -> str:
+        """``data`` with a key, ``preview`` without."""
+        return "data" if self.keyed else "preview"
+
+    @property
+    def limits(self) -> Limits:
+        return KEYED_LIMITS if self.keyed else PREVIEW_LIMITS
+
+    @property
+    def calls(self) -> int:
+        """HTTP requests sent so far (retries included)."""
+        return self.http.calls
+
+    def close(self) -> None:
+        self.http.close()
+
+    def data(self, call: Call, *, max_records: int) -> Answer:
+        """Rows of ``call`` (at most ``max_records``)."""
+        response = self.http.get(call.path, call.params(max_records=max_records))
+        return parse_answer(response)
+
+    def count(self, call: Call, *, max_records: int) -> int:
+        """How many rows ``call`` would return (``countOnly``)."""
+        response = self.http.get(call.path, call.params(max_records=max_records, count_only=True))
+        return parse_answer(response).count
+
+    def availability(
+        self, *, type_code: str, frequency: str, classification: str,
+        reporters: tuple[int, ...], periods: tuple[str, ...],
+    ) -> Answer:
+        """Published datasets per reporter-period (``getDa``), with ``lastReleased`` dates."""
+        root = "data" if self.keyed else "public"
+        path = f"/{root}/v1/getDa/{type_code}/{frequency}/{classification}"
+        params = {"reporterCode": ",".join(map(str, reporters)), "period": ",".join(periods)}
+        return parse_answer(self.http.get(path, params))
+
+    def bulk_files(
+        self, *, type_code: str, frequency: str, classification: str,
+        reporters: tuple[int, ...] | None = None, periods: tuple[str, ...] | None = None,
+    ) -> Answer:
+        """The bulk file list for reporter-periods (premium keys): one row per file."""
+        path = f"/bulk/v1/get/{type_code}/{frequency}/{classification}"
+        params = {
+            "reporterCode": ",".join(map(str, reporters)) if reporters else None,
+            "period": ",".join(periods) if periods else None,
+        }
+        return parse_answer(self.http.get(path, params))
+
+    def reference(self, name: str) -> tuple[list[dict[str, Any]], HttpResponse]:
+        """A reference list such as ``Reporters`` or ``partnerAreas`` (its ``results``)."""
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"reference list name must be alphanumeric, got {name!r}")
+        response = self.http.get(f"/files/v1/app/reference/{name}.json")
+        body = response.json()
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+            raise ResponseError(f"{response.url}: expected an object with a 'results' list")
+        return results, response
+
+
+def parse_answer(response: HttpResponse) -> Answer:
+    """Check a v1 answer ``{"elapsedTime", "count", "data": [...], "error"}`` and unpack it."""
+    if response.status == 204 or not response.content.strip():
+        raise ResponseError(f"{response.url} answered {response.status} with an empty body")
+    body = response.json()
+    if not isinstance(body, Mapping):
+        raise ResponseError(f"{response.url}: expected a JSON object, got {type(body).__name__}")
+    error = body.get("error")
+    if error:
+        raise ResponseError(f"{response.url}: the API reported an error: {redact(str(error))}")
+    data = body.get("data")
+    if data is None and "count" in body:
+        data = []
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        raise ResponseError(f"{response.url}: 'data' is not a list of records")
+    count = body.get("count", len(data))
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ResponseError(f"{response.url}: 'count' is {count!r}, not a row count")
+    digest = hashlib.sha256(response.content).hexdigest()
+    return Answer(count=count, rows=data, sha256=digest, url=response.url)
