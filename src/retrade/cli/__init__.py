@@ -27,7 +27,9 @@ console = Console(stderr=True)
 
 @app.callback()
 def _root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-vv for debug)."),
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="More log output (-vv for debug)."
+    ),
 ) -> None:
     """Rare-earth trade data, econometrics and forecasting."""
     level = logging.WARNING - 10 * min(verbose, 2)
@@ -40,8 +42,9 @@ def _root(
 
 
 def _register() -> None:
-    from retrade.cli import catalog, dual, imports
+    from retrade.cli import catalog, dual, fetch, imports
 
+    app.add_typer(fetch.app, name="fetch")
     app.add_typer(catalog.app, name="catalog")
     app.add_typer(dual.app, name="dual")
     app.command("import")(imports.import_command)
