@@ -1,0 +1,1 @@
+"""Forecasts of rare-earth trade shares and volumes with honest prediction intervals."""
