@@ -173,7 +173,7 @@ def backtest(
     ...                    "y": [5., 6, 7, 6, 8, 9, 8, 10, 11, 12]})
     >>> bt = backtest(df, frequency="A", kind="level", models=["naive"], initial=6, horizon=2)
     >>> bt.scores()["mase"].round(3).tolist()
-    [1.233]
+    [1.381]
     """
     series = as_series(series, **meta)
     levels = check_levels(levels)

@@ -99,15 +99,30 @@ def forecast(
             raise SpecificationError(
                 f"members and weights apply to model='ensemble', not {model!r}"
             )
-        return ForecastResult(series, model, MODELS[model](inp), inp.future, levels, seed)
+        draft = MODELS[model](inp)
+        return ForecastResult(
+            series, model, draft, inp.future, levels, seed, event_future=_event_future(inp)
+        )
     members = tuple(members) if members is not None else default_members(series.frequency)
     for name in members:
         check_option(name, tuple(MODELS), "ensemble member")
     w = normalised_weights(members, weights)
     draft = combine([MODELS[name](inp) for name in members], w, members)
     return ForecastResult(
-        series, "ensemble", draft, inp.future, levels, seed, members, tuple(float(x) for x in w)
+        series,
+        "ensemble",
+        draft,
+        inp.future,
+        levels,
+        seed,
+        members,
+        tuple(float(x) for x in w),
+        _event_future(inp),
     )
+
+
+def _event_future(inp: ModelInput) -> dict[str, np.ndarray]:
+    return {name: inp.design.future[:, j].copy() for j, name in enumerate(inp.design.names)}
 
 
 def model_input(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,8 @@ class ForecastResult:
         Seed the forecast was made with.
     members, weights : tuple
         Ensemble members and their normalised weights (empty otherwise).
+    event_future : dict
+        Future values of each identified event step (what scenarios switch).
     """
 
     series: Series
@@ -74,6 +76,7 @@ class ForecastResult:
     seed: int = 0
     members: tuple[str, ...] = ()
     weights: tuple[float, ...] = ()
+    event_future: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def spec(self) -> str:
@@ -150,8 +153,3 @@ class ForecastResult:
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
-
-
-def shift_path(result: ForecastResult, shift: np.ndarray) -> Draft:
-    """The result's draft moved by ``shift`` on the model scale (used by scenarios)."""
-    return result.draft.shifted(np.asarray(shift, dtype=float))
