@@ -76,7 +76,7 @@ def sarimax(inp: ModelInput) -> Draft:
     seasonal = (0, 1, 1, 12) if inp.season_length > 1 and len(inp.z) >= 36 else (0, 0, 0, 0)
     best, label = None, ""
     for order in ((0, 1, 1), (1, 1, 0)):
-        for trend in ("n", "t"):
+        for trend in ("n", "c"):  # with d=1, statsmodels applies "c" to the differences: drift
             model = SARIMAX(inp.z, exog=exog, order=order, seasonal_order=seasonal, trend=trend)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -96,7 +96,7 @@ def _sarimax_label(order, seasonal, trend, names) -> str:
     text = f"SARIMAX{order}"
     if seasonal[3]:
         text += f"x{seasonal}"
-    if trend == "t":
+    if trend == "c":
         text += " with drift"
     if names:
         text += f" + steps {list(names)}"
