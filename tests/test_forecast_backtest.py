@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 
 from retrade.errors import SpecificationError
-from retrade.forecast import Series, backtest, rolling_origins, select_model
-from retrade.forecast import core
+from retrade.forecast import Series, backtest, core, rolling_origins, select_model
 from retrade.forecast.baselines import naive
 
 HAND = 1e-12

@@ -173,11 +173,16 @@ def _by_period(rows: pd.DataFrame, measure: str) -> pd.Series:
 
 
 def _import_totals(direct: pd.DataFrame, members: tuple[str, ...], measure: str) -> pd.Series:
-    world = direct[direct[S.PARTNER] == WORLD]
-    if len(members) == 1 and not world.empty:
-        return _by_period(world, measure)
-    outside = direct[(direct[S.PARTNER] != WORLD) & ~direct[S.PARTNER].isin(members)]
-    return _by_period(outside, measure)
+    """Import totals per period: per HS6 line, the WLD rows if the line has them, else the
+    sum over partners (for a group: partners outside it, as its WLD rows include intra trade)."""
+    parts = []
+    for _, line in direct.groupby(S.HS6):
+        world = line[line[S.PARTNER] == WORLD]
+        if len(members) == 1 and not world.empty:
+            parts.append(world)
+        else:
+            parts.append(line[(line[S.PARTNER] != WORLD) & ~line[S.PARTNER].isin(members)])
+    return _by_period(pd.concat(parts), measure)
 
 
 def _as_series(num: pd.Series, den: pd.Series, frequency: str, name: str, note: str) -> Series:
