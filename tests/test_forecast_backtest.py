@@ -148,3 +148,23 @@ def test_backtest_on_real_japan_share_from_china(shared):
     assert len(tidy) == 2 * 3 * 3 * 2  # origins (2017, 2020) x models x horizon x levels
     choice = select_model(bt)
     assert choice.model in {"naive", "ets", "ensemble"} and np.isfinite(choice.table["mase"]).all()
+
+
+def test_models_with_too_narrow_intervals_are_set_aside(monkeypatch):
+    def tight(inp):  # the naive median with intervals squeezed to nothing: same MASE as naive
+        d = naive(inp)
+        return type(d)(
+            d.median, {lv: (d.median - 1e-9, d.median + 1e-9) for lv in d.bounds}, "tight"
+        )
+
+    monkeypatch.setitem(core.MODELS, "tight", tight)
+    rng = np.random.default_rng(8)
+    s = annual(np.exp(np.cumsum(rng.normal(0, 0.2, 20))))
+    bt = backtest(s, models=["tight", "naive"], initial=12, step=2, horizon=2)
+    scores = bt.scores().set_index("model")
+    assert scores.loc["tight", "mase"] == pytest.approx(scores.loc["naive", "mase"])
+    assert scores.loc["tight", "coverage_95"] == 0.0
+    choice = select_model(bt)
+    assert choice.model == "naive"  # 'tight' comes first and ties on MASE, but is set aside
+    assert "Set aside" in choice.reason and "['tight']" in choice.reason
+    assert choice.tidy()["eligible"].tolist() == [True, False]

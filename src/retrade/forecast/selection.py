@@ -1,12 +1,20 @@
 """Choosing a model from a backtest, and saying why.
 
-The rule is deliberately simple and printed with the choice: the model with the
-lowest score on ``criterion`` (MASE for point accuracy, MSIS for interval
-accuracy) wins; ties go to the earlier model in the backtest's list (put
-simpler models first). Coverage is reported next to it, and a warning line is
-added when the chosen model's widest interval covered clearly less than its
-nominal level (more than 10 percentage points short), because then its
-intervals are too narrow for the data, whatever its point accuracy.
+The rule is deliberately simple and printed with the choice:
+
+1. models whose widest interval (95% by default) covered significantly less
+   than nominal in the backtest are set aside: their intervals are too narrow
+   for the series, whatever their point accuracy (unless every model falls
+   short; then all stay and the reason says so). "Significantly" is a
+   one-sided binomial test of the hit count against the nominal level at
+   ``UNDERCOVERAGE_P = 0.01``; it treats the backtest forecasts as independent,
+   which they are not within an origin, so the strict threshold;
+2. of the rest, the model with the lowest ``criterion`` (MASE for point
+   accuracy, MSIS for interval accuracy) wins; ties go to the earlier model in
+   the backtest's list (put simpler models first).
+
+With few backtest forecasts coverage is noisy (9 forecasts with 7 hits at 95%
+are not evidence enough; 20 with 15 hits are).
 """
 
 from __future__ import annotations
@@ -14,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from retrade.forecast.backtest import BacktestResult
@@ -22,7 +29,7 @@ from retrade.forecast.result import Text
 from retrade.forecast.spec import check_option
 
 Criterion = Literal["mase", "msis"]
-UNDERCOVERAGE = 0.10
+UNDERCOVERAGE_P = 0.01
 
 
 @dataclass(frozen=True)
@@ -82,34 +89,53 @@ def select_model(backtest: BacktestResult, *, criterion: Criterion = "mase") -> 
     """
     check_option(criterion, ("mase", "msis"), "criterion")
     scores = backtest.scores()
+    widest = f"coverage_{round(max(backtest.levels) * 100):d}"
+    scores["eligible"] = _coverage_p(scores, widest, max(backtest.levels)) >= UNDERCOVERAGE_P
+    if not scores["eligible"].any():
+        scores["eligible"] = True
     order = {m: i for i, m in enumerate(backtest.models)}
-    table = scores.assign(_order=scores["model"].map(order))
-    table = table.sort_values([criterion, "_order"]).drop(columns="_order").reset_index(drop=True)
+    table = scores.assign(_order=scores["model"].map(order), _out=~scores["eligible"])
+    table = table.sort_values(["_out", criterion, "_order"]).drop(columns=["_order", "_out"])
+    table = table.reset_index(drop=True)
     chosen = str(table["model"].iloc[0])
     table["chosen"] = table["model"] == chosen
-    return ModelChoice(
-        chosen, criterion, table, _reason(table, criterion, backtest), backtest.series.name
-    )
+    reason = _reason(table, criterion, backtest)
+    return ModelChoice(chosen, criterion, table, reason, backtest.series.name)
 
 
 def _reason(table: pd.DataFrame, criterion: str, backtest: BacktestResult) -> str:
     best = table.iloc[0]
-    others = ", ".join(
-        f"{r.model} {getattr(r, criterion):.3f}" for r in table.iloc[1:].itertuples()
-    )
+    rest = table.iloc[1:]
+    others = ", ".join(f"{r.model} {getattr(r, criterion):.3f}" for r in rest.itertuples())
     cover = ", ".join(
         f"{c.split('_')[1]}% {best[c]:.2f}" for c in table.columns if c.startswith("coverage_")
     )
     text = (
         f"{best['model']} has the lowest {criterion.upper()} {best[criterion]:.3f}"
-        f"{' (vs ' + others + ')' if others else ''}; its interval coverage {cover}; "
+        f"{' (vs ' + others + ')' if others else ''} among models with adequate coverage; "
+        f"its interval coverage {cover}; "
         f"{int(best['n_forecasts'])} forecasts from {len(backtest.splits)} origins"
     )
     widest = max(backtest.levels)
-    observed = best[f"coverage_{round(widest * 100):d}"]
-    if np.isfinite(observed) and observed < widest - UNDERCOVERAGE:
+    short = table.loc[~table["eligible"], "model"].tolist()
+    if short:
         text += (
-            f". WARNING: its {widest:.0%} intervals covered only {observed:.0%}; "
-            "they are too narrow for this series"
+            f". Set aside because their {widest:.0%} intervals covered significantly less "
+            f"(binomial p < {UNDERCOVERAGE_P}): {short}"
         )
+    if _all_short(table, widest):
+        text += f". WARNING: every model's {widest:.0%} intervals fell short; they are too narrow"
     return text
+
+
+def _all_short(table: pd.DataFrame, widest: float) -> bool:
+    column = f"coverage_{round(widest * 100):d}"
+    return bool((_coverage_p(table, column, widest) < UNDERCOVERAGE_P).all())
+
+
+def _coverage_p(table: pd.DataFrame, column: str, level: float) -> pd.Series:
+    """P(at most the observed hits | nominal coverage), per model."""
+    from scipy.stats import binom
+
+    hits = (table[column] * table["n_forecasts"]).round()
+    return pd.Series(binom.cdf(hits, table["n_forecasts"], level), index=table.index)
