@@ -168,7 +168,7 @@ def test_results_contract_and_inputs_unchanged():
     for needle in ("ensemble", "logit(y)", "median", "2010-01-01 to 2021-01-01", "12 obs"):
         assert needle in text
     fig = res.plot()
-    assert fig.axes[0].get_title().startswith("odd")
+    assert fig.axes[0].get_title() == "odd (ensemble)"
     assert res._repr_html_().startswith("<pre>")
 
 
@@ -186,3 +186,39 @@ def test_prophet_is_reproducible_quiet_and_leaves_global_state_alone(caplog):
     assert not np.allclose(first["yhat_lower"], other["yhat_lower"])
     assert not cmdstan.disabled
     assert not [r for r in caplog.records if r.name.startswith(("cmdstanpy", "prophet"))]
+
+
+def test_cli_forecasts_a_csv_with_backtested_choice_and_scenarios(tmp_path):
+    from typer.testing import CliRunner
+
+    from retrade.cli.forecast import app
+
+    source = tmp_path / "share.csv"
+    noisy = np.clip(np.linspace(0.9, 0.7, 16) + np.random.default_rng(1).normal(0, 0.03, 16), 0, 1)
+    frame(n=16, values=noisy).to_csv(source, index=False)
+    target = tmp_path / "out.csv"
+    args = [
+        str(source),
+        "--frequency",
+        "A",
+        "--kind",
+        "share",
+        "--role",
+        "china_share",
+        "--horizon",
+        "3",
+        "--scenarios",
+        "--out",
+        str(target),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Model choice" in result.output and "lowest MASE" in result.output
+    written = pd.read_csv(target)
+    assert len(written) == 4 * 3 * 2  # base + 3 scenarios, horizon 3, two levels
+    assert set(written["scenario"]) >= {"base", "controls suspended"}
+    bad = CliRunner().invoke(
+        app,
+        [str(source), "--frequency", "A", "--kind", "share", "--horizon", "3", "--model", "magic"],
+    )
+    assert bad.exit_code != 0 and "model='magic'" in str(bad.exception)

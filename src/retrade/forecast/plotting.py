@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 _COLORS = ("C0", "C3", "C2", "C1", "C4", "C5", "C6")
+_STYLES = ("-", "--", "-.", ":")  # identical paths (a scenario equal to base) stay visible
 
 
 def fan_chart(
@@ -61,7 +62,14 @@ def fan_chart(
                     label=f"{label} {level:.0%}" if len(paths) == 1 else None,
                 )
         line = rows[rows["level"] == levels[0]]
-        ax.plot(line["period"], line["yhat"], color=color, lw=1.8, label=f"{label} (median)")
+        ax.plot(
+            line["period"],
+            line["yhat"],
+            color=color,
+            lw=1.8,
+            ls=_STYLES[i % len(_STYLES)],
+            label=f"{label} (median)",
+        )
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     ax.legend(loc="best", fontsize="small", frameon=False)

@@ -146,7 +146,7 @@ class ForecastResult:
         return fan_chart(
             self.series.data,
             {self.model: self.tidy()},
-            title=f"{self.series.name}: {self.spec}",
+            title=f"{self.series.name} ({self.model})",
             ylabel=self.series.unit or "y",
             ax=ax,
         )
