@@ -194,3 +194,21 @@ def test_baseline_coverage_on_simulated_random_walks(frequency, model, m):
             hits[level] += lo[-1] <= actual <= hi[-1]
     for level, count in hits.items():
         assert abs(count / reps - level) < COVERAGE_ATOL
+
+
+def test_real_monthly_exports_forecast_and_scenarios_stay_in_bounds(shared):
+    from retrade.forecast import apply_scenarios
+
+    path = shared(
+        "qennis-china-critical-minerals", "DERIVED_china_re_exports_monthly_by_hs6_blocsum.csv"
+    )
+    raw = pd.read_csv(path)
+    rows = raw[raw["hs6"] == 850511]
+    df = pd.DataFrame({"period": pd.to_datetime(rows["period_dt"]), "y": rows["qty"]})
+    s = Series(df, "M", "level", name="CHN magnet exports", unit="kg", role="china_exports")
+    res = forecast(s, model="ensemble", horizon=12)
+    tidy = apply_scenarios(res).tidy()
+    assert (tidy["yhat_lower"] > 0).all() and np.isfinite(tidy["yhat_upper"]).all()
+    # a year ahead, the 95% band brackets the last year's range of monthly exports
+    band = tidy[(tidy["scenario"] == "base") & (tidy["level"] == 0.95)]
+    assert band["yhat_lower"].min() < s.y[-12:].min() and band["yhat_upper"].max() > s.y[-12:].max()

@@ -125,3 +125,32 @@ def test_builders_do_not_mutate_the_panel():
     pd.testing.assert_frame_equal(panel, before)
     # 850511 has no WLD row: its total is the sum over partners (999, all from China)
     assert every_stage.y[0] == pytest.approx((60 + 999) / (100 + 999), abs=HAND)
+
+
+@pytest.mark.parametrize(
+    ("stage", "hs6"), [("metals", 280530), ("compounds", 284690), ("magnets", 850511)]
+)
+def test_china_exports_on_the_real_wits_panel_match_its_world_totals(shared, stage, hs6):
+    folder = "semenko-china-ree-wits"
+    bilateral = pd.read_csv(shared(folder, "DERIVED_china_ree_exports_bilateral_panel_long.csv"))
+    world = pd.read_csv(shared(folder, "DERIVED_china_ree_exports_world_annual.csv"))
+    panel = pd.DataFrame(
+        {
+            "source": "wits",
+            "frequency": "A",
+            "period": bilateral["year"].astype(str),
+            "reporter": "CHN",
+            "partner": bilateral["partner"],
+            "flow": "export",
+            "hs6": bilateral["hs_code"].astype(str),
+            "value_usd": bilateral["export_value_usd"],
+            "net_weight_kg": bilateral["quantity_kg"],
+        }
+    )
+    s = china_exports(panel, stage=stage, frequency="A", measure="value_usd")
+    expected = world[world["hs_code"] == hs6].set_index("year")["export_value_usd"]
+    got = pd.Series(s.y, index=s.periods.year)
+    # the derived world file is rounded to tens of dollars: relative 1e-6 is ample
+    pd.testing.assert_series_equal(
+        got, expected.astype(float), check_names=False, check_index_type=False, rtol=1e-6
+    )
