@@ -206,7 +206,7 @@ def test_real_monthly_exports_forecast_and_scenarios_stay_in_bounds(shared):
     rows = raw[raw["hs6"] == 850511]
     df = pd.DataFrame({"period": pd.to_datetime(rows["period_dt"]), "y": rows["qty"]})
     s = Series(df, "M", "level", name="CHN magnet exports", unit="kg", role="china_exports")
-    res = forecast(s, model="ensemble", horizon=12)
+    res = forecast(s, model="ets", horizon=12)
     tidy = apply_scenarios(res).tidy()
     assert (tidy["yhat_lower"] > 0).all() and np.isfinite(tidy["yhat_upper"]).all()
     # a year ahead, the 95% band brackets the last year's range of monthly exports
