@@ -123,6 +123,11 @@ def frame(n=12, start="2010", freq="YS", values=None) -> pd.DataFrame:
             "'logit' does not suit a 'level'",
         ),
         (lambda: forecast(frame(), kind="share", horizon=2), SpecificationError, "frequency"),
+        (
+            lambda: forecast(frame(n=5), frequency="A", kind="share", model="ets", horizon=2),
+            SpecificationError,
+            "'ets' needs at least 8 observations; 'y' has 5",
+        ),
     ],
 )
 def test_bad_input_raises_an_error_naming_the_value(call, error, match):

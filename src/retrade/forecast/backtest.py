@@ -185,7 +185,12 @@ def backtest(
         actual = series.data.set_index("period")["y"]
         for model in models:
             rows = forecast(
-                train, model=model, horizon=horizon, levels=levels, events=events, seed=seed
+                train,
+                model=model,  # type: ignore[arg-type]  # checked against MODELS in forecast()
+                horizon=horizon,
+                levels=levels,
+                events=events,
+                seed=seed,
             ).tidy()
             rows.insert(0, "origin", split.origin)
             rows["h"] = rows.groupby("level").cumcount() + 1

@@ -30,6 +30,9 @@ MODELS: dict[str, Callable[[ModelInput], Draft]] = {
     "prophet": prophet,
 }
 DEFAULT_LEVELS = (0.8, 0.95)
+# fewer observations than this leave the fitted models' noise variance close to
+# unidentified (ETS on 3 points gives near-zero intervals), so they are refused
+MIN_OBS = {"ets": 8, "sarimax": 8, "prophet": 6}
 
 
 def default_members(frequency: str) -> tuple[str, ...]:
@@ -94,6 +97,13 @@ def forecast(
     check_option(model, (*MODELS, "ensemble"), "model")
     levels = check_levels(levels)
     inp = model_input(series, horizon, levels, _events.check_events(events), seed)
+    used = (members or default_members(series.frequency)) if model == "ensemble" else (model,)
+    for name in used:
+        if series.n < MIN_OBS.get(name, 0):
+            raise SpecificationError(
+                f"model {name!r} needs at least {MIN_OBS[name]} observations; "
+                f"{series.name!r} has {series.n} (use model='naive')"
+            )
     if model != "ensemble":
         if members is not None or weights is not None:
             raise SpecificationError(

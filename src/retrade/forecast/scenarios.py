@@ -248,7 +248,7 @@ class ScenarioResult:
         tidy = self.tidy()
         level = min(self.base.levels) if level is None else level
         paths = {
-            name: rows[rows["level"] == level]
+            str(name): rows[rows["level"] == level]
             for name, rows in tidy.groupby("scenario", sort=False)
         }
         return fan_chart(

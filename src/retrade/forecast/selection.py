@@ -56,7 +56,7 @@ class ModelChoice:
         {'a': 0.75, 'b': 0.25}
         """
         inv = 1.0 / self.table.set_index("model")[self.criterion].astype(float)
-        return {k: float(v) for k, v in (inv / inv.sum()).items()}
+        return {str(k): float(v) for k, v in (inv / inv.sum()).items()}
 
     def summary(self) -> Text:
         """The reason followed by the score table."""

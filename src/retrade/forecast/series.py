@@ -21,7 +21,7 @@ import pandas as pd
 
 from retrade.catalog import GROUPS, WORLD, hs_codes
 from retrade.errors import SpecificationError
-from retrade.forecast.spec import Series, check_option
+from retrade.forecast.spec import Frequency, Series, check_option
 from retrade.panel import schema as S
 
 Measure = Literal["value_usd", "net_weight_kg"]
@@ -185,7 +185,9 @@ def _import_totals(direct: pd.DataFrame, members: tuple[str, ...], measure: str)
     return _by_period(pd.concat(parts), measure)
 
 
-def _as_series(num: pd.Series, den: pd.Series, frequency: str, name: str, note: str) -> Series:
+def _as_series(
+    num: pd.Series, den: pd.Series, frequency: Frequency, name: str, note: str
+) -> Series:
     bad = den[~(den > 0)]
     if len(bad) or den.empty:
         raise SpecificationError(

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from retrade.errors import SpecificationError
 from retrade.forecast.draft import Draft, ModelInput, z_quantile
 
 
@@ -44,6 +45,7 @@ def ets(inp: ModelInput) -> Draft:
             res = model.fit(disp=False)
         if best is None or _aicc(res) < _aicc(best):
             best, best_label = res, f"ETS(A,{'Ad' if trend else 'N'},{'A' if seasonal else 'N'})"
+    best = _fitted(best, "ETS", inp)
     n = len(inp.z)
     pred = best.get_prediction(start=n, end=n + inp.horizon - 1)
     bounds = {}
@@ -83,6 +85,7 @@ def sarimax(inp: ModelInput) -> Draft:
                 res = model.fit(disp=False)
             if np.isfinite(res.aicc) and (best is None or res.aicc < best.aicc):
                 best, label = res, _sarimax_label(order, seasonal, trend, inp.design.names)
+    best = _fitted(best, "SARIMAX", inp)
     fc = best.get_forecast(inp.horizon, exog=inp.design.future if exog is not None else None)
     mean = np.asarray(fc.predicted_mean, dtype=float)
     sd = np.sqrt(np.asarray(fc.var_pred_mean, dtype=float))
@@ -101,6 +104,15 @@ def _sarimax_label(order, seasonal, trend, names) -> str:
     if names:
         text += f" + steps {list(names)}"
     return text
+
+
+def _fitted(best, label: str, inp: ModelInput):
+    if best is None:
+        raise SpecificationError(
+            f"no {label} candidate could be fitted to {len(inp.z)} observations (AICc undefined); "
+            "use a longer series or model='naive'"
+        )
+    return best
 
 
 def _aicc(res) -> float:
