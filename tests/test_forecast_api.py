@@ -227,3 +227,23 @@ def test_cli_forecasts_a_csv_with_backtested_choice_and_scenarios(tmp_path):
         [str(source), "--frequency", "A", "--kind", "share", "--horizon", "3", "--model", "magic"],
     )
     assert bad.exit_code != 0 and "model='magic'" in str(bad.exception)
+
+
+def test_event_steps_by_hand():
+    from retrade.forecast.events import check_events, design
+
+    events = check_events(
+        pd.DataFrame(
+            {
+                "date": ["2012-06-30", "2012-01-01", "2013-03-01", "2030-01-01"],
+                "name": ["quota cut", "same step", "embargo", "after the data"],
+                "end": [None, None, "2013-12-31", None],
+            }
+        )
+    )
+    train = pd.date_range("2010", periods=5, freq="YS")
+    future = pd.date_range("2015", periods=2, freq="YS")
+    d = design(events, train, future, "A")
+    assert d.names == ("quota cut", "embargo")  # duplicate and constant steps dropped
+    np.testing.assert_array_equal(d.train, [[0, 0], [0, 0], [1, 0], [1, 1], [1, 0]])
+    np.testing.assert_array_equal(d.future, [[1, 0], [1, 0]])
