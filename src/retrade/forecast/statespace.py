@@ -10,7 +10,8 @@ forecast is reproducible and quick enough for rolling-origin backtests:
   model (``ETSResults.get_prediction``).
 - SARIMAX (regression with ARIMA errors): orders (0,1,1) and (1,1,0), each
   with and without drift; monthly series with three years or more add a
-  seasonal (0,1,1)_12 part. Policy-event step dummies enter as exogenous
+  seasonal (0,1,1)_12 part and then have no drift (after both differences a
+  constant would be a quadratic trend in levels). Policy-event step dummies enter as exogenous
   regressors; their future values come from the events' dates.
 
 Both models are Gaussian on the model scale, so the median equals the mean.
@@ -78,11 +79,13 @@ def sarimax(inp: ModelInput) -> Draft:
     seasonal = (0, 1, 1, 12) if inp.season_length > 1 and len(inp.z) >= 36 else (0, 0, 0, 0)
     best, label = None, ""
     for order in ((0, 1, 1), (1, 1, 0)):
-        for trend in ("n", "c"):  # with d=1, statsmodels applies "c" to the differences: drift
+        # with d=1 statsmodels applies "c" to the differences: a drift; with seasonal
+        # differencing as well it would be a quadratic trend in levels, so none then
+        for trend in ("n", "c") if not seasonal[3] else ("n",):
             model = SARIMAX(inp.z, exog=exog, order=order, seasonal_order=seasonal, trend=trend)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = model.fit(disp=False)
+                res = model.fit(disp=False, cov_type="none")  # no parameter SEs needed
             if np.isfinite(res.aicc) and (best is None or res.aicc < best.aicc):
                 best, label = res, _sarimax_label(order, seasonal, trend, inp.design.names)
     best = _fitted(best, "SARIMAX", inp)
