@@ -1,0 +1,236 @@
+"""Rolling-origin backtests, accuracy scores and a model choice made from them.
+
+Splits are expanding windows (Tashman 2000, "Out-of-sample tests of forecasting
+accuracy"): the first training window has ``initial`` observations, each later
+one ``step`` more; each origin forecasts the next ``horizon`` periods. Only
+origins with a full horizon of actuals are used, so every model is scored on
+the same periods. A model only ever sees ``series.head(k)``, the observations
+before its origin; events dated after the origin are constant over that window
+and so are dropped from its fit (see :mod:`retrade.forecast.events`).
+
+Scores, per model, on the original scale:
+
+- **MASE** (Hyndman and Koehler 2006): absolute error of the median divided by
+  the in-sample mean absolute one-step error of the naive forecast (seasonal
+  naive, lag 12, for monthly series) over *that origin's* training window,
+  averaged over origins and horizons. Below 1: better than the in-sample naive.
+  ``mase_vs_naive`` divides by the naive model's MASE in the same backtest.
+- **coverage_XX**: share of actuals inside the XX% interval (nominal XX%).
+- **msis** (Gneiting and Raftery 2007; M4 competition): the mean scaled
+  interval score of the widest interval, rewarding narrow intervals and
+  penalising misses by ``2/alpha`` times the distance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from retrade.errors import SpecificationError
+from retrade.forecast.core import DEFAULT_LEVELS, check_levels, forecast
+from retrade.forecast.result import Text
+from retrade.forecast.spec import Series, as_series, check_option
+
+Criterion = Literal["mase", "msis"]
+
+
+@dataclass(frozen=True)
+class Split:
+    """One origin: train on the first ``n_train`` observations, test on ``test``."""
+
+    n_train: int
+    origin: pd.Timestamp
+    test: pd.DatetimeIndex
+
+
+def rolling_origins(
+    periods: pd.DatetimeIndex, *, initial: int, step: int, horizon: int
+) -> list[Split]:
+    """Expanding-window splits with a full horizon of actuals each.
+
+    Examples
+    --------
+    >>> p = pd.date_range("2000", periods=8, freq="YS")
+    >>> splits = rolling_origins(p, initial=4, step=2, horizon=2)
+    >>> [(s.n_train, s.origin.year, len(s.test)) for s in splits]
+    [(4, 2004, 2), (6, 2006, 2)]
+    """
+    for name, value in (("initial", initial), ("step", step), ("horizon", horizon)):
+        if not isinstance(value, int | np.integer) or value < 1:
+            raise SpecificationError(f"{name}={value!r} must be a positive integer")
+    n = len(periods)
+    splits = [
+        Split(k, periods[k], periods[k : k + horizon])
+        for k in range(initial, n - horizon + 1, step)
+    ]
+    if not splits:
+        raise SpecificationError(
+            f"no backtest origin: {n} observations cannot hold "
+            f"initial={initial} plus horizon={horizon}"
+        )
+    return splits
+
+
+def naive_scale(y: np.ndarray, season_length: int) -> float:
+    """In-sample mean absolute error of the (seasonal) naive one-step forecast.
+
+    Examples
+    --------
+    >>> naive_scale(np.array([1.0, 3.0, 2.0]), 1)
+    1.5
+    """
+    if len(y) <= season_length:
+        raise SpecificationError(
+            f"{len(y)} observations cannot scale errors at lag {season_length}"
+        )
+    return float(np.mean(np.abs(y[season_length:] - y[:-season_length])))
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Every backtest forecast next to its actual, and the scores per model."""
+
+    series: Series
+    splits: tuple[Split, ...]
+    models: tuple[str, ...]
+    levels: tuple[float, ...]
+    horizon: int
+    table: pd.DataFrame
+
+    def tidy(self) -> pd.DataFrame:
+        """Rows ``origin, model, period, h, y, yhat, yhat_lower, yhat_upper, level, scale``.
+
+        Plus ``series``; one row per origin, model, forecast period and level.
+        """
+        return self.table.copy()
+
+    def scores(self, by: Literal["model", "h"] = "model") -> pd.DataFrame:
+        """MASE, coverage per level and MSIS per model (and per horizon with ``by="h"``)."""
+        check_option(by, ("model", "h"), "by")
+        keys = ["model"] if by == "model" else ["model", "h"]
+        return score_table(self.table, self.levels, keys)
+
+    def summary(self) -> Text:
+        """Text: the design of the backtest and the score table."""
+        head = (
+            f"Rolling-origin backtest of {self.series.name!r}: {len(self.splits)} origins "
+            f"({self.splits[0].origin.date()} .. {self.splits[-1].origin.date()}), "
+            f"horizon {self.horizon}, first training window {self.splits[0].n_train} obs"
+        )
+        return Text(head + "\n\n" + self.scores().to_string(float_format=lambda v: f"{v:.3f}"))
+
+    def plot(self, ax=None):
+        """MASE by horizon, one line per model; returns the Figure."""
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4)) if ax is None else (ax.figure, ax)
+        for model, rows in self.scores(by="h").groupby("model"):
+            ax.plot(rows["h"], rows["mase"], marker="o", label=model)
+        ax.axhline(1.0, color="grey", lw=0.8, ls="--")
+        ax.set_xlabel("horizon (periods ahead)")
+        ax.set_ylabel("MASE")
+        ax.set_title(f"{self.series.name}: backtest accuracy")
+        ax.legend(frameon=False, fontsize="small")
+        return fig
+
+
+def backtest(
+    series: Series | pd.DataFrame,
+    *,
+    models: Sequence[str] = ("naive", "ets", "sarimax"),
+    initial: int,
+    step: int = 1,
+    horizon: int,
+    levels: Sequence[float] = DEFAULT_LEVELS,
+    events: pd.DataFrame | None = None,
+    seed: int = 0,
+    **meta,
+) -> BacktestResult:
+    """Rolling-origin (expanding window) backtest of each model on one series.
+
+    Parameters
+    ----------
+    series : Series or DataFrame
+        As for :func:`~retrade.forecast.core.forecast`.
+    models : sequence of str
+        Model names (``"ensemble"`` uses its default members).
+    initial, step, horizon : int
+        First training size, origin spacing and periods forecast per origin.
+    levels, events, seed
+        Passed to every forecast.
+
+    Returns
+    -------
+    BacktestResult
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"period": pd.date_range("2000", periods=10, freq="YS"),
+    ...                    "y": [5., 6, 7, 6, 8, 9, 8, 10, 11, 12]})
+    >>> bt = backtest(df, frequency="A", kind="level", models=["naive"], initial=6, horizon=2)
+    >>> bt.scores()["mase"].round(3).tolist()
+    [1.381]
+    """
+    series = as_series(series, **meta)
+    levels = check_levels(levels)
+    splits = rolling_origins(series.periods, initial=initial, step=step, horizon=horizon)
+    frames = []
+    for split in splits:
+        train = series.head(split.n_train)
+        scale = naive_scale(train.y, train.season_length)
+        actual = series.data.set_index("period")["y"]
+        for model in models:
+            rows = forecast(
+                train,
+                model=model,  # type: ignore[arg-type]  # checked against MODELS in forecast()
+                horizon=horizon,
+                levels=levels,
+                events=events,
+                seed=seed,
+            ).tidy()
+            rows.insert(0, "origin", split.origin)
+            rows["h"] = rows.groupby("level").cumcount() + 1
+            rows["y"] = actual.reindex(rows["period"]).to_numpy()
+            rows["scale"] = scale
+            frames.append(rows)
+    columns = [
+        "origin",
+        "model",
+        "period",
+        "h",
+        "y",
+        "yhat",
+        "yhat_lower",
+        "yhat_upper",
+        "level",
+        "scale",
+        "series",
+    ]
+    table = pd.concat(frames, ignore_index=True)[columns]
+    return BacktestResult(series, tuple(splits), tuple(models), levels, horizon, table)
+
+
+def score_table(table: pd.DataFrame, levels: tuple[float, ...], keys: list[str]) -> pd.DataFrame:
+    """Scores from a backtest table (see the module docstring for definitions)."""
+    widest = max(levels)
+    point = table[table["level"] == widest]
+    ae = (point["y"] - point["yhat"]).abs() / point["scale"]
+    out = point.assign(_ase=ae).groupby(keys)["_ase"].agg(["mean", "size"])
+    out.columns = ["mase", "n_forecasts"]
+    for lv in levels:
+        rows = table[table["level"] == lv]
+        inside = (rows["y"] >= rows["yhat_lower"]) & (rows["y"] <= rows["yhat_upper"])
+        out[f"coverage_{round(lv * 100):d}"] = inside.groupby([rows[k] for k in keys]).mean()
+    alpha = 1 - widest
+    lo, hi, y = point["yhat_lower"], point["yhat_upper"], point["y"]
+    score = (hi - lo) + 2 / alpha * ((lo - y).clip(lower=0) + (y - hi).clip(lower=0))
+    out["msis"] = (score / point["scale"]).groupby([point[k] for k in keys]).mean()
+    out = out.reset_index()
+    naive_mase = out.loc[out["model"] == "naive", "mase"]
+    if "h" not in keys and len(naive_mase):
+        out["mase_vs_naive"] = out["mase"] / float(naive_mase.iloc[0])
+    return out
