@@ -74,7 +74,9 @@ class ProcessedStore:
         """Read ``<name>.json``; a clear error if it has not been written yet."""
         path = self.path(name).with_suffix(".json")
         if not path.exists():
-            raise StoreError(f"no processed record {name!r} at {path}; build it first (retrade panel build)")
+            raise StoreError(
+                f"no processed record {name!r} at {path}; build it first (retrade panel build)"
+            )
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return data
 
