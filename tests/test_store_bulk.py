@@ -8,6 +8,7 @@ text parsed to float64 by correctly rounding parsers on every side).
 from __future__ import annotations
 
 import gzip
+import json
 
 import duckdb
 import pandas as pd
@@ -130,3 +131,10 @@ def test_dask_on_a_local_cluster_equals_duckdb_row_for_row(bulk_files, tmp_path)
 def _layout(store: RawStore) -> list[str]:
     folder = store.root / SOURCE
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.parquet"))
+
+
+def test_bulk_fields_are_the_v1_reference_fields_of_bulk_final_files(shared):
+    """BULK_FIELDS against Comtrade's own TradeDataItems reference (a recorded real response)."""
+    items = json.loads(shared("comtradr-fixtures", "reference_TradeDataItems.body.json").read_text())
+    in_bulk = {i["dataItem"].lower() for i in items["results"] if i["isInBulkFileFinal"] == "True"}
+    assert {name.lower() for name in BULK_FIELDS} == in_bulk
