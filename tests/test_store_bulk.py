@@ -22,8 +22,12 @@ from retrade.testing import synthetic_comtrade_bulk
 
 CODES = hs_codes("all", include_broad=True)
 # arrow type of each bulk field -> (DuckDB type, pandas dtype both sides are compared in)
-_TYPES = {"string": ("VARCHAR", "string"), "int64": ("BIGINT", "Int64"),
-          "double": ("DOUBLE", "float64"), "bool": ("BOOLEAN", "boolean")}
+_TYPES = {
+    "string": ("VARCHAR", "string"),
+    "int64": ("BIGINT", "Int64"),
+    "double": ("DOUBLE", "float64"),
+    "bool": ("BOOLEAN", "boolean"),
+}
 PANDAS = {name: _TYPES[str(kind)][1] for name, kind in BULK_FIELDS.items()}
 
 
@@ -36,10 +40,12 @@ def duckdb_reference(path) -> pd.DataFrame:
     """The catalog rows of ``path`` as DuckDB reads and filters them."""
     types = {name: _TYPES[str(kind)][0] for name, kind in BULK_FIELDS.items()}
     codes = ", ".join(f"'{c}'" for c in CODES)
-    return _sorted(duckdb.sql(
-        f"SELECT * FROM read_csv('{path}', delim='\t', header=true, types={types}) "
-        f"WHERE cmdCode IN ({codes})"
-    ).df())
+    return _sorted(
+        duckdb.sql(
+            f"SELECT * FROM read_csv('{path}', delim='\t', header=true, types={types}) "
+            f"WHERE cmdCode IN ({codes})"
+        ).df()
+    )
 
 
 def stored(store: RawStore) -> pd.DataFrame:
@@ -96,8 +102,10 @@ def test_a_file_that_is_not_a_bulk_file_is_refused_by_name(tmp_path):
     with pytest.raises(ImportFormatError, match="lacks.*cmdCode"):
         header_map(path)
     bad = tmp_path / "bad.txt"
-    bad.write_text("freqCode\tperiod\treporterCode\tflowCode\tpartnerCode\tcmdCode\tprimaryValue\n"
-                   "A\t2021\tChina\tM\t156\t280530\t1\n")
+    bad.write_text(
+        "freqCode\tperiod\treporterCode\tflowCode\tpartnerCode\tcmdCode\tprimaryValue\n"
+        "A\t2021\tChina\tM\t156\t280530\t1\n"
+    )
     with pytest.raises(ImportFormatError, match="bad.txt"):
         ingest_comtrade_bulk(bad, store=RawStore(tmp_path / "raw"))
     assert RawStore(tmp_path / "raw").entries(SOURCE) == []
@@ -123,8 +131,11 @@ def test_dask_on_a_local_cluster_equals_duckdb_row_for_row(bulk_files, tmp_path)
     single = RawStore(tmp_path / "single")
     for f in bulk_files:
         ingest_comtrade_bulk(f, store=single)
-    assert _layout(single) == _layout(store) == [f"file=C_A_{y}_H6/part-0000.parquet"
-                                                 for y in (2021, 2022)]
+    assert (
+        _layout(single)
+        == _layout(store)
+        == [f"file=C_A_{y}_H6/part-0000.parquet" for y in (2021, 2022)]
+    )
     assert store.entries(SOURCE)[-1].query["engine"] == "dask"
 
 
@@ -135,6 +146,8 @@ def _layout(store: RawStore) -> list[str]:
 
 def test_bulk_fields_are_the_v1_reference_fields_of_bulk_final_files(shared):
     """BULK_FIELDS against Comtrade's own TradeDataItems reference (a recorded real response)."""
-    items = json.loads(shared("comtradr-fixtures", "reference_TradeDataItems.body.json").read_text())
+    items = json.loads(
+        shared("comtradr-fixtures", "reference_TradeDataItems.body.json").read_text()
+    )
     in_bulk = {i["dataItem"].lower() for i in items["results"] if i["isInBulkFileFinal"] == "True"}
     assert {name.lower() for name in BULK_FIELDS} == in_bulk

@@ -54,13 +54,20 @@ def synthetic_comtrade_bulk(
     slots = {int((k + 0.5) * n_commodities / len(catalog)): code for k, code in enumerate(catalog)}
     con = duckdb.connect()
     try:
-        con.execute(_SQL.format(
-            rows=int(rows), seed=int(seed), year=int(year), per=per_commodity,
-            slots=" ".join(f"WHEN {c} THEN '{code}'" for c, code in slots.items()),
-            reporters=list(_REPORTERS), partners=list(_PARTNERS),
-            n_rep=len(_REPORTERS), n_par=len(_PARTNERS),
-            target=str(path).replace("'", "''"),
-        ))
+        con.execute(
+            _SQL.format(
+                rows=int(rows),
+                seed=int(seed),
+                year=int(year),
+                per=per_commodity,
+                slots=" ".join(f"WHEN {c} THEN '{code}'" for c, code in slots.items()),
+                reporters=list(_REPORTERS),
+                partners=list(_PARTNERS),
+                n_rep=len(_REPORTERS),
+                n_par=len(_PARTNERS),
+                target=str(path).replace("'", "''"),
+            )
+        )
     finally:
         con.close()
     return path

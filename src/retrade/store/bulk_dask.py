@@ -78,8 +78,12 @@ def write_partition(
     target = Path(folder) / f"{store_name(paths[0])}.parquet"
     pq.write_table(table, target, compression="zstd")
     return pd.DataFrame(
-        {"path": [str(paths[0])], "staged": [str(target)], "rows_read": [len(frame)],
-         "rows_kept": [table.num_rows]}
+        {
+            "path": [str(paths[0])],
+            "staged": [str(target)],
+            "rows_read": [len(frame)],
+            "rows_kept": [table.num_rows],
+        }
     )
 
 
@@ -119,17 +123,25 @@ def ingest_comtrade_bulk_dask(
     mapping = _common_header(files)
     with store.staging() as tmp:
         frame = dd.read_csv(
-            [str(f) for f in files], sep="\t", blocksize=None, dtype=_dtypes(mapping),
-            usecols=list(mapping), include_path_column=True, float_precision="round_trip",
-            compression="gzip" if files[0].suffix == ".gz" else None, keep_default_na=False,
-            na_values=NULL_VALUES, true_values=TRUE_VALUES, false_values=FALSE_VALUES,
+            [str(f) for f in files],
+            sep="\t",
+            blocksize=None,
+            dtype=_dtypes(mapping),
+            usecols=list(mapping),
+            include_path_column=True,
+            float_precision="round_trip",
+            compression="gzip" if files[0].suffix == ".gz" else None,
+            keep_default_na=False,
+            na_values=NULL_VALUES,
+            true_values=TRUE_VALUES,
+            false_values=FALSE_VALUES,
         )
         meta = pd.DataFrame({"path": [], "staged": [], "rows_read": [], "rows_kept": []})
         meta = meta.astype({"path": str, "staged": str, "rows_read": "int64", "rows_kept": "int64"})
         job = frame.map_partitions(
             write_partition, mapping=mapping, codes=codes, folder=str(tmp), meta=meta
         )
-        summary = (client.compute(job).result() if client is not None else job.compute())
+        summary = client.compute(job).result() if client is not None else job.compute()
         return _record(summary, store=store, source=source, codes=codes, started=started)
 
 
@@ -160,15 +172,22 @@ def _record(
         source,
         {rel: Path(staged) for rel, staged in zip(rels, summary["staged"], strict=True)},
         query={
-            "files": [Path(p).name for p in summary["path"]], "hs": list(codes), "engine": "dask",
+            "files": [Path(p).name for p in summary["path"]],
+            "hs": list(codes),
+            "engine": "dask",
         },
         content_sha256=_digest(summary["path"]),
-        coverage={"rows_read": int(summary["rows_read"].sum()),
-                  "rows_kept": int(summary["rows_kept"].sum())},
+        coverage={
+            "rows_read": int(summary["rows_read"].sum()),
+            "rows_kept": int(summary["rows_kept"].sum()),
+        },
     )
     seconds = time.perf_counter() - started
     counts = zip(
-        summary["path"], summary["rows_read"].tolist(), summary["rows_kept"].tolist(), rels,
+        summary["path"],
+        summary["rows_read"].tolist(),
+        summary["rows_kept"].tolist(),
+        rels,
         strict=True,
     )
     return [
