@@ -27,7 +27,7 @@ def synthetic_comtrade_bulk(
     """Write a made-up Comtrade bulk final file (v1 fields, tab-separated, gzipped if ``.gz``).
 
     Like a real all-commodity file, it lists commodity after commodity, each
-    with every reporter-partner pair and both flows (992 rows a commodity), so
+    with every reporter-partner pair and both flows (864 rows a commodity), so
     every observation key is unique. Eight commodities spread through the
     file carry the catalog's HS6 codes (broad lines included); the others
     carry other six-digit codes, ``TOTAL`` or four-digit aggregates. Imports
