@@ -101,7 +101,7 @@ def _series_frame(panel: pd.DataFrame, level: str, measure: str | None = None) -
         keys = [c for c in columns if c not in (S.PARTNER, measure)]
         grouped = rows.groupby(keys, dropna=False, observed=True)
         frame = (grouped[measure].sum(min_count=1) if measure else grouped.size()).reset_index()
-        frame[S.PARTNER] = pd.NA
+        frame[S.PARTNER] = pd.Series(pd.NA, index=frame.index, dtype="string")
     frame = frame.assign(_ord=period_ordinal(frame[S.PERIOD]))
     return frame.reset_index(drop=True)
 
