@@ -21,10 +21,25 @@ def flows(*records: tuple, source: str = "comtrade", **extra) -> pd.DataFrame:
     rows = []
     for reporter, partner, flow, value, kg, *valuation in records:
         cif, fob = (valuation + [None, None])[:2]
-        rows.append({"source": source, "frequency": "A", "period": "2022", "year": 2022,
-                     "reporter": reporter, "partner": partner, "flow": flow, "hs6": "280530",
-                     "hs_original": "280530", "stage": "metals", "value_usd": value,
-                     "net_weight_kg": kg, "value_cif_usd": cif, "value_fob_usd": fob, **extra})
+        rows.append(
+            {
+                "source": source,
+                "frequency": "A",
+                "period": "2022",
+                "year": 2022,
+                "reporter": reporter,
+                "partner": partner,
+                "flow": flow,
+                "hs6": "280530",
+                "hs_original": "280530",
+                "stage": "metals",
+                "value_usd": value,
+                "net_weight_kg": kg,
+                "value_cif_usd": cif,
+                "value_fob_usd": fob,
+                **extra,
+            }
+        )
     return S.conform(pd.DataFrame(rows))
 
 
@@ -35,8 +50,10 @@ def pair(table: pd.DataFrame, exporter: str, importer: str) -> pd.Series:
 
 
 def test_both_sides_reported_hand_computed():
-    panel = flows(("CHN", "JPN", "export", 100.0, 10.0, None, 100.0),
-                  ("JPN", "CHN", "import", 112.0, 11.0, 112.0, 0.0))  # a 0 FOB on an import
+    panel = flows(
+        ("CHN", "JPN", "export", 100.0, 10.0, None, 100.0),
+        ("JPN", "CHN", "import", 112.0, 11.0, 112.0, 0.0),
+    )  # a 0 FOB on an import
     m = mirror_flows(panel)
     assert list(m.columns) == list(MIRROR_COLUMNS)
     row = pair(m, "CHN", "JPN")
@@ -56,12 +73,27 @@ def test_both_sides_reported_hand_computed():
     ("records", "kwargs", "side", "value", "reason"),
     [
         ([("CHN", "JPN", "export", 100.0, 10.0)], {}, "export", 100.0, "only the exporter"),
-        ([("JPN", "CHN", "import", 110.0, 10.0)], {"cif_fob_factor": 1.1}, "import", 100.0,
-         "only the importer"),
-        ([("CHN", "JPN", "export", 100.0, 10.0), ("JPN", "CHN", "import", 150.0, 10.0)],
-         {"distrust": ["jpn"]}, "export", 100.0, "importer is on the distrust list"),
-        ([("CHN", "JPN", "export", 100.0, 10.0), ("JPN", "CHN", "import", 159.0, 10.0)],
-         {"distrust": ["CHN"]}, "import", 150.0, "exporter is on the distrust list"),
+        (
+            [("JPN", "CHN", "import", 110.0, 10.0)],
+            {"cif_fob_factor": 1.1},
+            "import",
+            100.0,
+            "only the importer",
+        ),
+        (
+            [("CHN", "JPN", "export", 100.0, 10.0), ("JPN", "CHN", "import", 150.0, 10.0)],
+            {"distrust": ["jpn"]},
+            "export",
+            100.0,
+            "importer is on the distrust list",
+        ),
+        (
+            [("CHN", "JPN", "export", 100.0, 10.0), ("JPN", "CHN", "import", 159.0, 10.0)],
+            {"distrust": ["CHN"]},
+            "import",
+            150.0,
+            "exporter is on the distrust list",
+        ),
     ],
 )
 def test_which_side_is_trusted(records, kwargs, side, value, reason):
@@ -72,17 +104,24 @@ def test_which_side_is_trusted(records, kwargs, side, value, reason):
 
 
 def test_an_estimated_import_value_yields_to_a_reported_export():
-    panel = pd.concat([
-        flows(("CHN", "JPN", "export", 100.0, 10.0)),
-        flows(("JPN", "CHN", "import", 140.0, 10.0), value_estimated=True),
-    ], ignore_index=True)
+    panel = pd.concat(
+        [
+            flows(("CHN", "JPN", "export", 100.0, 10.0)),
+            flows(("JPN", "CHN", "import", 140.0, 10.0), value_estimated=True),
+        ],
+        ignore_index=True,
+    )
     row = pair(mirror_flows(panel), "CHN", "JPN")
     assert (row["trusted_side"], row["trusted_value_fob_usd"]) == ("export", 100.0)
 
 
 def test_national_lines_add_up_and_world_nes_partners_have_no_mirror():
-    panel = flows(("CHN", "USA", "export", 30.0, 3.0), ("CHN", "WLD", "export", 999.0, 99.0),
-                  ("USA", "CHN", "import", 50.0, 4.0), ("USA", "XOA", "import", 7.0, 1.0))
+    panel = flows(
+        ("CHN", "USA", "export", 30.0, 3.0),
+        ("CHN", "WLD", "export", 999.0, 99.0),
+        ("USA", "CHN", "import", 50.0, 4.0),
+        ("USA", "XOA", "import", 7.0, 1.0),
+    )
     second_line = flows(("CHN", "USA", "export", 20.0, 2.0))
     second_line["hs_original"] = "28053019"  # another China HS8 line of 280530
     m = mirror_flows(pd.concat([panel, second_line], ignore_index=True))
@@ -93,9 +132,13 @@ def test_national_lines_add_up_and_world_nes_partners_have_no_mirror():
 
 
 def test_hong_kong_and_re_exports_are_noted_not_added():
-    panel = flows(("CHN", "HKG", "export", 80.0, 8.0), ("HKG", "CHN", "import", 85.0, 8.0),
-                  ("HKG", "JPN", "export", 5.0, 1.0), ("HKG", "JPN", "re-export", 60.0, 6.0),
-                  ("JPN", "HKG", "import", 66.0, 7.0))
+    panel = flows(
+        ("CHN", "HKG", "export", 80.0, 8.0),
+        ("HKG", "CHN", "import", 85.0, 8.0),
+        ("HKG", "JPN", "export", 5.0, 1.0),
+        ("HKG", "JPN", "re-export", 60.0, 6.0),
+        ("JPN", "HKG", "import", 66.0, 7.0),
+    )
     m = mirror_flows(panel)
     hk_jp = pair(m, "HKG", "JPN")
     assert (hk_jp["export_value_fob"], hk_jp["reexport_value_usd"]) == (5.0, 60.0)
@@ -104,11 +147,14 @@ def test_hong_kong_and_re_exports_are_noted_not_added():
 
 
 def test_two_sources_for_one_side_must_be_resolved_first():
-    panel = pd.concat([
-        flows(("CHN", "JPN", "export", 100.0, 10.0)),
-        flows(("CHN", "JPN", "export", 90.0, 9.0), source="wits"),
-        flows(("JPN", "CHN", "import", 110.0, 11.0), source="wits"),
-    ], ignore_index=True)
+    panel = pd.concat(
+        [
+            flows(("CHN", "JPN", "export", 100.0, 10.0)),
+            flows(("CHN", "JPN", "export", 90.0, 9.0), source="wits"),
+            flows(("JPN", "CHN", "import", 110.0, 11.0), source="wits"),
+        ],
+        ignore_index=True,
+    )
     with pytest.raises(SpecificationError, match=r"several sources.*\['comtrade', 'wits'\]"):
         mirror_flows(panel)
     row = pair(mirror_flows(select_sources(panel)), "CHN", "JPN")

@@ -20,8 +20,15 @@ TOL = 1e-12
 
 def panel_rows(records: list[dict], **common) -> pd.DataFrame:
     """A conformed panel from partial records (shared fields in ``common``)."""
-    base = {"source": "demo", "frequency": "A", "reporter": "CHN", "partner": "JPN",
-            "flow": "export", "hs6": "280530", "stage": "metals"}
+    base = {
+        "source": "demo",
+        "frequency": "A",
+        "reporter": "CHN",
+        "partner": "JPN",
+        "flow": "export",
+        "hs6": "280530",
+        "stage": "metals",
+    }
     frame = pd.DataFrame([{**base, **common, **r} for r in records])
     frame["year"] = frame["period"].str.slice(0, 4).astype(int)
     if (frame["frequency"] == "M").any():
@@ -30,8 +37,10 @@ def panel_rows(records: list[dict], **common) -> pd.DataFrame:
 
 
 def annual(kg: dict[int, float], **common) -> list[dict]:
-    return [{"period": str(y), "net_weight_kg": w, "value_usd": w * 50.0, **common}
-            for y, w in kg.items()]
+    return [
+        {"period": str(y), "net_weight_kg": w, "value_usd": w * 50.0, **common}
+        for y, w in kg.items()
+    ]
 
 
 def test_a_collapsing_year_is_flagged_with_its_hand_computed_ratio():
@@ -58,8 +67,9 @@ def test_a_collapsing_year_is_flagged_with_its_hand_computed_ratio():
 )
 def test_threshold_and_window_decide_what_is_an_outlier(threshold, window, flagged):
     kg = {2012: 4.0, 2013: 6.0, 2014: 5.0, 2015: 1.0, 2016: 7.0, 2017: 5.5}
-    q = quality_table(panel_rows(annual(kg)), levels=["partner"], threshold=threshold,
-                      window=window)
+    q = quality_table(
+        panel_rows(annual(kg)), levels=["partner"], threshold=threshold, window=window
+    )
     weight = q[q["measure"] == "net_weight_kg"]
     assert dict(zip(weight["period"], weight["check"], strict=True)) == flagged
 
@@ -102,8 +112,13 @@ def test_reporter_totals_exclude_world_rows_and_sum_partners():
 def test_unit_value_outliers_estimated_flags_and_value_without_weight():
     rows = [
         {"period": "2020", "partner": p, "value_usd": v, "net_weight_kg": w}
-        for p, v, w in [("JPN", 100.0, 1.0), ("USA", 120.0, 1.0), ("KOR", 90.0, 1.0),
-                        ("VNM", 5000.0, 1.0), ("DEU", 80.0, None)]
+        for p, v, w in [
+            ("JPN", 100.0, 1.0),
+            ("USA", 120.0, 1.0),
+            ("KOR", 90.0, 1.0),
+            ("VNM", 5000.0, 1.0),
+            ("DEU", 80.0, None),
+        ]
     ]
     rows[1]["value_estimated"] = True
     rows[2]["weight_estimated"] = True
@@ -114,7 +129,8 @@ def test_unit_value_outliers_estimated_flags_and_value_without_weight():
     assert uv["ratio"].iloc[0] == pytest.approx(5000.0 / 110.0, abs=TOL)
     flags = q[q["check"].isin(["estimated", "value_no_weight"])]
     assert sorted(zip(flags["check"], flags["partner"], flags["measure"], strict=True)) == [
-        ("estimated", "KOR", "net_weight_kg"), ("estimated", "USA", "value_usd"),
+        ("estimated", "KOR", "net_weight_kg"),
+        ("estimated", "USA", "value_usd"),
         ("value_no_weight", "DEU", "net_weight_kg"),
     ]
 
@@ -132,14 +148,24 @@ def wits_panel(path) -> pd.DataFrame:
     raw = pd.read_csv(path, dtype={"hs_code": str})
     raw = raw[raw["observed_in_wits"] == 1]
     stage = {"280530": "metals", "284690": "compounds", "850511": "magnets"}
-    frame = pd.DataFrame({
-        "source": "wits", "frequency": "A", "period": raw["year"].astype(str),
-        "year": raw["year"], "reporter": to_iso3(raw["reporter"]),
-        "reporter_original": raw["reporter"], "partner": to_iso3(raw["partner"]),
-        "partner_original": raw["partner"], "flow": raw["trade_flow"].str.lower(),
-        "hs6": raw["hs_code"], "hs_original": raw["hs_code"], "stage": raw["hs_code"].map(stage),
-        "value_usd": raw["export_value_usd"], "net_weight_kg": raw["quantity_kg"],
-    })
+    frame = pd.DataFrame(
+        {
+            "source": "wits",
+            "frequency": "A",
+            "period": raw["year"].astype(str),
+            "year": raw["year"],
+            "reporter": to_iso3(raw["reporter"]),
+            "reporter_original": raw["reporter"],
+            "partner": to_iso3(raw["partner"]),
+            "partner_original": raw["partner"],
+            "flow": raw["trade_flow"].str.lower(),
+            "hs6": raw["hs_code"],
+            "hs_original": raw["hs_code"],
+            "stage": raw["hs_code"].map(stage),
+            "value_usd": raw["export_value_usd"],
+            "net_weight_kg": raw["quantity_kg"],
+        }
+    )
     return S.validate_panel(S.conform(frame))
 
 
@@ -148,7 +174,8 @@ def test_wits_2016_quantity_collapse_is_flagged_for_each_code_and_no_other_year(
     q = quality_table(wits_panel(path), levels=["reporter"])
     weight = q[(q["measure"] == "net_weight_kg") & q["check"].isin(["collapse", "spike"])]
     assert sorted(zip(weight["hs6"], weight["period"], weight["check"], strict=True)) == [
-        ("280530", "2016", "collapse"), ("284690", "2016", "collapse"),
+        ("280530", "2016", "collapse"),
+        ("284690", "2016", "collapse"),
         ("850511", "2016", "collapse"),
     ]
     # China -> World 2016 for 280530 is 1.43 kt (PROVENANCE §4)

@@ -30,7 +30,9 @@ def synthetic_comtrade_bulk(
     with every reporter-partner pair and both flows (864 rows a commodity), so
     every observation key is unique. Eight commodities spread through the
     file carry the catalog's HS6 codes (broad lines included); the others
-    carry other six-digit codes, ``TOTAL`` or four-digit aggregates. Imports
+    carry other six-digit codes, ``TOTAL`` or four-digit aggregates. (A file
+    of fewer than 8 commodities, under 6,912 rows, has room for only some of
+    the catalog codes.) Imports
     carry ``cifvalue``, exports ``fobvalue``; some weights are missing and some
     flagged as estimated. Values follow from ``seed``; DuckDB writes the file,
     streaming, in bounded memory.

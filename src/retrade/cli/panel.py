@@ -57,7 +57,7 @@ def build(
     from retrade.panel.build import build_panel
 
     result = build_panel(settings=load_settings(), sources=source or None)
-    out.print(result.summary(), markup=False, highlight=False)
+    typer.echo(result.summary())
 
 
 @app.command("quality")
@@ -146,11 +146,9 @@ def ingest_bulk(
 
         results = [ingest_comtrade_bulk(f, store=store, hs=codes) for f in files]
     for r in results:
-        out.print(
+        typer.echo(
             f"{r.path}: {r.rows_read:,} rows read, {r.rows_kept:,} kept "
-            f"-> {r.source}/{r.files[0]} ({r.rows_per_second:,.0f} rows/s)",
-            markup=False,
-            highlight=False,
+            f"-> {r.source}/{r.files[0]} ({r.rows_per_second:,.0f} rows/s)"
         )
 
 
