@@ -1,4 +1,4 @@
-"""Benchmark: streaming a 10^7-row Comtrade bulk file into the store vs DuckDB COPY straight to Parquet.
+"""Benchmark: a 10^7-row Comtrade bulk file streamed into the store vs DuckDB COPY to Parquet.
 
 Usage (from the repository root)::
 
