@@ -131,7 +131,6 @@ def gaps(panel: pd.DataFrame, *, levels: Sequence[str] = LEVELS) -> pd.DataFrame
             missing.assign(
                 check="gap",
                 level=level,
-                measure=pd.NA,
                 detail=[
                     f"no row for this {u} between the series' first and last period" for u in unit
                 ],
