@@ -94,12 +94,9 @@ def _side(panel: pd.DataFrame, flow: str, value: pd.Series, own: str, other: str
     kinds = {code: kind_of(code) for code in rows[S.PARTNER].dropna().unique()}
     rows = rows[(rows[S.FLOW] == flow) & rows[S.PARTNER].map(kinds).eq("country")]
     rows = rows.rename(columns={S.REPORTER: own, S.PARTNER: other})
+    rows = rows.assign(_weight=rows[S.NET_WEIGHT_KG].astype(float))
     grouped = rows.groupby([*PAIR, S.STAGE, S.SOURCE], dropna=False, observed=True)
-    out = grouped.agg(
-        _value=("_value", lambda s: s.sum(min_count=1)),
-        _weight=(S.NET_WEIGHT_KG, lambda s: s.astype(float).sum(min_count=1)),
-        _est=("_est", "any"),
-    ).reset_index()
+    out = grouped[["_value", "_weight"]].sum(min_count=1).join(grouped["_est"].any()).reset_index()
     doubled = out[out.duplicated(list(PAIR), keep=False)]
     if not doubled.empty:
         first = doubled.iloc[0]
