@@ -102,8 +102,15 @@ def _series_frame(panel: pd.DataFrame, level: str, measure: str | None = None) -
         grouped = rows.groupby(keys, dropna=False, observed=True)
         frame = (grouped[measure].sum(min_count=1) if measure else grouped.size()).reset_index()
         frame[S.PARTNER] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    frame = frame.assign(_ord=period_ordinal(frame[S.PERIOD]))
-    return frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    ordinal = period_ordinal(frame[S.PERIOD])
+    series = frame.groupby(list(SERIES), dropna=False, observed=True).ngroup().astype("int64")
+    # one integer per series and period: a neighbour's key is this key plus an offset
+    return frame.assign(_ord=ordinal, _sid=series, _key=series * _SPAN + ordinal)
+
+
+# room for every period ordinal (monthly ordinals stay below 12 * 2101)
+_SPAN = 1 << 16
 
 
 def gaps(panel: pd.DataFrame, *, levels: Sequence[str] = LEVELS) -> pd.DataFrame:
@@ -111,31 +118,27 @@ def gaps(panel: pd.DataFrame, *, levels: Sequence[str] = LEVELS) -> pd.DataFrame
     out = []
     for level in levels:
         frame = _series_frame(panel, level)
-        keys = list(SERIES)
-        span = frame.groupby(keys, dropna=False, observed=True)["_ord"].agg(["min", "max", "count"])
-        holed = span[span["count"] < span["max"] - span["min"] + 1].reset_index()
+        grouped = frame.groupby("_sid")
+        span = grouped[list(SERIES)].first().join(grouped["_ord"].agg(["min", "max", "count"]))
+        holed = span[span["count"] < span["max"] - span["min"] + 1]
         if holed.empty:
             continue
-        holed["_ord"] = [
-            list(range(lo, hi + 1)) for lo, hi in zip(holed["min"], holed["max"], strict=True)
-        ]
         expected = (
-            holed.drop(columns=["min", "max", "count"]).explode("_ord").astype({"_ord": "int64"})
+            holed.assign(
+                _ord=[
+                    list(range(lo, hi + 1))
+                    for lo, hi in zip(holed["min"], holed["max"], strict=True)
+                ]
+            )
+            .explode("_ord")
+            .astype({"_ord": "int64"})
         )
-        seen = frame[[*keys, "_ord"]].assign(_seen=True)
-        merged = expected.merge(seen, on=[*keys, "_ord"], how="left")
-        missing = merged[merged["_seen"].isna()].drop(columns="_seen")
+        key = expected.index.to_numpy() * _SPAN + expected["_ord"].to_numpy()
+        missing = expected[~np.isin(key, frame["_key"].to_numpy())].reset_index(drop=True)
         missing[S.PERIOD] = _ordinal_to_period(missing["_ord"], missing[S.FREQUENCY])
         unit = np.where(missing[S.FREQUENCY] == "A", "year", "month")
-        out.append(
-            missing.assign(
-                check="gap",
-                level=level,
-                detail=[
-                    f"no row for this {u} between the series' first and last period" for u in unit
-                ],
-            )
-        )
+        detail = [f"no row for this {u} between the series' first and last period" for u in unit]
+        out.append(missing.assign(check="gap", level=level, detail=detail))
     return _finish(out)
 
 
@@ -184,14 +187,9 @@ def _neighbour_median(
     frame: pd.DataFrame, measure: str, window: int
 ) -> tuple[pd.Series, pd.Series]:
     """Median and count of the values within ``window`` periods of each row (itself excluded)."""
-    keys = list(SERIES)
-    values = frame[[*keys, "_ord", measure]].rename(columns={measure: "_v"})
-    neighbours = []
-    for offset in [k for k in range(-window, window + 1) if k != 0]:
-        shifted = values.assign(_ord=values["_ord"] - offset)
-        joined = frame[[*keys, "_ord"]].merge(shifted, on=[*keys, "_ord"], how="left")
-        neighbours.append(joined["_v"].astype(float).to_numpy())
-    stack = np.vstack(neighbours)
+    values = pd.Series(frame[measure].astype(float).to_numpy(), index=frame["_key"].to_numpy())
+    offsets = [k for k in range(-window, window + 1) if k != 0]
+    stack = np.vstack([values.reindex(frame["_key"] + k).to_numpy() for k in offsets])
     count = (~np.isnan(stack)).sum(axis=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # no neighbour: the median is NaN, as meant
