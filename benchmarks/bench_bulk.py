@@ -43,9 +43,13 @@ import json, resource, sys, time
 import psutil
 path, work = sys.argv[1], sys.argv[2]
 
-def report(started, base, read, kept):
-    print(json.dumps({"seconds": time.perf_counter() - started, "read": read, "kept": kept,
-                      "base_mb": base / 2**20,
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+def report(started, base, read, kept, cpu0):
+    print(json.dumps({"seconds": time.perf_counter() - started, "cpu": cpu() - cpu0,
+                      "read": read, "kept": kept, "base_mb": base / 2**20,
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 ENGINES = {
@@ -55,9 +59,9 @@ from retrade.store import RawStore
 from retrade.store.bulk import ingest_comtrade_bulk
 shutil.rmtree(work + "/store", ignore_errors=True)
 base = psutil.Process().memory_info().rss
-started = time.perf_counter()
+started, cpu0 = time.perf_counter(), cpu()
 r = ingest_comtrade_bulk(path, store=RawStore(work + "/store"), block_size={block})
-report(started, base, r.rows_read, r.rows_kept)
+report(started, base, r.rows_read, r.rows_kept, cpu0)
 """,
     "duckdb-copy": """
 import duckdb
@@ -66,12 +70,12 @@ codes = ", ".join(f"'{c}'" for c in hs_codes("all", include_broad=True))
 con = duckdb.connect()
 con.execute("SET memory_limit='1GB'; SET threads=2; SET preserve_insertion_order=false")
 base = psutil.Process().memory_info().rss
-started = time.perf_counter()
+started, cpu0 = time.perf_counter(), cpu()
 kept = con.execute(
     f"COPY (SELECT * FROM read_csv('{path}', delim='\\t', header=true, "
     f"types={{'cmdCode': 'VARCHAR', 'period': 'VARCHAR'}}) WHERE cmdCode IN ({codes})) "
     f"TO '{work}/duckdb.parquet' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
-report(started, base, None, kept)
+report(started, base, None, kept, cpu0)
 """,
 }
 
@@ -112,16 +116,17 @@ def main() -> None:
     size = path.stat().st_size / 1e6
     print(f"input: {args.rows:,} lines, {size:,.0f} MB gzipped ({path.name})\n")
     print(
-        "| engine | seconds | rows/s | rows read | rows kept | RSS after imports (MB) "
-        "| peak RSS (MB) |"
+        "| engine | wall s | CPU s | rows/s (wall) | rows read | rows kept "
+        "| RSS after imports (MB) | peak RSS (MB) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, program in programs().items():
         best = min((run(program, path) for _ in range(args.repeat)), key=lambda r: r["seconds"])
         read = f"{best['read']:,}" if best["read"] is not None else "(not reported)"
         print(
-            f"| {name} | {best['seconds']:.1f} | {args.rows / best['seconds']:,.0f} | {read} "
-            f"| {best['kept']:,} | {best['base_mb']:,.0f} | {best['peak_mb']:,.0f} |"
+            f"| {name} | {best['seconds']:.1f} | {best['cpu']:.1f} "
+            f"| {args.rows / best['seconds']:,.0f} | {read} | {best['kept']:,} "
+            f"| {best['base_mb']:,.0f} | {best['peak_mb']:,.0f} |"
         )
 
 
