@@ -168,6 +168,8 @@ def test_rows_breaking_the_schema_name_the_adapter(settings, raw):
         build_panel(settings=settings, adapters={"wits": bad})
     with pytest.raises(SchemaError, match="adapter 'wits' returned rows without"):
         build_panel(settings=settings, adapters={"wits": lambda raw: raw})
+    with pytest.raises(SchemaError, match="adapter 'wits' failed on the raw rows: KeyError"):
+        build_panel(settings=settings, adapters={"wits": lambda raw: raw["ProductCode"]})
 
 
 def test_adapters_are_found_by_source_name(settings, raw, monkeypatch):
@@ -201,6 +203,9 @@ def test_cli_build_sql_quality_and_mirror(settings, raw, monkeypatch):
     module = types.ModuleType("retrade.panel.adapters.comtrade")
     module.to_panel, module.RAW_KEY = v1_adapter, RAW_KEY
     monkeypatch.setitem(sys.modules, "retrade.panel.adapters.comtrade", module)
+    # an adapter module without to_panel counts as no adapter
+    empty = types.ModuleType("retrade.panel.adapters.wits")
+    monkeypatch.setitem(sys.modules, "retrade.panel.adapters.wits", empty)
     monkeypatch.setenv("RETRADE_DATA_DIR", str(settings.data_dir))
     runner = CliRunner()
     built = runner.invoke(app, ["build"])

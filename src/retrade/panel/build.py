@@ -42,7 +42,7 @@ from typing import Any
 import pandas as pd
 
 from retrade.config import Settings, load_settings
-from retrade.errors import SchemaError
+from retrade.errors import RetradeError, SchemaError
 from retrade.panel import schema as S
 from retrade.panel.mirror import mirror_flows
 from retrade.panel.quality import quality_table
@@ -142,7 +142,15 @@ def _adapter_for(source: str, adapters: Mapping[str, Any] | None) -> Adapter | N
 def _source_rows(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFrame:
     """Run one adapter and validate its rows; errors name the source."""
     try:
-        rows = S.conform(adapter.to_panel(raw))
+        produced = adapter.to_panel(raw)
+    except RetradeError:
+        raise  # already names the value at fault (an unmatched country, an unknown flow ...)
+    except Exception as exc:  # a raw column it needs is missing, a value it cannot parse ...
+        raise SchemaError(
+            f"adapter {source!r} failed on the raw rows: {type(exc).__name__}: {exc}"
+        ) from exc
+    try:
+        rows = S.conform(produced)
     except KeyError as exc:
         raise SchemaError(f"adapter {source!r} returned rows without {exc}") from None
     rows[S.SOURCE] = pd.array([source] * len(rows), dtype="string")
