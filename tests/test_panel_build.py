@@ -237,3 +237,18 @@ def test_empty_store_builds_an_empty_valid_panel(settings):
     result = build_panel(settings=settings, adapters={})
     assert result.panel.empty and list(result.panel.columns) == list(S.COLUMNS)
     assert query("SELECT count(*) AS n FROM panel", settings=settings)["n"].iloc[0] == 0
+
+
+def test_bulk_rows_reach_the_panel_through_the_comtrade_adapter(settings, tmp_path):
+    from retrade.store.bulk import ingest_comtrade_bulk
+    from retrade.testing import synthetic_comtrade_bulk
+
+    bulk = synthetic_comtrade_bulk(tmp_path / "C_A_2022_H6.txt.gz", rows=10_000, seed=3)
+    kept = ingest_comtrade_bulk(bulk, store=RawStore(settings.raw_dir)).rows_kept
+    result = build_panel(settings=settings)  # adapters imported by source name
+    assert result.rows_by_source == {"comtrade_bulk": kept}
+    raw = RawStore(settings.raw_dir).read("comtrade_bulk")
+    panel = result.panel
+    assert panel["value_usd"].sum() == pytest.approx(raw["primaryValue"].sum(), rel=1e-12)
+    assert set(panel["hs6"]) == set(raw["cmdCode"])
+    assert (panel.loc[panel["partner_original"] == "490", "partner"] == "XOA").all()

@@ -10,9 +10,11 @@ The default order (:data:`DEFAULT_PRIORITY`) prefers sources that are the
 same on every reporter, so that shares and mirror flows compare like with
 like: the Comtrade API first, then Comtrade bulk files, then Comtrade CSV
 downloads and WITS (both Comtrade underneath), then the national sources
-(Census, China customs, Eurostat Comext, monthly tables), then anything
-else in alphabetical order. Pass another order to prefer national data,
-for example ``("census", "comtrade")`` for US-only work at HTS10 detail.
+(Census API and files, China customs, Eurostat Comext, monthly tables),
+then anything else in alphabetical order. The names are the raw store's
+source names, which the panel's ``source`` column carries. Pass another
+order to prefer national data, for example ``("census", "comtrade")`` for
+US-only work at HTS10 detail.
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ DEFAULT_PRIORITY: tuple[str, ...] = (
     "comtrade_files",
     "wits",
     "census",
+    "census_files",
     "china_customs",
     "comext",
-    "monthly_tables",
-    "usgs",
+    "monthly_table",
 )
 # one cell: the same flow as any source would report it
 CELL: tuple[str, ...] = (S.FREQUENCY, S.PERIOD, S.REPORTER, S.PARTNER, S.FLOW, S.HS6)

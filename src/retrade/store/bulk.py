@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from retrade.catalog.comtrade_v1 import V1_FIELDS, V1_KEY
 from retrade.catalog.products import hs_codes
 from retrade.errors import ImportFormatError
 from retrade.store.atomic import sha256_file
@@ -42,69 +43,28 @@ from retrade.store.raw import RawStore
 
 SOURCE = "comtrade_bulk"
 
-# v1 bulk "final" fields in the data API's spelling, with the API's JSON types
+# the v1 fields Comtrade's TradeDataItems reference marks isInBulkFileFinal, in file order:
+# the data API's fields without the *Desc/*ISO/*Abbr labels, plus datasetCode
+_BULK_NAMES = (
+    "typeCode", "freqCode", "refPeriodId", "refYear", "refMonth", "period", "reporterCode",
+    "flowCode", "partnerCode", "partner2Code", "classificationCode", "classificationSearchCode",
+    "isOriginalClassification", "cmdCode", "customsCode", "mosCode", "motCode", "qtyUnitCode",
+    "qty", "isQtyEstimated", "altQtyUnitCode", "altQty", "isAltQtyEstimated", "netWgt",
+    "isNetWgtEstimated", "grossWgt", "isGrossWgtEstimated", "cifvalue", "fobvalue",
+    "primaryValue", "legacyEstimationFlag", "isReported", "isAggregate",
+)
+# name -> Arrow type of the API's JSON value (retrade.catalog.comtrade_v1 is the one table)
 BULK_FIELDS: dict[str, pa.DataType] = {
-    "datasetCode": pa.string(),
-    "typeCode": pa.string(),
-    "freqCode": pa.string(),
-    "refPeriodId": pa.int64(),
-    "refYear": pa.int64(),
-    "refMonth": pa.int64(),
-    "period": pa.string(),
-    "reporterCode": pa.int64(),
-    "flowCode": pa.string(),
-    "partnerCode": pa.int64(),
-    "partner2Code": pa.int64(),
-    "classificationCode": pa.string(),
-    "classificationSearchCode": pa.string(),
-    "isOriginalClassification": pa.bool_(),
-    "cmdCode": pa.string(),
-    "customsCode": pa.string(),
-    "mosCode": pa.string(),
-    "motCode": pa.int64(),
-    "qtyUnitCode": pa.int64(),
-    "qty": pa.float64(),
-    "isQtyEstimated": pa.bool_(),
-    "altQtyUnitCode": pa.int64(),
-    "altQty": pa.float64(),
-    "isAltQtyEstimated": pa.bool_(),
-    "netWgt": pa.float64(),
-    "isNetWgtEstimated": pa.bool_(),
-    "grossWgt": pa.float64(),
-    "isGrossWgtEstimated": pa.bool_(),
-    "cifvalue": pa.float64(),
-    "fobvalue": pa.float64(),
-    "primaryValue": pa.float64(),
-    "legacyEstimationFlag": pa.int64(),
-    "isReported": pa.bool_(),
-    "isAggregate": pa.bool_(),
+    "datasetCode": pa.string(),  # not an API field; kept as text
+    **{name: V1_FIELDS[name] for name in _BULK_NAMES},
 }
 BULK_SCHEMA = pa.schema(list(BULK_FIELDS.items()))
 # a file without these is not a Comtrade bulk file
 REQUIRED = (
-    "freqCode",
-    "period",
-    "reporterCode",
-    "flowCode",
-    "partnerCode",
-    "cmdCode",
-    "primaryValue",
+    "freqCode", "period", "reporterCode", "flowCode", "partnerCode", "cmdCode", "primaryValue",
 )
-# what identifies one observation (RawStore.read key for this source)
-BULK_KEY: tuple[str, ...] = (
-    "typeCode",
-    "freqCode",
-    "period",
-    "reporterCode",
-    "flowCode",
-    "partnerCode",
-    "partner2Code",
-    "classificationCode",
-    "cmdCode",
-    "customsCode",
-    "motCode",
-    "mosCode",
-)
+# what identifies one observation: the v1 key (RawStore.read key for this source)
+BULK_KEY: tuple[str, ...] = V1_KEY
 PART_NAME = "part-0000.parquet"
 # how cells are read, the same on every engine: an empty cell is missing, whatever its type
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
