@@ -84,9 +84,10 @@ def test_reingesting_a_file_replaces_it_and_a_subset_of_codes_is_honoured(bulk_f
 def test_header_is_matched_without_case_and_absent_fields_are_null(tmp_path):
     path = tmp_path / "tiny.txt"
     path.write_text(
-        "freqCode\tperiod\treporterCode\tflowCode\tpartnerCode\tcmdCode\tprimaryValue\tcifValue\tremark\n"
-        "A\t2021\t392\tM\t156\t280530\t100.5\t100.5\tx\n"
-        "A\t2021\t392\tM\t156\t010121\t7\t7\ty\n"
+        "typeCode\tfreqCode\tperiod\treporterCode\tflowCode\tpartnerCode\tclassificationCode\t"
+        "cmdCode\tprimaryValue\tcifValue\tremark\n"
+        "C\tA\t2021\t392\tM\t156\tH5\t280530\t100.5\t100.5\tx\n"
+        "C\tA\t2021\t392\tM\t156\tH5\t010121\t7\t7\ty\n"
     )
     result = ingest_comtrade_bulk(path, store=RawStore(tmp_path / "raw"))
     rows = RawStore(tmp_path / "raw").read(SOURCE)
@@ -103,8 +104,8 @@ def test_a_file_that_is_not_a_bulk_file_is_refused_by_name(tmp_path):
         header_map(path)
     bad = tmp_path / "bad.txt"
     bad.write_text(
-        "freqCode\tperiod\treporterCode\tflowCode\tpartnerCode\tcmdCode\tprimaryValue\n"
-        "A\t2021\tChina\tM\t156\t280530\t1\n"
+        "typeCode\tfreqCode\tperiod\treporterCode\tflowCode\tpartnerCode\tclassificationCode\t"
+        "cmdCode\tprimaryValue\nC\tA\t2021\tChina\tM\t156\tH5\t280530\t1\n"
     )
     with pytest.raises(ImportFormatError, match="bad.txt"):
         ingest_comtrade_bulk(bad, store=RawStore(tmp_path / "raw"))

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from retrade.catalog.comtrade_v1 import V1_FIELDS, V1_KEY
+from retrade.catalog.comtrade_v1 import V1_FIELDS, V1_KEY, V1_REQUIRED
 from retrade.catalog.products import hs_codes
 from retrade.errors import ImportFormatError
 from retrade.store.atomic import sha256_file
@@ -59,10 +59,8 @@ BULK_FIELDS: dict[str, pa.DataType] = {
     **{name: V1_FIELDS[name] for name in _BULK_NAMES},
 }
 BULK_SCHEMA = pa.schema(list(BULK_FIELDS.items()))
-# a file without these is not a Comtrade bulk file
-REQUIRED = (
-    "freqCode", "period", "reporterCode", "flowCode", "partnerCode", "cmdCode", "primaryValue",
-)
+# a file without these is not a Comtrade bulk file: the fields every v1 row has, and a value
+REQUIRED: tuple[str, ...] = (*V1_REQUIRED, "primaryValue")
 # what identifies one observation: the v1 key (RawStore.read key for this source)
 BULK_KEY: tuple[str, ...] = V1_KEY
 PART_NAME = "part-0000.parquet"
@@ -113,8 +111,8 @@ def header_map(path: str | Path) -> dict[str, str]:
     --------
     >>> import tempfile, pathlib
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "b.txt"
-    >>> _ = f.write_text("freqCode\\tperiod\\treporterCode\\tflowCode\\tpartnerCode\\tcmdCode\\t"
-    ...                  "primaryValue\\tcifValue\\tnote\\n")
+    >>> _ = f.write_text("typeCode\\tfreqCode\\tperiod\\treporterCode\\tflowCode\\tpartnerCode\\t"
+    ...                  "classificationCode\\tcmdCode\\tprimaryValue\\tcifValue\\tnote\\n")
     >>> header_map(f)["cifValue"], "note" in header_map(f)
     ('cifvalue', False)
     """
