@@ -42,8 +42,10 @@ def _check_columns(panel: pd.DataFrame, columns: Sequence[str]) -> None:
 
 def is_aggregate_partner(codes: pd.Series) -> pd.Series:
     """True where a partner code is the world total or a country group."""
-    kinds = codes.astype("string").map(lambda c: kind_of(c) if isinstance(c, str) else "country")
-    return (codes == WORLD) | (kinds == "group")
+    text = codes.astype("string")
+    kinds = {code: kind_of(code) for code in text.dropna().unique()}  # once per code, not per row
+    is_group = text.map(kinds).eq("group").fillna(False).astype(bool)
+    return text.eq(WORLD).fillna(False).astype(bool) | is_group
 
 
 def unit_values(panel: pd.DataFrame) -> pd.Series:

@@ -82,6 +82,28 @@ def write_parquet_atomic(
     return Path(target)
 
 
+def move_atomic(source: str | Path, target: str | Path) -> Path:
+    """Move a finished file onto ``target`` atomically (same file system), durably.
+
+    The file is fsynced before the rename and the target folder after it, so
+    after a crash ``target`` is either the old file or the whole new one.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "new.txt").write_text("v2")
+    >>> move_atomic(d / "new.txt", d / "sub" / "x.txt").read_text()
+    'v2'
+    """
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _fsync(source)
+    os.replace(source, target)
+    _fsync_dir(target.parent)
+    return target
+
+
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes."""
     digest = hashlib.sha256()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from retrade.config import redact
 from retrade.errors import StoreError
-from retrade.store.atomic import write_parquet_atomic
+from retrade.store.atomic import write_bytes_atomic, write_parquet_atomic
 from retrade.store.lock import store_lock
 
 
@@ -48,6 +51,34 @@ class ProcessedStore:
                 f"no processed table {name!r} at {path}; build it first (retrade panel build)"
             )
         return pq.read_table(path).to_pandas()
+
+    def write_json(self, name: str, record: dict[str, Any]) -> Path:
+        """Write ``record`` as ``<name>.json`` (e.g. a build manifest), replacing it atomically.
+
+        Known API keys are scrubbed from the text, as in the raw manifest.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> ps = ProcessedStore(tempfile.mkdtemp())
+        >>> _ = ps.write_json("build", {"rows": 3})
+        >>> ps.read_json("build")
+        {'rows': 3}
+        """
+        path = self.path(name).with_suffix(".json")
+        text = redact(json.dumps(record, indent=2, sort_keys=True, default=str)) + "\n"
+        with store_lock(self.root, timeout=self.lock_timeout):
+            return write_bytes_atomic(path, text.encode("utf-8"))
+
+    def read_json(self, name: str) -> dict[str, Any]:
+        """Read ``<name>.json``; a clear error if it has not been written yet."""
+        path = self.path(name).with_suffix(".json")
+        if not path.exists():
+            raise StoreError(
+                f"no processed record {name!r} at {path}; build it first (retrade panel build)"
+            )
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
 
     def exists(self, name: str) -> bool:
         return self.path(name).exists()

@@ -8,9 +8,11 @@ lists, de-duplicated on the source's key with the newest entry winning.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retrade.errors import StoreError
-from retrade.store.atomic import sha256_file, write_parquet_atomic
+from retrade.store.atomic import move_atomic, sha256_file, write_parquet_atomic
 from retrade.store.lock import store_lock
 from retrade.store.manifest import (
     ManifestEntry,
@@ -49,10 +51,17 @@ class Part:
 
     def relpath(self) -> str:
         pieces = [f"{k}={v}" for k, v in self.partition.items()] + [f"{self.stem}.parquet"]
-        for piece in pieces:
-            if not _SAFE.match(piece.replace("=", "")):
-                raise StoreError(f"unsafe partition or file name {piece!r}")
-        return "/".join(pieces)
+        return _check_relpath("/".join(pieces))
+
+
+def _check_relpath(rel: str) -> str:
+    """``rel`` if every piece of it is a safe partition or file name, else :class:`StoreError`."""
+    for piece in rel.split("/"):
+        if not _SAFE.match(piece.replace("=", "")) or piece in (".", ".."):
+            raise StoreError(f"unsafe partition or file name {piece!r}")
+    if not rel.endswith(".parquet"):
+        raise StoreError(f"stored files are Parquet (*.parquet), got {rel!r}")
+    return rel
 
 
 class RawStore:
@@ -109,17 +118,63 @@ class RawStore:
                 path = folder / rel
                 write_parquet_atomic(path, part.table)
                 stored.append(StoredFile(rel, part.table.num_rows, sha256_file(path)))
-            entry = ManifestEntry(
-                source=source,
-                query=dict(query),
-                rows=sum(f.rows for f in stored),
-                content_sha256=content_sha256,
-                files=tuple(stored),
-                coverage=dict(coverage or {}),
-                status=status,
-            )
-            append_entry(folder, entry)
-        return entry
+            return _record(folder, source, stored, query, content_sha256, coverage, status)
+
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[Path]:
+        """A private scratch folder under the store root for files written piece by piece.
+
+        Streaming writers (bulk ingestion, Dask workers) write their Parquet
+        files here, then hand them to :meth:`add_files`. The folder lies outside
+        every source folder, so :meth:`clean_orphans` never touches a file being
+        written, and it is on the same file system, so the final move is atomic.
+        It is deleted on exit, with anything not added.
+        """
+        base = self.root / ".staging"
+        base.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="stage-", dir=base))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def add_files(
+        self,
+        source: str,
+        files: Mapping[str, Path],
+        *,
+        query: Mapping[str, Any],
+        content_sha256: str,
+        coverage: Mapping[str, Any] | None = None,
+    ) -> ManifestEntry:
+        """Move finished Parquet files into ``source`` and record them in one manifest entry.
+
+        Parameters
+        ----------
+        files : mapping of str to path
+            Target path inside the source folder (``k=v/.../name.parquet``) to
+            a complete Parquet file written in :meth:`staging`.
+
+        Examples
+        --------
+        >>> import tempfile, pyarrow as pa, pyarrow.parquet as pq
+        >>> store = RawStore(tempfile.mkdtemp())
+        >>> with store.staging() as tmp:
+        ...     pq.write_table(pa.table({"k": [1, 2]}), tmp / "x.parquet")
+        ...     entry = store.add_files("demo", {"part=a/x.parquet": tmp / "x.parquet"},
+        ...                             query={}, content_sha256="00")
+        >>> entry.rows, store.read("demo")["k"].tolist()
+        (2, [1, 2])
+        """
+        folder = self.folder(source)
+        staged = {_check_relpath(rel): Path(path) for rel, path in files.items()}
+        with store_lock(self.root, timeout=self.lock_timeout):
+            stored = []
+            for rel, path in staged.items():
+                rows = pq.ParquetFile(path).metadata.num_rows
+                move_atomic(path, folder / rel)
+                stored.append(StoredFile(rel, rows, sha256_file(folder / rel)))
+            return _record(folder, source, stored, query, content_sha256, coverage, "ok")
 
     def remove(self, source: str, paths: Sequence[str], *, reason: str) -> ManifestEntry:
         """Retire files from the store (recorded in the manifest, then deleted)."""
@@ -230,6 +285,29 @@ def _keep_last(table: pa.Table, key: list[str]) -> pa.Table:
     last = (table.select(key).append_column("_row", rows)
             .group_by(key, use_threads=False).aggregate([("_row", "max")]))["_row_max"]
     return table.take(np.sort(last.to_numpy()))
+
+
+def _record(
+    folder: Path,
+    source: str,
+    stored: Sequence[StoredFile],
+    query: Mapping[str, Any],
+    content_sha256: str,
+    coverage: Mapping[str, Any] | None,
+    status: str,
+) -> ManifestEntry:
+    """Append the manifest entry for files just written (call under the store lock)."""
+    entry = ManifestEntry(
+        source=source,
+        query=dict(query),
+        rows=sum(f.rows for f in stored),
+        content_sha256=content_sha256,
+        files=tuple(stored),
+        coverage=dict(coverage or {}),
+        status=status,
+    )
+    append_entry(folder, entry)
+    return entry
 
 
 def _partition_matches(rel: str, where: Mapping[str, Any]) -> bool:

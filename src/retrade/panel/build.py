@@ -1,0 +1,265 @@
+"""Build the panel: every raw source through its adapter, validated, stored with its quality table.
+
+For each source in the raw store (``data/raw/<source>/`` with a manifest),
+:func:`build_panel` reads the live rows, runs the source's adapter, checks
+the rows against :mod:`retrade.panel.schema`, and stacks the sources into one
+long table. The same flow reported by two sources stays twice, once per
+``source`` (pick one per flow with :func:`retrade.panel.sources.select_sources`).
+It then writes, through :class:`retrade.store.ProcessedStore`, each file
+atomically:
+
+* ``data/processed/panel.parquet``: the panel, sorted by its key;
+* ``quality.parquet``: the data-quality table (:mod:`retrade.panel.quality`);
+* ``mirror.parquet``: mirror flows over the preferred source of each flow
+  (:mod:`retrade.panel.mirror`);
+* ``panel_build.json``: the build manifest (the raw manifest entries read,
+  rows per source, skipped sources and why, SHA-256 of each table), written
+  last, so its hashes tell whether the tables beside it belong together.
+
+Adapters
+--------
+The adapter of source ``x`` is the module ``retrade.panel.adapters.x`` with
+``to_panel(raw: DataFrame) -> DataFrame`` returning rows in the panel schema
+(through :func:`retrade.panel.schema.conform`). It may define
+``RAW_KEY: tuple[str, ...]``, the raw columns that identify an observation, so
+that a re-fetched row replaces the old one (``RawStore.read(key=...)``);
+without it every live row is read. The ``source`` column of the panel is the
+store's source name, whatever the adapter wrote. A source without an
+adapter is skipped and reported (``PanelBuild.skipped``); an adapter that
+fails, or returns rows that break the schema, stops the build with an error
+that names the source, because a silently missing source would bias every
+share computed from the panel.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from retrade.config import Settings, load_settings
+from retrade.errors import RetradeError, SchemaError
+from retrade.panel import schema as S
+from retrade.panel.mirror import mirror_flows
+from retrade.panel.quality import quality_table
+from retrade.panel.sources import select_sources
+from retrade.store import ProcessedStore, RawStore, sha256_file
+
+ADAPTERS_PACKAGE = "retrade.panel.adapters"
+BUILD_RECORD = "panel_build"
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """A source's translation into panel rows (``to_panel``) and its raw key."""
+
+    to_panel: Callable[[pd.DataFrame], pd.DataFrame]
+    raw_key: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What the build did with one source.
+
+    ``status`` is ``built``, ``no_adapter`` (skipped; ``message`` says why),
+    ``empty`` (the store holds no rows) or ``no_data`` (named but not in the
+    store). ``entries`` are the manifest entries whose files were live.
+    """
+
+    source: str
+    status: str
+    raw_rows: int = 0
+    panel_rows: int = 0
+    entries: tuple[str, ...] = ()
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class PanelBuild:
+    """The result of :func:`build_panel`: the tables written and what each source gave."""
+
+    panel: pd.DataFrame = field(repr=False)
+    quality: pd.DataFrame = field(repr=False)
+    mirror: pd.DataFrame = field(repr=False)
+    sources: tuple[SourceReport, ...]
+    sha256: dict[str, str]
+    built_at: str
+
+    @property
+    def rows_by_source(self) -> dict[str, int]:
+        return {r.source: r.panel_rows for r in self.sources if r.status == "built"}
+
+    @property
+    def skipped(self) -> tuple[SourceReport, ...]:
+        return tuple(r for r in self.sources if r.status != "built")
+
+    def summary(self) -> str:
+        """A few lines for a log or the terminal."""
+        lines = [
+            f"panel: {len(self.panel):,} rows from {len(self.rows_by_source)} source(s); "
+            f"quality: {len(self.quality):,} issue(s); mirror: {len(self.mirror):,} pair(s)"
+        ]
+        lines += [
+            f"  {r.source}: {r.panel_rows:,} rows from {r.raw_rows:,} raw"
+            for r in self.sources
+            if r.status == "built"
+        ]
+        lines += [f"  {r.source}: skipped ({r.status}) {r.message}" for r in self.skipped]
+        return "\n".join(lines)
+
+
+def load_adapter(source: str) -> Adapter | None:
+    """The adapter module ``retrade.panel.adapters.<source>``, or ``None`` if there is none."""
+    name = f"{ADAPTERS_PACKAGE}.{source}"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name in (name, ADAPTERS_PACKAGE, "retrade.panel"):
+            return None
+        raise  # the adapter exists but needs something missing: that is a real error
+    to_panel = getattr(module, "to_panel", None)
+    if not callable(to_panel):
+        return None
+    key = getattr(module, "RAW_KEY", None)
+    return Adapter(to_panel, tuple(key) if key else None)
+
+
+def _adapter_for(source: str, adapters: Mapping[str, Any] | None) -> Adapter | None:
+    if adapters is None:
+        return load_adapter(source)
+    given = adapters.get(source)
+    if given is None or isinstance(given, Adapter):
+        return given
+    if callable(given):
+        return Adapter(given)
+    raise TypeError(f"adapter for {source!r} must be an Adapter or a callable, got {type(given)}")
+
+
+def _source_rows(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFrame:
+    """Run one adapter and validate its rows; errors name the source."""
+    try:
+        produced = adapter.to_panel(raw)
+    except RetradeError:
+        raise  # already names the value at fault (an unmatched country, an unknown flow ...)
+    except Exception as exc:  # a raw column it needs is missing, a value it cannot parse ...
+        raise SchemaError(
+            f"adapter {source!r} failed on the raw rows: {type(exc).__name__}: {exc}"
+        ) from exc
+    try:
+        rows = S.conform(produced)
+    except KeyError as exc:
+        raise SchemaError(f"adapter {source!r} returned rows without {exc}") from None
+    rows[S.SOURCE] = pd.array([source] * len(rows), dtype="string")
+    try:
+        return S.validate_panel(rows)
+    except SchemaError as exc:
+        raise SchemaError(f"adapter {source!r}: {exc}") from None
+
+
+def _read_source(
+    source: str, store: RawStore, adapters: Mapping[str, Any] | None
+) -> tuple[SourceReport, pd.DataFrame | None]:
+    if source not in store.sources():
+        return SourceReport(
+            source, "no_data", message=f"no manifest under {store.folder(source)}"
+        ), None
+    adapter = _adapter_for(source, adapters)
+    entries = tuple(
+        dict.fromkeys(e.entry_id for e in store.entries(source) if e.status != "removed")
+    )
+    if adapter is None:
+        message = f"no adapter: add {ADAPTERS_PACKAGE}.{source} with to_panel(raw) to include it"
+        return SourceReport(source, "no_adapter", entries=entries, message=message), None
+    raw = store.read(source, key=list(adapter.raw_key) if adapter.raw_key else None)
+    if raw.empty:
+        return SourceReport(source, "empty", entries=entries, message="no live rows"), None
+    rows = _source_rows(source, adapter, raw)
+    return SourceReport(source, "built", len(raw), len(rows), entries), rows
+
+
+def assemble(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Stack validated source frames into one panel sorted by key, and validate it whole."""
+    frames = [f for f in frames if not f.empty]
+    panel = pd.concat(frames, ignore_index=True) if frames else S.empty_panel()
+    panel = panel.sort_values(list(S.KEY), kind="stable").reset_index(drop=True)
+    return S.validate_panel(panel)
+
+
+def build_panel(
+    *,
+    settings: Settings | None = None,
+    store: RawStore | None = None,
+    sources: Sequence[str] | None = None,
+    adapters: Mapping[str, Any] | None = None,
+) -> PanelBuild:
+    """Build the panel from the raw store and write it, its quality table and mirror flows.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Where ``data/`` is; default :func:`retrade.config.load_settings`.
+    store : RawStore, optional
+        The raw store; default ``RawStore(settings.raw_dir)``.
+    sources : sequence of str, optional
+        Sources to build from; default every source with a manifest.
+    adapters : mapping, optional
+        ``source -> Adapter`` (or a bare ``to_panel`` callable) to use instead
+        of importing ``retrade.panel.adapters.<source>``; sources missing from
+        the mapping have no adapter.
+
+    Examples
+    --------
+    >>> import tempfile, pyarrow as pa
+    >>> from retrade.config import load_settings
+    >>> from retrade.store import Part
+    >>> s = load_settings(data_dir=tempfile.mkdtemp())
+    >>> raw = RawStore(s.raw_dir)
+    >>> part = Part({}, "x", pa.table({"kg": [5.0]}))
+    >>> _ = raw.write("demo", [part], query={}, content_sha256="0")
+    >>> def demo(raw):
+    ...     return pd.DataFrame({"source": "demo", "frequency": "A", "period": "2020",
+    ...         "year": 2020, "reporter": "CHN", "partner": "JPN", "flow": "export",
+    ...         "hs6": "280530", "stage": "metals", "net_weight_kg": raw["kg"]})
+    >>> result = build_panel(settings=s, adapters={"demo": demo})
+    >>> result.rows_by_source, ProcessedStore(s.processed_dir).names()
+    ({'demo': 1}, ['mirror', 'panel', 'quality'])
+    """
+    settings = settings or load_settings()
+    store = store or RawStore(settings.raw_dir)
+    reports, frames = [], []
+    for source in list(sources) if sources is not None else store.sources():
+        report, rows = _read_source(source, store, adapters)
+        reports.append(report)
+        if rows is not None:
+            frames.append(rows)
+    panel = assemble(frames)
+    quality = quality_table(panel)
+    mirror = mirror_flows(select_sources(panel))
+    return _write(ProcessedStore(settings.processed_dir), panel, quality, mirror, tuple(reports))
+
+
+def _write(
+    processed: ProcessedStore,
+    panel: pd.DataFrame,
+    quality: pd.DataFrame,
+    mirror: pd.DataFrame,
+    reports: tuple[SourceReport, ...],
+) -> PanelBuild:
+    hashes = {}
+    for name, table in (("panel", panel), ("quality", quality), ("mirror", mirror)):
+        hashes[name] = sha256_file(processed.write(name, table))
+    built_at = datetime.now(UTC).isoformat(timespec="seconds")
+    processed.write_json(
+        BUILD_RECORD,
+        {
+            "built_at": built_at,
+            "rows": {"panel": len(panel), "quality": len(quality), "mirror": len(mirror)},
+            "sha256": hashes,
+            "sources": [asdict(r) for r in reports],
+        },
+    )
+    return PanelBuild(panel, quality, mirror, reports, hashes, built_at)
