@@ -44,11 +44,14 @@ def _root(
 def _register() -> None:
     from retrade.cli import catalog, dual, fetch, imports
     from retrade.cli import forecast as forecast_cli
+    from retrade.cli import panel as panel_cli
 
     app.add_typer(fetch.app, name="fetch")
     app.add_typer(catalog.app, name="catalog")
     app.add_typer(dual.app, name="dual")
     app.command("import")(imports.import_command)
+    app.add_typer(panel_cli.app, name="panel")
+    app.command("sql")(panel_cli.sql)
     app.add_typer(forecast_cli.app, name="forecast")
 
 
