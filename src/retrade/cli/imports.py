@@ -26,7 +26,12 @@ out = Console()
 _PATH = typer.Argument(..., help="The downloaded file.", exists=False)
 _FORMAT = typer.Option(None, "--format", "-f", help=f"One of: {', '.join(FORMATS)}.")
 _FLOW = typer.Option(
-    None, "--flow", help="import or export (China customs downloads do not say which)."
+    None,
+    "--flow",
+    help="import or export (China customs downloads and monthly tables do not say which).",
+)
+_REPORTER = typer.Option(
+    None, "--reporter", help="Whose trade a monthly table holds (ISO3), e.g. CHN."
 )
 _DRY = typer.Option(False, "--dry-run", help="Read and report, write nothing.")
 _DATA = typer.Option(None, "--data-dir", help="The data folder (default: settings).")
@@ -37,6 +42,7 @@ def import_command(
     path: Path = _PATH,
     format: str | None = _FORMAT,
     flow: str | None = _FLOW,
+    reporter: str | None = _REPORTER,
     dry_run: bool = _DRY,
     data_dir: Path | None = _DATA,
 ) -> None:
@@ -49,7 +55,7 @@ def import_command(
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     if flow is not None and flow not in FLOWS:
         raise typer.BadParameter(f"must be one of {', '.join(FLOWS)}", param_hint="--flow")
-    options = {"flow": flow} if flow is not None else {}
+    options = {k: v for k, v in (("flow", flow), ("reporter", reporter)) if v is not None}
     settings = load_settings(data_dir=data_dir)
     report = import_file(path, format=format, settings=settings, dry_run=dry_run, **options)
     out.print(report.describe(), markup=False, highlight=False, soft_wrap=True)

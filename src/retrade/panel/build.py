@@ -12,6 +12,8 @@ atomically:
 * ``quality.parquet``: the data-quality table (:mod:`retrade.panel.quality`);
 * ``mirror.parquet``: mirror flows over the preferred source of each flow
   (:mod:`retrade.panel.mirror`);
+* ``monthly.parquet``: the monthly aggregate tables (source ``monthly_table``) in
+  one tidy shape (:mod:`retrade.panel.monthly`), when the store holds any;
 * ``panel_build.json``: the build manifest (the raw manifest entries read,
   rows per source, skipped sources and why, SHA-256 of each table), written
   last, so its hashes tell whether the tables beside it belong together.
@@ -45,12 +47,15 @@ from retrade.config import Settings, load_settings
 from retrade.errors import RetradeError, SchemaError
 from retrade.panel import schema as S
 from retrade.panel.mirror import mirror_flows
+from retrade.panel.monthly import monthly_series
 from retrade.panel.quality import quality_table
 from retrade.panel.sources import select_sources
 from retrade.store import ProcessedStore, RawStore, sha256_file
 
 ADAPTERS_PACKAGE = "retrade.panel.adapters"
 BUILD_RECORD = "panel_build"
+# sources that are aggregate series, not flows: tidied into their own table, not the panel
+SERIES_SOURCES = {"monthly_table": ("monthly", monthly_series)}
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,8 @@ class Adapter:
 class SourceReport:
     """What the build did with one source.
 
-    ``status`` is ``built``, ``no_adapter`` (skipped; ``message`` says why),
+    ``status`` is ``built``, ``series`` (an aggregate table written beside the
+    panel, not into it), ``no_adapter`` (skipped; ``message`` says why),
     ``empty`` (the store holds no rows) or ``no_data`` (named but not in the
     store). ``entries`` are the manifest entries whose files were live.
     """
@@ -95,7 +101,7 @@ class PanelBuild:
 
     @property
     def skipped(self) -> tuple[SourceReport, ...]:
-        return tuple(r for r in self.sources if r.status != "built")
+        return tuple(r for r in self.sources if r.status not in ("built", "series"))
 
     def summary(self) -> str:
         """A few lines for a log or the terminal."""
@@ -108,6 +114,7 @@ class PanelBuild:
             for r in self.sources
             if r.status == "built"
         ]
+        lines += [f"  {r.source}: {r.message}" for r in self.sources if r.status == "series"]
         lines += [f"  {r.source}: skipped ({r.status}) {r.message}" for r in self.skipped]
         return "\n".join(lines)
 
@@ -230,8 +237,14 @@ def build_panel(
     """
     settings = settings or load_settings()
     store = store or RawStore(settings.raw_dir)
-    reports, frames = [], []
+    reports, frames, extra = [], [], {}
     for source in list(sources) if sources is not None else store.sources():
+        if source in SERIES_SOURCES and (adapters is None or source not in adapters):
+            report, table = _read_series(source, store)
+            reports.append(report)
+            if table is not None:
+                extra[SERIES_SOURCES[source][0]] = table
+            continue
         report, rows = _read_source(source, store, adapters)
         reports.append(report)
         if rows is not None:
@@ -239,7 +252,25 @@ def build_panel(
     panel = assemble(frames)
     quality = quality_table(panel)
     mirror = mirror_flows(select_sources(panel))
-    return _write(ProcessedStore(settings.processed_dir), panel, quality, mirror, tuple(reports))
+    return _write(
+        ProcessedStore(settings.processed_dir), panel, quality, mirror, tuple(reports), extra
+    )
+
+
+def _read_series(source: str, store: RawStore) -> tuple[SourceReport, pd.DataFrame | None]:
+    """Tidy an aggregate-series source into its own processed table."""
+    name, tidy = SERIES_SOURCES[source]
+    entries = tuple(
+        dict.fromkeys(e.entry_id for e in store.entries(source) if e.status != "removed")
+    )
+    raw = store.read(source)
+    if raw.empty:
+        return SourceReport(source, "empty", entries=entries, message="no live rows"), None
+    table = tidy(raw)
+    message = (
+        f"aggregate series: {len(table):,} rows in data/processed/{name}.parquet, not the panel"
+    )
+    return SourceReport(source, "series", len(raw), 0, entries, message), table
 
 
 def _write(
@@ -248,16 +279,18 @@ def _write(
     quality: pd.DataFrame,
     mirror: pd.DataFrame,
     reports: tuple[SourceReport, ...],
+    extra: Mapping[str, pd.DataFrame] | None = None,
 ) -> PanelBuild:
     hashes = {}
-    for name, table in (("panel", panel), ("quality", quality), ("mirror", mirror)):
+    tables = {"panel": panel, "quality": quality, "mirror": mirror, **dict(extra or {})}
+    for name, table in tables.items():
         hashes[name] = sha256_file(processed.write(name, table))
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
     processed.write_json(
         BUILD_RECORD,
         {
             "built_at": built_at,
-            "rows": {"panel": len(panel), "quality": len(quality), "mirror": len(mirror)},
+            "rows": {name: len(table) for name, table in tables.items()},
             "sha256": hashes,
             "sources": [asdict(r) for r in reports],
         },

@@ -17,7 +17,10 @@ partial: its sum is not the world total).
 
 The files do not state units. The defaults are the convention of monthly
 Comtrade pulls: values in USD and quantities in kg; say otherwise with
-``value_unit``/``quantity_unit``.
+``value_unit``/``quantity_unit``. Nor do they state whose trade they hold:
+pass ``reporter`` (e.g. ``CHN``) and ``flow`` (e.g. ``export``) so that the
+monthly series table (:mod:`retrade.panel.monthly`) can say it; both are kept
+as columns, missing when not given.
 """
 
 from __future__ import annotations
@@ -77,7 +80,13 @@ def sniff(path: str | Path) -> bool:
 
 
 def read(
-    path: str | Path, *, value_unit: str = "USD", quantity_unit: str = "kg", **options: Any
+    path: str | Path,
+    *,
+    value_unit: str = "USD",
+    quantity_unit: str = "kg",
+    reporter: str | None = None,
+    flow: str | None = None,
+    **options: Any,
 ) -> ImportedTable:
     """Read a monthly table.
 
@@ -87,6 +96,10 @@ def read(
         The CSV.
     value_unit, quantity_unit : str
         Units of the value and quantity columns (the files do not state them).
+    reporter : str, optional
+        Whose trade the table holds (ISO3 code or name), e.g. ``"CHN"``.
+    flow : {"import", "export", "re-import", "re-export"}, optional
+        The direction of the trade in the table.
 
     Returns
     -------
@@ -104,6 +117,10 @@ def read(
     check_unique(table, key, path=path, what="month and breakdown")
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)
     table.insert(0, "table", pd.Series(stem, index=table.index, dtype="string"))
+    reporter_code, flow = _who(reporter, flow)
+    for column, value in (("reporter", reporter_code), ("flow", flow),
+                          ("value_unit", value_unit), ("quantity_unit", quantity_unit)):
+        table[column] = pd.Series(value, index=table.index, dtype="string")
     return ImportedTable(
         source=SOURCE,
         format=FORMAT,
@@ -111,8 +128,22 @@ def read(
         partition=("table",),
         key=("table", *key),
         summary=_summary(table, path=path, units=(value_unit, quantity_unit)),
-        options={"value_unit": value_unit, "quantity_unit": quantity_unit},
+        options={"value_unit": value_unit, "quantity_unit": quantity_unit}
+        | {k: v for k, v in (("reporter", reporter_code), ("flow", flow)) if v is not None},
     )
+
+
+def _who(reporter: str | None, flow: str | None) -> tuple[str | None, str | None]:
+    """Validate the ``reporter`` and ``flow`` options (a code for the reporter)."""
+    from retrade.catalog.countries import to_iso3
+    from retrade.panel.schema import FLOWS
+
+    if flow is not None and flow not in FLOWS:
+        raise ValueError(f"flow must be one of {FLOWS}, got {flow!r}")
+    if reporter is None:
+        return None, flow
+    scheme = "iso3" if len(reporter.strip()) == 3 and reporter.strip().isalpha() else "name"
+    return to_iso3([reporter], scheme=scheme)[0], flow
 
 
 def _typed(raw: pd.DataFrame, *, period_column: str, path: Path) -> pd.DataFrame:
