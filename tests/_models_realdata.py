@@ -26,7 +26,8 @@ from retrade.catalog import to_iso3
 
 WITS_LONG = ("semenko-china-ree-wits", "DERIVED_china_ree_exports_bilateral_panel_long.csv")
 MONTHLY_GROUPS = ("qennis-china-critical-minerals", "overview_monthly.csv")
-MONTHLY_HS6 = ("qennis-china-critical-minerals", "DERIVED_china_re_exports_monthly_by_hs6_blocsum.csv")
+MONTHLY_HS6 = ("qennis-china-critical-minerals",
+               "DERIVED_china_re_exports_monthly_by_hs6_blocsum.csv")
 
 # WITS names country_converter does not know
 _EXTRA_NAMES = {"Occ.Pal.Terr": "PSE"}
@@ -55,7 +56,8 @@ def wits_panel(path: Path) -> pd.DataFrame:
         "flow": "export",
         "hs6": raw["hs_code"],
         "hs_original": raw["hs_code"],
-        "stage": raw["hs_code"].map({"280530": "metals", "284690": "compounds", "850511": "magnets"}),
+        "stage": raw["hs_code"].map(
+            {"280530": "metals", "284690": "compounds", "850511": "magnets"}),
         "value_usd": raw["export_value_usd"].astype(float),
         "net_weight_kg": raw["quantity_kg"].astype(float),
         "batch": _batch(path),

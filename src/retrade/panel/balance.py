@@ -89,8 +89,12 @@ def balanced_panel(
     ...     "flow": "export", "hs6": "280530", "value_usd": [5.0, 6.0, 2.0],
     ...     "net_weight_kg": [1.0, 1.0, 1.0]})
     >>> bal = balanced_panel(rows)
-    >>> bal[["partner", "year", "value_usd", "filled"]].values.tolist()
-    [['JPN', 2014, 5.0, False], ['JPN', 2015, 6.0, False], ['USA', 2014, 0.0, True], ['USA', 2015, 2.0, False]]
+    >>> for row in bal[["partner", "year", "value_usd", "filled"]].values.tolist():
+    ...     print(row)
+    ['JPN', 2014, 5.0, False]
+    ['JPN', 2015, 6.0, False]
+    ['USA', 2014, 0.0, True]
+    ['USA', 2015, 2.0, False]
     """
     _check_options(flow, frequency)
     rows = _select(panel, hs6=hs6, reporter=reporter, flow=flow, frequency=frequency)
@@ -236,7 +240,8 @@ def _warn_suspect(flagged: pd.DataFrame, keys: list[str]) -> None:
         return
     where = flagged[keys].astype(str).agg("/".join, axis=1)
     lines = "; ".join(
-        f"{', '.join(where[flagged['_note'] == note])}: {note}" for note in flagged["_note"].unique()
+        f"{', '.join(where[flagged['_note'] == note])}: {note}"
+        for note in flagged["_note"].unique()
     )
     years = sorted(int(y) for y in flagged[S.YEAR].unique())
     warnings.warn(
