@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from _models_realdata import WITS_LONG, wits_panel
 
+from _models_realdata import WITS_LONG, wits_panel
 from retrade.errors import DataQualityWarning, SpecificationError
 from retrade.panel.balance import balanced_panel
 from retrade.panel.quality import quantity_breaks
