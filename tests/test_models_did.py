@@ -2,7 +2,8 @@
 
 Tolerances, and why:
 * OLS coefficients vs statsmodels OLS with dummy variables: rtol 1e-6; pyfixest
-  demeans by alternating projections to its default 1e-8 tolerance.
+  demeans by alternating projections (to 1e-10, retrade's setting) rather than
+  inverting the dummy design.
 * Clustered SEs with ``small_sample="dummies"`` vs statsmodels ``cov_type="cluster"``
   (its correction G/(G-1) x (N-1)/(N-K) counts every dummy): rtol 1e-6, same reason.
 * PPML vs statsmodels GLM Poisson with dummies: rtol 1e-5 on coefficients and 1e-4

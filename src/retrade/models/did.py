@@ -34,6 +34,7 @@ from retrade.models.inference import (
     SmallSample,
     WaldTest,
     collinear_with_fixed_effects,
+    demeaner,
     vcov_choice,
     wald_test,
 )
@@ -258,7 +259,8 @@ def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sa
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*singleton.*")
         warnings.filterwarnings("ignore", message="invalid value encountered in sqrt")
-        fit = estimator(f"y ~ {' + '.join(kept)} | {FE}", data=data, vcov=vc.vcov, ssc=vc.ssc)
+        fit = estimator(f"y ~ {' + '.join(kept)} | {FE}", data=data, vcov=vc.vcov, ssc=vc.ssc,
+                        demeaner=demeaner())
     dropped = [t for t in kept if t not in list(fit._coefnames)]
     if dropped:
         warnings.warn(f"{dropped} dropped by pyfixest as collinear", CollinearityWarning,

@@ -155,10 +155,26 @@ def collinear_with_fixed_effects(data: pd.DataFrame, terms: Sequence[str], fe: s
         if total == 0.0:
             collinear.append(term)
             continue
-        fit = pf.feols(f"{term} ~ 1 | {fe}", data=data, fixef_rm="none")
+        fit = pf.feols(f"{term} ~ 1 | {fe}", data=data, fixef_rm="none", demeaner=demeaner())
         if float((np.asarray(fit.resid()) ** 2).sum()) < tol * total:
             collinear.append(term)
     return collinear
+
+
+FIXEF_TOL = 1e-10
+
+
+def demeaner():
+    """pyfixest's alternating-projections demeaner at a tolerance of 1e-10.
+
+    pyfixest's default (1e-6) leaves about 1e-6 relative error in coefficients
+    and more in recovered fixed effects; the panels here are small enough to
+    afford the tighter tolerance, and counterfactual predictions need it.
+    """
+    from pyfixest.demeaners import MapDemeaner
+
+    _pyfixest()
+    return MapDemeaner(fixef_tol=FIXEF_TOL)
 
 
 def _pyfixest():

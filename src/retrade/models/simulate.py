@@ -89,7 +89,7 @@ def gravity_panel(
     event_year: int = 2016,
     targets: Sequence[str] = ("JPN", "USA"),
     effect: float = -0.5,
-    scale: float = 3.0,
+    scale: float = 6.0,
     hs6: Sequence[str] = ("284690",),
     product_effect: Sequence[str] | None = None,
     seed: int = 0,
