@@ -18,10 +18,19 @@ True
 from retrade.models.did import DiDResult, EventStudyResult, event_study, exposure_did
 from retrade.models.events import Treatment, define_treatment, treatment, treatments
 from retrade.models.exposure import ExposureSpec, baseline_share, named, top_k
+from retrade.models.gravity import GravityResult, gravity
+from retrade.models.intervention import (
+    InterventionResult,
+    event_index,
+    intervention,
+    monthly_total,
+    placebos,
+)
 from retrade.models.results import Result, compare
 
 __all__ = [
-    "DiDResult", "EventStudyResult", "ExposureSpec", "Result", "Treatment", "baseline_share",
-    "compare", "define_treatment", "event_study", "exposure_did", "named", "top_k", "treatment",
-    "treatments",
+    "DiDResult", "EventStudyResult", "ExposureSpec", "GravityResult", "InterventionResult",
+    "Result", "Treatment", "baseline_share", "compare", "define_treatment", "event_index",
+    "event_study", "exposure_did", "gravity", "intervention", "monthly_total", "named",
+    "placebos", "top_k", "treatment", "treatments",
 ]
