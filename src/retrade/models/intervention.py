@@ -34,12 +34,14 @@ import pandas as pd
 
 from retrade.errors import SpecificationError
 from retrade.models.events import Timing, Treatment, first_post, last_post, treatment
-from retrade.models.results import ModelInfo, Result, tidy_frame
+from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
 
 Term = Literal["step", "pulse", "ramp"]
 TERMS: tuple[str, ...] = ("step", "pulse", "ramp")
 Transform = Literal["log", "level"]
+CovType = Literal["oim", "opg", "robust", "approx"]
 MIN_PRE_MONTHS = 36
+VINTAGE = "retrade_vintage"  # Series.attrs key monthly_total() sets
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ def intervention(
     trend: str | None = None,
     timing: Timing = "full",
     horizon: int | None = None,
+    cov_type: CovType = "oim",
     alpha: float = 0.05,
     n_draws: int = 4000,
     seed: int = 0,
@@ -115,6 +118,10 @@ def intervention(
         The SARIMA specification (statsmodels ``SARIMAX`` arguments).
     horizon : int, optional
         Post months to evaluate (default: all up to the data's end or the measure's end).
+    cov_type : {"oim", "opg", "robust", "approx"}
+        Covariance of the SARIMAX estimates (statsmodels). The default, the
+        observed information matrix, is stable where the outer-product-of-gradients
+        estimator (statsmodels' default) explodes, e.g. with a seasonal MA near -1.
     alpha : float
         1 - interval level.
     n_draws : int
@@ -141,12 +148,13 @@ def intervention(
     y, label = _prepare(series, transform, name)
     start, stop = _window(y, t, timing, horizon)
     exog = _regressors(y.index, start, terms)
-    full = _sarimax(y[y.index <= stop], exog[exog.index <= stop], order, seasonal_order, trend)
+    full = _sarimax(y[y.index <= stop], exog[exog.index <= stop], order, seasonal_order, trend,
+                    cov_type)
     names = list(exog.columns)
     ci = full.conf_int(alpha=alpha).loc[names]
     coefs = tidy_frame(names, full.params[names], full.bse[names], full.tvalues[names],
                        full.pvalues[names], ci.iloc[:, 0], ci.iloc[:, 1])
-    pre = _sarimax(y[y.index < start], None, order, seasonal_order, trend)
+    pre = _sarimax(y[y.index < start], None, order, seasonal_order, trend, cov_type)
     path, draws = _counterfactual(pre, y, start, stop, transform, alpha, n_draws, seed)
     cumulative = _cumulative(path, draws, alpha)
     info = ModelInfo(
@@ -154,11 +162,13 @@ def intervention(
         spec=f"{'ln ' if transform == 'log' else ''}y ~ {' + '.join(names)}, "
              f"SARIMA{order}x{seasonal_order}" + (f", trend {trend!r}" if trend else ""),
         outcome=f"{'ln ' if transform == 'log' else ''}{label}", n_obs=int(full.nobs),
-        fixed_effects=(), cluster=(), vcov="statsmodels SARIMAX default (OPG) covariance",
-        data_vintage=f"periods {y.index.min()}..{y.index.max()}", sample=label,
+        fixed_effects=(), cluster=(), vcov=f"SARIMAX maximum likelihood, {cov_type} covariance",
+        data_vintage=series.attrs.get(VINTAGE, f"periods {y.index.min()}..{y.index.max()}"),
+        sample=label,
         event=f"{t.name} (first post month {start})")
     return InterventionResult(info=info, coefficients=coefs, treatment=t, path=path,
-                              cumulative=cumulative, caveats=_caveats(t, y, start, stop))
+                              cumulative=cumulative,
+                              caveats=_caveats(t, y, start, stop) + _fit_notes(full, pre))
 
 
 def _prepare(series: pd.Series, transform: str, name: str | None) -> tuple[pd.Series, str]:
@@ -212,16 +222,14 @@ def _regressors(index: pd.PeriodIndex, start: pd.Period, terms: Sequence[str]) -
     return pd.DataFrame({x: columns[x] for x in terms}, index=index)
 
 
-def _sarimax(y, exog, order, seasonal_order, trend):
+def _sarimax(y, exog, order, seasonal_order, trend, cov_type: str = "oim"):
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-    model = SARIMAX(y.to_numpy(), exog=None if exog is None else exog, order=order,
+    model = SARIMAX(y.to_numpy(), exog=exog, order=order,
                     seasonal_order=seasonal_order, trend=trend, concentrate_scale=True)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*(converge|Non-stationary|Non-invertible).*")
-        res = model.fit(disp=False)
-    if exog is not None:
-        res.params.index = res.model.param_names
+        res = model.fit(disp=False, cov_type=cov_type)
     return _Named(res, list(res.model.param_names))
 
 
@@ -325,6 +333,17 @@ def _caveats(t: Treatment, y: pd.Series, start, stop) -> tuple[str, ...]:
     return tuple(notes)
 
 
+def _fit_notes(*fits: _Named) -> tuple[str, ...]:
+    """Flag seasonal MA terms at the invertibility boundary (deterministic seasonality)."""
+    near = sorted({f"{name}={value:.3f}" for fit in fits for name, value in fit.params.items()
+                   if name.startswith("ma.S") and abs(value) > 0.98})
+    if not near:
+        return ()
+    return (f"seasonal MA at the invertibility boundary ({', '.join(near)}): seasonality looks "
+            "deterministic and standard errors are fragile; try seasonal_order=(1, 0, 0, 12) "
+            "and compare",)
+
+
 def placebos(controls: Mapping[str, pd.Series] | pd.DataFrame, event: str | Treatment,
              **kwargs) -> pd.DataFrame:
     """The counterfactual analysis on control series at the same date, one row per series.
@@ -402,4 +421,6 @@ def monthly_total(panel: pd.DataFrame, *, hs6: str | Sequence[str] | None = None
     sums = rows.groupby("period")[["value_usd", "net_weight_kg"]].sum(min_count=1)
     out = measures.unit_values(sums) if measure == "unit_value" else sums[measure].astype(float)
     out.index = pd.PeriodIndex(sums.index, freq="M")
-    return out.rename(measure)
+    out = out.rename(measure)
+    out.attrs[VINTAGE] = data_vintage(rows)
+    return out
