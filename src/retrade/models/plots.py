@@ -21,12 +21,11 @@ def _axes(ax):
 def coef_plot(tidy: pd.DataFrame, *, ax=None, title: str = ""):
     """Point estimates with confidence intervals, one row per term."""
     ax = _axes(ax)
-    y = range(len(tidy))
-    ax.errorbar(tidy["estimate"], list(y),
-                xerr=[tidy["estimate"] - tidy["conf_low"], tidy["conf_high"] - tidy["estimate"]],
-                fmt="o", color="C0", capsize=3)
+    y = list(range(len(tidy)))
+    est, low, high = (tidy[c].to_numpy(float) for c in ("estimate", "conf_low", "conf_high"))
+    ax.errorbar(est, y, xerr=[est - low, high - est], fmt="o", color="C0", capsize=3)
     ax.axvline(0.0, color="grey", lw=0.8, ls="--")
-    ax.set_yticks(list(y), tidy["term"])
+    ax.set_yticks(y, list(tidy["term"]))
     ax.invert_yaxis()
     ax.set_title(title)
     return ax
