@@ -372,8 +372,8 @@ def event_index(data: pd.Series | pd.DataFrame, event: str | Treatment, *,
     >>> s = pd.Series([1.0, 3.0, 4.0, 6.0], index=pd.period_range("2023-10", periods=4, freq="M"))
     >>> from retrade.models.events import define_treatment
     >>> out = event_index(s, define_treatment("e", "2024-01-01"), base=(-2, -1), window=(-2, 0))
-    >>> out["index"].tolist()
-    [85.71428571428571, 114.28571428571429, 171.42857142857142]
+    >>> out["index"].round(4).tolist()
+    [85.7143, 114.2857, 171.4286]
     """
     t = treatment(event)
     frame = data.to_frame("index") if isinstance(data, pd.Series) else data.copy()
