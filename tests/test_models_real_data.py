@@ -18,9 +18,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from _models_realdata import MONTHLY_GROUPS, MONTHLY_HS6, WITS_LONG, monthly_groups, monthly_hs6, wits_panel
 
 import retrade.models as rm
+from _models_realdata import (
+    MONTHLY_GROUPS,
+    MONTHLY_HS6,
+    WITS_LONG,
+    monthly_groups,
+    monthly_hs6,
+    wits_panel,
+)
 from retrade.errors import DataQualityWarning, SpecificationError
 
 EXPOSURE = rm.top_k(10, baseline=(2010, 2014), exclude=("HKG",))
