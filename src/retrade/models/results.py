@@ -121,9 +121,16 @@ class Result:
         return _latex(compare([self], digits=digits))
 
 
+META_ROWS: tuple[str, ...] = ("outcome", "N", "fixed effects", "cluster", "event", "data")
+
+
 def compare(results: Sequence[Result], *, labels: Sequence[str] | None = None,
-            terms: Sequence[str] | None = None, digits: int = 3) -> pd.DataFrame:
+            terms: Sequence[str] | None = None, meta: Sequence[str] = META_ROWS,
+            digits: int = 3) -> pd.DataFrame:
     """Results side by side: ``estimate`` over ``(std_error)`` per term, then metadata rows.
+
+    ``meta`` picks the metadata rows (any of :data:`META_ROWS`); significance
+    stars mark p < 0.1, 0.05, 0.01.
 
     Examples
     --------
@@ -135,6 +142,9 @@ def compare(results: Sequence[Result], *, labels: Sequence[str] | None = None,
     ['0.500***', '(0.100)']
     """
     results = list(results)
+    unknown = [m for m in meta if m not in META_ROWS]
+    if unknown:
+        raise ValueError(f"meta rows must be among {META_ROWS}, got {unknown}")
     labels = list(labels) if labels is not None else [f"({i + 1})" for i in range(len(results))]
     if len(labels) != len(results):
         raise ValueError(f"{len(labels)} labels for {len(results)} results")
@@ -152,11 +162,12 @@ def compare(results: Sequence[Result], *, labels: Sequence[str] | None = None,
             else:
                 cells += ["", ""]
         i = res.info
-        cells += [i.outcome, f"{i.n_obs:,}", " + ".join(i.fixed_effects), " + ".join(i.cluster),
-                  i.event, i.data_vintage]
+        info = {"outcome": i.outcome, "N": f"{i.n_obs:,}",
+                "fixed effects": " + ".join(i.fixed_effects), "cluster": " + ".join(i.cluster),
+                "event": i.event, "data": i.data_vintage}
+        cells += [info[m] for m in meta]
         columns[label] = cells
-    index = [x for t in order for x in (t, "")] + ["outcome", "N", "fixed effects", "cluster",
-                                                   "event", "data"]
+    index = [x for t in order for x in (t, "")] + list(meta)
     table = pd.DataFrame(columns, index=index)
     return table.rename_axis("").reset_index()
 
