@@ -20,31 +20,26 @@ import pytest
 import statsmodels.formula.api as smf
 
 import retrade.models as rm
-from _models_realdata import (
-    MONTHLY_GROUPS,
-    MONTHLY_HS6,
-    WITS_LONG,
-    monthly_groups,
-    monthly_hs6,
-    wits_panel,
-)
+from _models_realdata import MONTHLY_GROUPS, MONTHLY_HS6, WITS_LONG, monthly_series, wits_panel
 from retrade.errors import DataQualityWarning, SpecificationError
 
 EXPOSURE = rm.top_k(10, baseline=(2010, 2014), exclude=("HKG",))
 
 
 @pytest.fixture(scope="module")
-def wits(request):
+def wits():
     from conftest import shared_path
 
     return wits_panel(shared_path(*WITS_LONG))
 
 
 @pytest.fixture(scope="module")
-def monthly(request):
+def monthly():
     from conftest import shared_path
 
-    return monthly_hs6(shared_path(*MONTHLY_HS6)), monthly_groups(shared_path(*MONTHLY_GROUPS))
+    hs6 = monthly_series(shared_path(*MONTHLY_HS6), key="hs6", value="val")
+    groups = monthly_series(shared_path(*MONTHLY_GROUPS), key="broad_group", value="total_value")
+    return hs6, groups
 
 
 def test_quota_removal_did_matches_statsmodels_on_the_published_sheet(wits, shared):
@@ -95,18 +90,18 @@ def test_events_beyond_the_data_are_errors_on_real_data(wits, monthly):
     with pytest.raises(SpecificationError, match="outside the data"):
         rm.exposure_did(wits, "2025-04 controls", hs6="850511")
     with pytest.raises(SpecificationError, match="outside the data"):
-        rm.intervention(rm.monthly_total(monthly[0], hs6="850511"), "2025-10 controls")
+        rm.intervention(monthly[0]["850511"], "2025-10 controls")
     with pytest.raises(SpecificationError, match="pre-event months"):
-        rm.intervention(rm.monthly_total(monthly[0], hs6="850511"), "2015 quota removal")
+        rm.intervention(monthly[0]["850511"], "2015 quota removal")
 
 
 def test_monthly_intervention_and_placebos_run_on_real_series(monthly):
-    rows, groups = monthly
-    magnets = rm.monthly_total(rows, hs6="850511")
-    assert len(magnets) == 96 and "monthly_table" in magnets.attrs["retrade_vintage"]
+    lines, groups = monthly
+    magnets = lines["850511"]
+    assert len(magnets) == 96 and lines["280530"].first_valid_index() == pd.Period("2018-01", "M")
     res = rm.intervention(magnets, "2023-12 technology ban", name="magnets")
     assert res.cumulative.months == 12
     assert res.path["post"].sum() == 12 and np.isfinite(res.tidy()["std_error"]).all()
-    table = rm.placebos({"Polysilicon": groups["value_usd"]["Polysilicon"]},
+    table = rm.placebos({"Polysilicon": groups["Polysilicon"]},
                         "2023-12 technology ban", horizon=6)
     assert table["months"].tolist() == [6]
