@@ -37,6 +37,7 @@ from typing import Literal
 import pandas as pd
 
 from retrade.errors import SpecificationError
+from retrade.models.tidy import check_option
 
 Timing = Literal["full", "partial"]
 TIMINGS: tuple[str, ...] = ("full", "partial")
@@ -218,8 +219,7 @@ def define_treatment(
 
 def first_post(t: Treatment, frequency: str, timing: Timing = "full") -> int | pd.Period:
     """The first post-event period: a year (``"A"``) or a monthly :class:`~pandas.Period`."""
-    if timing not in TIMINGS:
-        raise ValueError(f"timing must be one of {TIMINGS}, got {timing!r}")
+    check_option("timing", timing, TIMINGS)
     freq = {"A": "Y", "M": "M"}.get(frequency)
     if freq is None:
         raise ValueError(f"frequency must be 'A' or 'M', got {frequency!r}")
@@ -326,6 +326,4 @@ def _validate(t: Treatment) -> None:
             raise SpecificationError(f"treatment {t.name!r}: invalid {label} {bad}")
     if t.end is not None and t.end < t.effective:
         raise SpecificationError(f"treatment {t.name!r}: end {t.end.date()} is before it starts")
-    if t.direction not in ("restriction", "liberalization"):
-        raise ValueError(
-            f"direction must be 'restriction' or 'liberalization', got {t.direction!r}")
+    check_option("direction", t.direction, ("restriction", "liberalization"))

@@ -32,6 +32,7 @@ from typing import Literal
 import pandas as pd
 
 from retrade.errors import DataQualityWarning, SpecificationError
+from retrade.models.tidy import check_option
 from retrade.panel import measures
 from retrade.panel import schema as S
 from retrade.panel.balance import SUSPECT
@@ -104,8 +105,7 @@ def named(partners: Sequence[str], *, exclude: Sequence[str] = ()) -> ExposureSp
 
 
 def _spec(kind, *, k=10, by="value_usd", baseline=None, exclude=(), partners=()) -> ExposureSpec:
-    if by not in BYS:
-        raise ValueError(f"by must be one of {BYS}, got {by!r}")
+    check_option("by", by, BYS)
     if baseline is not None:
         lo, hi = (int(b) for b in baseline)
         if lo > hi:

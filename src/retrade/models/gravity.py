@@ -42,6 +42,7 @@ from retrade.models.inference import (
 )
 from retrade.models.poisson import poisson_predict
 from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
+from retrade.models.tidy import check_option
 from retrade.panel import schema as S
 from retrade.panel.balance import balanced_panel
 
@@ -162,8 +163,7 @@ def gravity(
 
 
 def _frame(panel, t: Treatment, *, hs6, flow, by_hs6, drop_years) -> pd.DataFrame:
-    if flow not in ("export", "import"):
-        raise ValueError(f"flow must be 'export' or 'import', got {flow!r}")
+    check_option("flow", flow, ("export", "import"))
     codes = hs6 if hs6 is not None else tuple(h for h in t.hs6 if h in set(panel[S.HS6]))
     if not codes:
         raise SpecificationError(f"the panel has none of {t.name!r}'s lines {list(t.hs6)}")

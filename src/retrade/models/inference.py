@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from retrade.errors import SpecificationError
+from retrade.models.tidy import check_option
 
 SmallSample = Literal["fixest", "dummies", "none"]
 SMALL_SAMPLES: tuple[str, ...] = ("fixest", "dummies", "none")
@@ -52,8 +53,7 @@ def vcov_choice(data: pd.DataFrame, cluster: str | Sequence[str] | None,
                 small_sample: SmallSample = "fixest") -> VcovChoice:
     """Validate the cluster variables on the estimation sample and build pyfixest's arguments."""
     pf = _pyfixest()
-    if small_sample not in SMALL_SAMPLES:
-        raise ValueError(f"small_sample must be one of {SMALL_SAMPLES}, got {small_sample!r}")
+    check_option("small_sample", small_sample, SMALL_SAMPLES)
     names = () if cluster is None else ((cluster,) if isinstance(cluster, str) else tuple(cluster))
     if len(names) > 2:
         raise SpecificationError(f"at most two-way clustering is supported, got {names}")

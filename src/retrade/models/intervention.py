@@ -35,6 +35,7 @@ import pandas as pd
 from retrade.errors import SpecificationError
 from retrade.models.events import Timing, Treatment, first_post, last_post, treatment
 from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
+from retrade.models.tidy import check_option
 
 Term = Literal["step", "pulse", "ramp"]
 TERMS: tuple[str, ...] = ("step", "pulse", "ramp")
@@ -178,8 +179,7 @@ def intervention(
 
 
 def _prepare(series: pd.Series, transform: str, name: str | None) -> tuple[pd.Series, str]:
-    if transform not in ("log", "level"):
-        raise ValueError(f"transform must be 'log' or 'level', got {transform!r}")
+    check_option("transform", transform, ("log", "level"))
     y = series.astype(float).copy()
     if isinstance(y.index, pd.DatetimeIndex):
         y.index = y.index.to_period("M")

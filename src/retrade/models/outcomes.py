@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from retrade.errors import SpecificationError
+from retrade.models.tidy import check_option
 from retrade.panel import measures
 from retrade.panel import schema as S
 from retrade.panel.balance import SUSPECT
@@ -61,10 +62,8 @@ def build_outcome(bal: pd.DataFrame, outcome: Outcome, measure: Measure = "value
     >>> frame["y"].round(4).tolist(), info.rows_used
     ([1.0986, 0.0], 2)
     """
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
-    if measure not in measures.MEASURES:
-        raise ValueError(f"measure must be one of {measures.MEASURES}, got {measure!r}")
+    check_option("outcome", outcome, OUTCOMES)
+    check_option("measure", measure, measures.MEASURES)
     frame = bal.copy()
     y = frame[measure].astype(float)
     if outcome == "log1p":

@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-TIDY_COLUMNS: tuple[str, ...] = (
-    "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
-)
+from retrade.models.tidy import TIDY_COLUMNS
 
 
 @dataclass(frozen=True)
