@@ -251,34 +251,39 @@ def last_post(t: Treatment, frequency: str) -> int | pd.Period | None:
 def check_coverage(
     t: Treatment, periods: Sequence, frequency: str, timing: Timing = "full"
 ) -> None:
-    """Raise unless ``periods`` hold at least one pre-event and one post-event period."""
+    """Raise unless ``periods`` hold at least one pre-event and one post-event period.
+
+    The checks run in the order a user needs them: an event after the data end,
+    a measure shorter than one full period, no post period, no pre period.
+    """
     start = first_post(t, frequency, timing)
+    containing = first_post(t, frequency, "partial")
+    available = sorted(set(periods))
+    if not available:
+        raise SpecificationError(f"event {t.name!r}: the data have no periods")
+    if containing > available[-1]:
+        raise SpecificationError(
+            f"event {t.name!r} (effective {t.effective.date()}) is outside the data, which end "
+            f"in {available[-1]}")
     stop = last_post(t, frequency)
     if stop is not None and stop < start:
         raise SpecificationError(
             f"event {t.name!r} ({t.effective.date()} to {t.end.date()}) does not cover one full "
-            f"{'year' if frequency == 'A' else 'month'}; use timing='partial' or finer data"
-        )
+            f"{'year' if frequency == 'A' else 'month'}; use timing='partial' or finer data")
     mixed = straddling(t, frequency, timing)
-    values = sorted(set(periods) - {mixed})
-    if not values:
-        raise SpecificationError(f"event {t.name!r}: the data have no periods")
-    pre = [p for p in values if p < start]
-    post = [p for p in values if p >= start]
-    span = f"{values[0]}..{values[-1]}"
-    if mixed is not None and mixed in set(periods):
+    values = [p for p in available if p != mixed]
+    span = f"{values[0]}..{values[-1]}" if values else "nothing"
+    if mixed is not None and mixed in set(available):
         span += f", leaving out the partly treated {mixed}"
-    if not post:
-        hint = " (try timing='partial' or monthly data)" if timing == "full" else ""
+    if not [p for p in values if p >= start]:
         raise SpecificationError(
             f"event {t.name!r} (effective {t.effective.date()}) is outside the data: the first "
-            f"post-event period would be {start}, but the data cover {span}{hint}"
-        )
-    if not pre:
+            f"full post-event period would be {start}, but the data cover {span} (try "
+            "timing='partial' or monthly data)")
+    if not [p for p in values if p < start]:
         raise SpecificationError(
-            f"event {t.name!r} (effective {t.effective.date()}) has no pre-event period in the "
-            f"data ({span}); the first post-event period {start} is the first in the data"
-        )
+            f"event {t.name!r} (effective {t.effective.date()}) has no pre-event period: the "
+            f"data ({span}) start at or after its first post-event period, {start}")
 
 
 def _build(c: _Curated) -> Treatment:
