@@ -223,3 +223,29 @@ def test_inputs_are_not_mutated(small_panel):
     before = small_panel.copy()
     exposure_did(small_panel, EVENT, hs6="284690", exposure=top_k(3))
     pd.testing.assert_frame_equal(small_panel, before)
+
+
+def test_monthly_design_skips_the_partly_treated_month():
+    # the 2023-12-21 ban: December 2023 is left out, November is event time -1
+    rng = np.random.default_rng(12)
+    months = pd.period_range("2023-07", "2024-04", freq="M")
+    rows = [(p, m, float(np.exp(rng.normal(3 if p in ("JPN", "KOR") else 1, 0.3))))
+            for p in ("JPN", "KOR", "USA", "DEU", "FRA", "ITA") for m in months]
+    panel = pd.DataFrame(rows, columns=["partner", "month_p", "value_usd"]).assign(
+        source="test", frequency="M", reporter="CHN", flow="export", hs6="850511",
+        net_weight_kg=1.0, period=lambda d: d["month_p"].astype(str),
+        year=lambda d: d["month_p"].dt.year, month=lambda d: d["month_p"].dt.month)
+    kw = dict(frequency="M", outcome="log", exposure=named(["JPN", "KOR"]))
+    res = exposure_did(panel.drop(columns="month_p"), "2023-12 technology ban", **kw)
+    y = panel[panel["month_p"] != pd.Period("2023-12", "M")].assign(
+        y=lambda d: np.log(d["value_usd"]),
+        post=lambda d: d["month_p"] >= pd.Period("2024-01", "M"),
+        treated=lambda d: d["partner"].isin(["JPN", "KOR"]))
+    means = y.groupby(["treated", "post"])["y"].mean()
+    expected = (means[True, True] - means[True, False]) - (means[False, True] - means[False, False])
+    assert res.tidy()["estimate"].iloc[0] == pytest.approx(expected, abs=1e-10)
+    assert any("partly treated period 2023-12" in c for c in res.caveats)
+    with warnings.catch_warnings():  # six clusters: the lead test is not the point here
+        warnings.simplefilter("ignore", PreTrendWarning)
+        es = event_study(panel.drop(columns="month_p"), "2023-12 technology ban", **kw)
+    assert es.event_table()["event_time"].tolist() == [-5, -4, -3, -2, -1, 0, 1, 2, 3]

@@ -81,7 +81,7 @@ def build_design(
     if info.estimator == "fepois":
         frame, lost = _drop_never_trading(frame)
         notes += [f"{lost} partner(s) with no trade in any period drop out of PPML"] if lost else []
-    frame[REL] = frame[TIME] - _t_index(start, frequency)
+    frame[REL] = _event_time(frame[TIME], start, straddling(t, frequency, timing), frequency)
     frame[POST] = (frame[REL] >= 0).astype(float)
     notes += _data_notes(frame, bal, info, codes, t)
     span = f"{frame[S.PERIOD].min()}..{frame[S.PERIOD].max()}"
@@ -105,6 +105,18 @@ def _hs6_for(panel: pd.DataFrame, t: Treatment, hs6) -> tuple[str, ...]:
 
 def _t_index(period: int | pd.Period, frequency: str) -> int:
     return int(period) if frequency == "A" else int(period.year) * 12 + int(period.month) - 1
+
+
+def _event_time(time: pd.Series, start, mixed, frequency: str) -> pd.Series:
+    """Periods since the first post period; a left-out partly treated period is skipped.
+
+    Without the skip, the last clean pre-event period would be -2 and the event
+    study's reference period (-1) would hold no observations.
+    """
+    rel = time - _t_index(start, frequency)
+    if mixed is None:
+        return rel
+    return rel.where(rel >= 0, rel + 1)
 
 
 def _event_window(bal: pd.DataFrame, t: Treatment, frequency: str, timing: Timing):
