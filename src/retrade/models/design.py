@@ -182,10 +182,11 @@ def _suspect_notes(frame: pd.DataFrame, info: OutcomeInfo) -> list[str]:
             "outcomes are less affected but may be incomplete"]
 
 
-def exposure_dummies(data: pd.DataFrame, window: tuple[int, int] | None, ref: int):
-    """Event-time x exposure columns (``es[k]``), binning event time at the window ends.
+def exposure_dummies(data: pd.DataFrame, window: tuple[int, int] | None,
+                     ref: int) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Event-time x exposure columns, binning event time at the window ends.
 
-    Returns the frame with the new columns and the event times they stand for.
+    Returns the frame with the new columns and ``{column: event time}`` in event-time order.
     """
     rel = data[REL].astype(int)
     lo, hi = (int(rel.min()), int(rel.max())) if window is None else window
@@ -194,11 +195,10 @@ def exposure_dummies(data: pd.DataFrame, window: tuple[int, int] | None, ref: in
             f"event window ({lo}, {hi}) must contain the reference {ref} and 0")
     binned = rel.clip(lower=lo, upper=hi)
     out = data.copy()
-    times = [k for k in range(lo, hi + 1) if k != ref and (binned == k).any()]
-    for k in times:
-        out[_es_name(k)] = np.where(binned == k, out[EXPOSURE].astype(float), 0.0)
-    return out, times
-
-
-def _es_name(k: int) -> str:
-    return f"es_m{-k}" if k < 0 else f"es_p{k}"
+    columns = {}
+    for k in range(lo, hi + 1):
+        if k != ref and (binned == k).any():
+            name = f"es_m{-k}" if k < 0 else f"es_p{k}"
+            out[name] = np.where(binned == k, out[EXPOSURE].astype(float), 0.0)
+            columns[name] = k
+    return out, columns

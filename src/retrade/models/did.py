@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from retrade.errors import CollinearityWarning, PreTrendWarning, SpecificationError
-from retrade.models.design import POST, Design, _es_name, build_design, exposure_dummies
+from retrade.models.design import POST, Design, build_design, exposure_dummies
 from retrade.models.events import Timing, Treatment
 from retrade.models.exposure import EXPOSURE, Exposure, ExposureSpec
 from retrade.models.inference import (
@@ -158,8 +158,9 @@ def exposure_did(
     >>> bool(abs(res.tidy()["estimate"].iloc[0] + 0.5) < 0.25)
     True
     """
-    design = _design(panel, event, hs6, reporter, flow, frequency, outcome, measure, exposure,
-                     timing, years, drop_years)
+    design = build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow,
+                          frequency=frequency, outcome=outcome, measure=measure,
+                          exposure=exposure, timing=timing, years=years, drop_years=drop_years)
     data = design.data.assign(**{TREAT: design.data[POST] * design.data[EXPOSURE]})
     fit, vc, terms = _fit(data, [TREAT], design, cluster, small_sample)
     coefs = _tidy(fit, terms, {TREAT: DID_TERM}, alpha)
@@ -215,14 +216,14 @@ def event_study(
     >>> es.event_table()["event_time"].tolist()
     [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]
     """
-    design = _design(panel, event, hs6, reporter, flow, frequency, outcome, measure, exposure,
-                     timing, years, drop_years)
-    data, times = exposure_dummies(design.data, window, reference)
-    names = {_es_name(k): f"event_time[{k}]" for k in times}
-    fit, vc, terms = _fit(data, list(names), design, cluster, small_sample)
-    kept = [k for k in times if _es_name(k) in terms]
+    design = build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow,
+                          frequency=frequency, outcome=outcome, measure=measure,
+                          exposure=exposure, timing=timing, years=years, drop_years=drop_years)
+    data, columns = exposure_dummies(design.data, window, reference)
+    names = {column: f"event_time[{k}]" for column, k in columns.items()}
+    fit, vc, terms = _fit(data, list(columns), design, cluster, small_sample)
     coefs = _tidy(fit, terms, names, alpha)
-    test = _pretrend(fit, [_es_name(k) for k in kept if k < 0])
+    test = _pretrend(fit, [c for c in terms if columns[c] < 0])
     caveats = list(design.caveats) + _variance_notes(coefs, vc) + _pretrend_notes(test, alpha)
     if window is not None:
         caveats.append(f"event times outside {window} are binned into the end points")
@@ -230,14 +231,7 @@ def event_study(
                  design, fit, vc)
     return EventStudyResult(info=info, coefficients=coefs, caveats=tuple(caveats),
                             treatment=design.treatment, exposure=design.exposure, pretrend=test,
-                            reference=reference, event_times=tuple(kept))
-
-
-def _design(panel, event, hs6, reporter, flow, frequency, outcome, measure, exposure, timing,
-            years, drop_years) -> Design:
-    return build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow, frequency=frequency,
-                        outcome=outcome, measure=measure, exposure=exposure, timing=timing,
-                        years=years, drop_years=drop_years)
+                            reference=reference, event_times=tuple(columns[c] for c in terms))
 
 
 def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sample):
