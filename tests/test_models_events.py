@@ -28,7 +28,10 @@ MONTHLY = list(pd.period_range("2017-01", "2024-12", freq="M"))
 
 
 def test_every_issue_event_is_curated_from_one_bundled_row():
-    assert treatments()["name"].tolist() == NAMES
+    table = treatments()
+    assert table["name"].tolist() == NAMES
+    # the date, name, end layout retrade.forecast takes as events
+    assert str(table["date"].dtype).startswith("datetime64") and table["end"].notna().sum() == 2
     events = policy_events()
     for curated in CURATED:
         rows = events[(events["date"] == curated.row_date)

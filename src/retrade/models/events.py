@@ -158,13 +158,16 @@ CURATED: tuple[_Curated, ...] = (
 def treatments() -> pd.DataFrame:
     """The curated treatments as a table (one row each, oldest first).
 
+    ``date`` is the effective date and ``end`` the end date (NaT when still in
+    force), the ``date, name, end`` layout that ``retrade.forecast`` takes as events.
+
     Examples
     --------
     >>> "2025-04 controls" in treatments()["name"].tolist()
     True
     """
     rows = [
-        {"name": t.name, "effective": t.effective.date(), "end": t.end.date() if t.end else None,
+        {"name": t.name, "date": t.effective, "end": t.end,
          "direction": t.direction, "hs6": " ".join(t.hs6), "elements": " ".join(t.elements),
          "partners": " ".join(t.partners), "caveat": t.caveat}
         for t in (_build(c) for c in CURATED)
