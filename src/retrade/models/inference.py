@@ -30,7 +30,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from retrade.errors import SpecificationError
 from retrade.models.tidy import check_option
@@ -125,6 +124,8 @@ def wald_test(coef: pd.Series, vcov: pd.DataFrame, terms: Sequence[str], df_den:
     >>> round(wald_test(b, V, ["a", "b"], np.inf).statistic, 6)
     0.5
     """
+    from scipy import stats
+
     terms = list(terms)
     if not terms:
         raise SpecificationError("a joint test needs at least one coefficient")
