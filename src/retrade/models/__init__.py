@@ -2,4 +2,35 @@
 
 Models never fetch, never know store paths and never write files. Each module
 owns one thing; import the module you need (``from retrade.models import breaks``).
+
+The export-restriction econometrics (exposure DiD, event studies, intervention
+analysis, structural gravity) share one results contract (:mod:`retrade.models.results`):
+``.tidy()``, ``.summary()``, ``.plot()``, ``.to_csv()``, ``.to_latex()`` and metadata;
+:func:`compare` sets several side by side. Their entry points are re-exported here.
+
+Examples
+--------
+>>> import retrade.models as rm
+>>> "2015 quota removal" in rm.treatments()["name"].tolist()
+True
 """
+
+from retrade.models.did import DiDResult, EventStudyResult, event_study, exposure_did
+from retrade.models.events import Treatment, define_treatment, treatment, treatments
+from retrade.models.exposure import ExposureSpec, baseline_share, named, top_k
+from retrade.models.gravity import GravityResult, gravity
+from retrade.models.intervention import (
+    InterventionResult,
+    event_index,
+    intervention,
+    monthly_total,
+    placebos,
+)
+from retrade.models.results import Result, compare
+
+__all__ = [
+    "DiDResult", "EventStudyResult", "ExposureSpec", "GravityResult", "InterventionResult",
+    "Result", "Treatment", "baseline_share", "compare", "define_treatment", "event_index",
+    "event_study", "exposure_did", "gravity", "intervention", "monthly_total", "named",
+    "placebos", "top_k", "treatment", "treatments",
+]

@@ -1,0 +1,204 @@
+"""The estimation frame of an exposure design: balanced panel, event time, exposure, outcome.
+
+One place turns (panel, event, options) into the rows a difference-in-
+differences or event-study regression runs on, and collects the caveats that
+belong next to its numbers: the HS mapping of the event, zero fills, suspect
+quantity years, partly treated periods, partners lost to PPML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from retrade.errors import SpecificationError
+from retrade.models.events import (
+    Timing,
+    Treatment,
+    check_coverage,
+    first_post,
+    last_post,
+    straddling,
+    treatment,
+)
+from retrade.models.exposure import EXPOSURE, Exposure, ExposureSpec, compute_exposure, named, top_k
+from retrade.models.outcomes import Measure, Outcome, OutcomeInfo, build_outcome, suspect_rows
+from retrade.models.results import data_vintage
+from retrade.panel import schema as S
+from retrade.panel.balance import FILLED, SUSPECT, SUSPECT_NOTE, TIME, Frequency, balanced_panel
+
+REL = "rel"
+POST = "post"
+
+
+@dataclass(frozen=True)
+class Design:
+    """Rows and context of one exposure design."""
+
+    data: pd.DataFrame
+    treatment: Treatment
+    exposure: Exposure
+    outcome: OutcomeInfo
+    frequency: str
+    first_post: int | pd.Period
+    sample: str
+    vintage: str
+    caveats: tuple[str, ...]
+
+
+def build_design(
+    panel: pd.DataFrame,
+    event: str | Treatment,
+    *,
+    hs6: str | Sequence[str] | None,
+    reporter: str,
+    flow: str,
+    frequency: Frequency,
+    outcome: Outcome,
+    measure: Measure,
+    exposure: ExposureSpec | None,
+    timing: Timing,
+    years: tuple[int, int] | None,
+    drop_years: Sequence[int],
+) -> Design:
+    """Balanced panel -> event window -> exposure -> outcome, with every caveat recorded."""
+    t = treatment(event)
+    codes = _hs6_for(panel, t, hs6)
+    bal = balanced_panel(panel, hs6=codes, reporter=reporter, flow=flow, frequency=frequency,
+                         drop_years=drop_years)
+    if years is not None:
+        bal = bal[(bal[S.YEAR] >= years[0]) & (bal[S.YEAR] <= years[1])]
+    bal, start, notes = _event_window(bal, t, frequency, timing)
+    spec = exposure if exposure is not None else (named(t.partners) if t.partners else top_k(10))
+    start_year = start if frequency == "A" else start.year
+    exp = compute_exposure(bal, spec, first_post_year=start_year)
+    bal = bal[~bal[S.PARTNER].isin(spec.exclude)].merge(
+        exp.table[[S.PARTNER, EXPOSURE]], on=S.PARTNER, how="left")
+    frame, info = build_outcome(bal, outcome, measure)
+    if info.estimator == "fepois":
+        frame, lost = _drop_never_trading(frame)
+        notes += [f"{lost} partner(s) with no trade in any period drop out of PPML"] if lost else []
+    frame[REL] = _event_time(frame[TIME], start, straddling(t, frequency, timing), frequency)
+    frame[POST] = (frame[REL] >= 0).astype(float)
+    notes += _data_notes(frame, bal, info, codes, t)
+    span = f"{frame[S.PERIOD].min()}..{frame[S.PERIOD].max()}"
+    sample = (f"{reporter} {flow}s of {'+'.join(codes)}, {span}, "
+              f"{frame[S.PARTNER].nunique()} partners")
+    return Design(data=frame.reset_index(drop=True), treatment=t, exposure=exp, outcome=info,
+                  frequency=frequency, first_post=start, sample=sample,
+                  vintage=data_vintage(panel[panel[S.HS6].isin(codes)]),
+                  caveats=tuple([t.caveat, *notes] if t.caveat else notes))
+
+
+def _hs6_for(panel: pd.DataFrame, t: Treatment, hs6) -> tuple[str, ...]:
+    if hs6 is not None:
+        return (hs6,) if isinstance(hs6, str) else tuple(hs6)
+    present = tuple(h for h in t.hs6 if h in set(panel[S.HS6].astype(str)))
+    if not present:
+        raise SpecificationError(
+            f"the panel has none of the HS lines event {t.name!r} maps to {list(t.hs6)}; pass hs6=")
+    return present
+
+
+def _t_index(period: int | pd.Period, frequency: str) -> int:
+    return int(period) if frequency == "A" else int(period.year) * 12 + int(period.month) - 1
+
+
+def _event_time(time: pd.Series, start, mixed, frequency: str) -> pd.Series:
+    """Periods since the first post period; a left-out partly treated period is skipped.
+
+    Without the skip, the last clean pre-event period would be -2 and the event
+    study's reference period (-1) would hold no observations.
+    """
+    rel = time - _t_index(start, frequency)
+    if mixed is None:
+        return rel
+    return rel.where(rel >= 0, rel + 1)
+
+
+def _event_window(bal: pd.DataFrame, t: Treatment, frequency: str, timing: Timing):
+    periods = _periods(bal, frequency)
+    check_coverage(t, periods, frequency, timing)
+    start = first_post(t, frequency, timing)
+    notes = []
+    mixed = straddling(t, frequency, timing)
+    if mixed is not None and (bal[TIME] == _t_index(mixed, frequency)).any():
+        bal = bal[bal[TIME] != _t_index(mixed, frequency)]
+        notes.append(f"the partly treated period {mixed} is left out (timing='full')")
+    if timing == "partial" and first_post(t, frequency, "full") != start:
+        notes.append(f"the first post period {start} is only partly treated (timing='partial')")
+    stop = last_post(t, frequency)
+    if stop is not None and (bal[TIME] > _t_index(stop, frequency)).any():
+        bal = bal[bal[TIME] <= _t_index(stop, frequency)]
+        notes.append(f"periods after the measure ended ({t.end.date()}) are left out")
+    return bal, start, notes
+
+
+def _periods(bal: pd.DataFrame, frequency: str) -> list:
+    if frequency == "A":
+        return sorted(set(bal[S.YEAR].astype(int)))
+    return sorted(set(pd.PeriodIndex(bal[S.PERIOD].unique(), freq="M")))
+
+
+def _drop_never_trading(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    totals = frame.groupby(S.PARTNER)["y"].transform("sum")
+    lost = frame.loc[totals <= 0, S.PARTNER].nunique()
+    return frame[totals > 0].copy(), int(lost)
+
+
+def _data_notes(frame, bal, info: OutcomeInfo, codes, t: Treatment) -> list[str]:
+    notes = []
+    outside = [c for c in codes if c not in t.hs6]
+    if outside:
+        notes.append(f"HS {', '.join(outside)} is not among the lines {t.name!r} maps to "
+                     f"({', '.join(t.hs6)}): read the estimate as a placebo or spillover")
+    if info.name in ("log1p", "ppml", "share"):
+        filled = int(frame[FILLED].sum())
+        share = filled / max(len(frame), 1)
+        notes.append(f"{filled} of {len(frame)} partner-periods ({share:.0%}) are zeros filled "
+                     "where the source shows no trade")
+    if info.rows_used < info.rows_in:
+        notes.append(f"{info.label}: {info.rows_used} of {info.rows_in} partner-periods are used "
+                     "(the rest have no defined outcome, e.g. zero flows)")
+    if info.name == "log1p":
+        notes.append("ln(1+y) depends on the unit of y and mixes the extensive and intensive "
+                     "margins (Chen and Roth 2024); compare with PPML")
+    notes += _suspect_notes(frame, info)
+    return notes
+
+
+def _suspect_notes(frame: pd.DataFrame, info: OutcomeInfo) -> list[str]:
+    if SUSPECT not in frame or not frame[SUSPECT].any():
+        return []
+    years = sorted(int(y) for y in frame.loc[frame[SUSPECT], S.YEAR].unique())
+    note = frame.loc[frame[SUSPECT], SUSPECT_NOTE].iloc[0]
+    if suspect_rows(frame, info):
+        return [f"UNRELIABLE: quantities in {years} are flagged ({note}); this outcome uses them. "
+                f"Rerun with drop_years={years}"]
+    return [f"values in {years} come from a year with flagged quantities ({note}); value-based "
+            "outcomes are less affected but may be incomplete"]
+
+
+def exposure_dummies(data: pd.DataFrame, window: tuple[int, int] | None,
+                     ref: int) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Event-time x exposure columns, binning event time at the window ends.
+
+    Returns the frame with the new columns and ``{column: event time}`` in event-time order.
+    """
+    rel = data[REL].astype(int)
+    lo, hi = (int(rel.min()), int(rel.max())) if window is None else window
+    if not lo <= ref < 0 <= hi:
+        raise SpecificationError(
+            f"event window ({lo}, {hi}) must contain the reference {ref} and 0")
+    binned = rel.clip(lower=lo, upper=hi)
+    out = data.copy()
+    columns = {}
+    for k in range(lo, hi + 1):
+        if k != ref and (binned == k).any():
+            name = f"es_m{-k}" if k < 0 else f"es_p{k}"
+            out[name] = np.where(binned == k, out[EXPOSURE].astype(float), 0.0)
+            columns[name] = k
+    return out, columns

@@ -1,0 +1,252 @@
+"""The balanced bilateral panel a model needs: reporter x partner x period, zeros made explicit.
+
+The stored panel has one row per *observed* flow; a partner the source shows no
+trade with in a period simply has no row. Fixed-effects models of bilateral
+trade need those zeros (Santos Silva and Tenreyro 2006: dropping them biases
+log-linear gravity), so :func:`balanced_panel` fills them, and records which
+cells it filled.
+
+Rules
+-----
+* Zeros are filled only for periods the source covers: a period with no row
+  for *any* partner of a reporter is a gap in the data, not zero trade; it is
+  left out and reported with a :class:`~retrade.errors.DataQualityWarning`.
+* The partner universe is every partner the reporter trades with (in the
+  selected HS lines and flow) in any period, or the ``partners`` given.
+* World and group rows are dropped; "areas nes" partners stay (unknown
+  partners, not double counts), as in :mod:`retrade.panel.measures`.
+* Several rows for one cell (national lines rolling up to one HS6, several HS6
+  pooled) are summed; a cell's weight is missing if every row's weight is.
+* Broken quantities are flagged in ``quantity_suspect`` (known issues and the
+  collapse check of :mod:`retrade.panel.known_issues`), warned about, and dropped
+  only when the caller lists the year in ``drop_years``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Literal
+
+import pandas as pd
+
+from retrade.errors import DataQualityWarning, SpecificationError
+from retrade.panel import measures
+from retrade.panel import schema as S
+from retrade.panel.known_issues import known_issue_flags, quantity_breaks
+
+Frequency = Literal["A", "M"]
+FILLED = "filled"
+SUSPECT = "quantity_suspect"
+SUSPECT_NOTE = "suspect_note"
+TIME = "t"
+
+
+def balanced_panel(
+    panel: pd.DataFrame,
+    *,
+    hs6: str | Sequence[str] | None = None,
+    reporter: str | Sequence[str] | None = None,
+    flow: str = "export",
+    frequency: Frequency = "A",
+    partners: Sequence[str] | None = None,
+    by_hs6: bool = False,
+    drop_years: Sequence[int] = (),
+) -> pd.DataFrame:
+    """Balance a panel into reporter x partner (x hs6) x period cells with explicit zeros.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Rows in the :mod:`retrade.panel.schema` shape (not mutated).
+    hs6 : str or sequence of str, optional
+        HS6 lines to keep; several are summed unless ``by_hs6``. Default: all.
+    reporter : str or sequence of str, optional
+        Reporters to keep. Default: all.
+    flow : str
+        ``export``, ``import``, ``re-export`` or ``re-import``.
+    frequency : {"A", "M"}
+        Annual or monthly rows.
+    partners : sequence of str, optional
+        The partner universe; default every partner seen for the reporter.
+    by_hs6 : bool
+        Keep HS6 lines apart (units become reporter x partner x hs6).
+    drop_years : sequence of int
+        Years to leave out, e.g. ``(2016,)`` for China's broken WITS quantities.
+
+    Returns
+    -------
+    DataFrame
+        ``reporter, partner, [hs6,] period, year, month, t, value_usd, net_weight_kg,
+        filled, quantity_suspect, suspect_note, source``; ``t`` counts periods
+        (years, or months since year 0) so that event time is ``t - t_event``.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({
+    ...     "source": "wits", "frequency": "A", "period": ["2014", "2015", "2015"],
+    ...     "year": [2014, 2015, 2015], "reporter": "CHN", "partner": ["JPN", "JPN", "USA"],
+    ...     "flow": "export", "hs6": "280530", "value_usd": [5.0, 6.0, 2.0],
+    ...     "net_weight_kg": [1.0, 1.0, 1.0]})
+    >>> bal = balanced_panel(rows)
+    >>> for row in bal[["partner", "year", "value_usd", "filled"]].values.tolist():
+    ...     print(row)
+    ['JPN', 2014, 5.0, False]
+    ['JPN', 2015, 6.0, False]
+    ['USA', 2014, 0.0, True]
+    ['USA', 2015, 2.0, False]
+    """
+    _check_options(flow, frequency)
+    rows = _select(panel, hs6=hs6, reporter=reporter, flow=flow, frequency=frequency)
+    rows = rows[~rows[S.YEAR].isin(list(drop_years))]
+    dropped = {str(y) for y in drop_years}
+    if rows.empty:
+        raise SpecificationError(
+            f"no {frequency} {flow} rows for hs6={hs6!r}, reporter={reporter!r} "
+            f"after dropping years {list(drop_years)}"
+        )
+    units = [S.REPORTER, S.PARTNER] + ([S.HS6] if by_hs6 else [])
+    cells = _sum_cells(rows, units)
+    grid = _grid(cells, units, partners, frequency, dropped)
+    out = grid.merge(cells, on=[*units, S.PERIOD], how="left")
+    out[FILLED] = out["_rows"].isna()
+    out[S.VALUE_USD] = out[S.VALUE_USD].fillna(0.0)
+    out[S.NET_WEIGHT_KG] = out[S.NET_WEIGHT_KG].mask(out[FILLED], 0.0)
+    out = _add_time(out, frequency)
+    out = _flag_quantities(out, units)
+    columns = [*units, S.PERIOD, S.YEAR, S.MONTH, TIME, S.VALUE_USD, S.NET_WEIGHT_KG,
+               FILLED, SUSPECT, SUSPECT_NOTE, S.SOURCE]
+    return out[columns].sort_values([*units, TIME]).reset_index(drop=True)
+
+
+def _check_options(flow: str, frequency: str) -> None:
+    if flow not in S.FLOWS:
+        raise ValueError(f"flow must be one of {S.FLOWS}, got {flow!r}")
+    if frequency not in S.FREQUENCIES:
+        raise ValueError(f"frequency must be one of {S.FREQUENCIES}, got {frequency!r}")
+
+
+def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _select(panel, *, hs6, reporter, flow, frequency) -> pd.DataFrame:
+    needed = [S.SOURCE, S.FREQUENCY, S.PERIOD, S.YEAR, S.REPORTER, S.PARTNER, S.FLOW, S.HS6,
+              S.VALUE_USD, S.NET_WEIGHT_KG]
+    missing = [c for c in needed if c not in panel.columns]
+    if missing:
+        raise SpecificationError(f"the panel lacks columns {missing}")
+    keep = (panel[S.FLOW] == flow) & (panel[S.FREQUENCY] == frequency)
+    keep &= ~measures.is_aggregate_partner(panel[S.PARTNER])
+    for column, wanted in ((S.HS6, _as_tuple(hs6)), (S.REPORTER, _as_tuple(reporter))):
+        if wanted is not None:
+            unknown = sorted(set(wanted) - set(panel[column].dropna().astype(str)))
+            if unknown:
+                raise SpecificationError(f"{column} {unknown} not in the panel")
+            keep &= panel[column].isin(wanted)
+    extra = [S.MONTH] if S.MONTH in panel.columns else []
+    return panel.loc[keep.fillna(False).astype(bool), needed + extra].copy()
+
+
+def _sum_cells(rows: pd.DataFrame, units: list[str]) -> pd.DataFrame:
+    rows[S.VALUE_USD] = pd.to_numeric(rows[S.VALUE_USD], errors="coerce").astype(float)
+    rows[S.NET_WEIGHT_KG] = pd.to_numeric(rows[S.NET_WEIGHT_KG], errors="coerce").astype(float)
+    rows[S.SOURCE] = rows[S.SOURCE].astype(str)
+    grouped = rows.groupby([*units, S.PERIOD], observed=True, dropna=False)
+    cells = grouped.agg(
+        value_usd=(S.VALUE_USD, lambda s: s.sum(min_count=1)),
+        net_weight_kg=(S.NET_WEIGHT_KG, lambda s: s.sum(min_count=1)),
+        source=(S.SOURCE, lambda s: "+".join(sorted(set(s)))),
+        _rows=(S.SOURCE, "size"),
+    )
+    return cells.reset_index()
+
+
+def _grid(
+    cells: pd.DataFrame,
+    units: list[str],
+    partners: Sequence[str] | None,
+    frequency: str,
+    dropped: set[str],
+) -> pd.DataFrame:
+    """Every unit crossed with every period its reporter (and hs6) covers."""
+    scope = [u for u in units if u != S.PARTNER]
+    pieces = []
+    for key, group in cells.groupby(scope, sort=True):
+        periods = sorted(group[S.PERIOD].unique())
+        who = sorted(group[S.PARTNER].unique()) if partners is None else sorted(set(partners))
+        index = pd.MultiIndex.from_product([who, periods], names=[S.PARTNER, S.PERIOD])
+        piece = index.to_frame(index=False)
+        for column, value in zip(scope, key if isinstance(key, tuple) else (key,), strict=True):
+            piece[column] = value
+        pieces.append(piece)
+        _warn_gaps(periods, key, frequency, dropped)
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _warn_gaps(periods: list[str], key, frequency: str, dropped: set[str]) -> None:
+    index = pd.PeriodIndex(periods, freq="M" if frequency == "M" else "Y")
+    expected = pd.period_range(index.min(), index.max(), freq=index.freq)
+    gaps = sorted(str(p) for p in set(expected) - set(index) if str(p)[:4] not in dropped)
+    if gaps:
+        warnings.warn(
+            f"{key}: no rows at all for periods {gaps}; treated as gaps in the data, not as "
+            "zero trade, and left out of the balanced panel",
+            DataQualityWarning,
+            stacklevel=4,
+        )
+
+
+def _add_time(out: pd.DataFrame, frequency: str) -> pd.DataFrame:
+    out[S.YEAR] = out[S.PERIOD].str[:4].astype(int)
+    if frequency == "M":
+        out[S.MONTH] = out[S.PERIOD].str[5:7].astype(int)
+        out[TIME] = out[S.YEAR] * 12 + out[S.MONTH] - 1
+    else:
+        out[S.MONTH] = pd.NA
+        out[TIME] = out[S.YEAR]
+    out[S.SOURCE] = out[S.SOURCE].fillna("")
+    return out
+
+
+def _flag_quantities(out: pd.DataFrame, units: list[str]) -> pd.DataFrame:
+    """Mark known-broken and collapsed quantity years (whole reporter-years); warn about them."""
+    keys = [*[u for u in units if u != S.PARTNER], S.YEAR]
+    observed = out[~out[FILLED]]
+    notes = (
+        observed.assign(_note=known_issue_flags(observed).fillna(""))
+        .groupby(keys, observed=True)["_note"].max()
+        .reset_index()
+    )
+    totals = out.groupby(keys, observed=True)[[S.VALUE_USD, S.NET_WEIGHT_KG]].sum().reset_index()
+    breaks = quantity_breaks(totals, by=keys[:-1])
+    notes = notes.merge(breaks, on=keys, how="left")
+    detected = notes["weight_ratio"].notna() & (notes["_note"] == "")
+    notes.loc[detected, "_note"] = [
+        f"total weight {w:.2f}x and value {v:.2f}x the neighbouring years (quantity collapse)"
+        for w, v in notes.loc[detected, ["weight_ratio", "value_ratio"]].itertuples(index=False)
+    ]
+    out = out.merge(notes[[*keys, "_note"]], on=keys, how="left")
+    out[SUSPECT_NOTE] = out.pop("_note").fillna("").astype(str)
+    out[SUSPECT] = out[SUSPECT_NOTE] != ""
+    _warn_suspect(notes[notes["_note"] != ""], keys)
+    return out
+
+
+def _warn_suspect(flagged: pd.DataFrame, keys: list[str]) -> None:
+    if flagged.empty:
+        return
+    where = flagged[keys].astype(str).agg("/".join, axis=1)
+    lines = "; ".join(
+        f"{', '.join(where[flagged['_note'] == note])}: {note}"
+        for note in flagged["_note"].unique()
+    )
+    years = sorted(int(y) for y in flagged[S.YEAR].unique())
+    warnings.warn(
+        f"suspect quantities kept in the panel: {lines}. Quantity and unit-value results that "
+        f"use these years are unreliable; pass drop_years={years} to leave them out",
+        DataQualityWarning,
+        stacklevel=4,
+    )
