@@ -42,7 +42,7 @@ def _root(
 
 
 def _register() -> None:
-    from retrade.cli import catalog, dual, fetch, imports
+    from retrade.cli import catalog, dual, estimate, fetch, imports
     from retrade.cli import forecast as forecast_cli
     from retrade.cli import panel as panel_cli
 
@@ -52,6 +52,7 @@ def _register() -> None:
     app.command("import")(imports.import_command)
     app.add_typer(panel_cli.app, name="panel")
     app.command("sql")(panel_cli.sql)
+    app.add_typer(estimate.app, name="estimate")
     app.add_typer(forecast_cli.app, name="forecast")
 
 
