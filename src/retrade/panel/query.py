@@ -54,6 +54,20 @@ def load_panel(
     return panel
 
 
+def load_monthly(*, settings: Settings | None = None) -> pd.DataFrame:
+    """The monthly aggregate tables (:mod:`retrade.panel.monthly`) as built beside the panel.
+
+    Raises :class:`~retrade.errors.StoreError` saying what to import when there are none.
+    """
+    store = _processed(settings)
+    if not store.exists("monthly"):
+        raise StoreError(
+            f"no monthly tables in {store.root}: import one (retrade import FILE --reporter CHN "
+            "--flow export) and build the panel (retrade panel build)"
+        )
+    return store.read("monthly")
+
+
 def connect(*, settings: Settings | None = None):
     """A DuckDB connection with a view per processed table (``panel``, ``quality``, ``mirror`` ...).
 
