@@ -45,6 +45,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "build_panel": ("retrade.panel.build", "build_panel"),
     "load_panel": ("retrade.panel.query", "load_panel"),
     "load_monthly": ("retrade.panel.query", "load_monthly"),
+    "load_importer_totals": ("retrade.panel.query", "load_importer_totals"),
     "query": ("retrade.panel.query", "query"),
     "balanced_panel": ("retrade.panel.balance", "balanced_panel"),
     "treatments": ("retrade.models.events", "treatments"),

@@ -14,6 +14,8 @@ atomically:
   (:mod:`retrade.panel.mirror`);
 * ``monthly.parquet``: the monthly aggregate tables (source ``monthly_table``) in
   one tidy shape (:mod:`retrade.panel.monthly`), when the store holds any;
+* ``world_summary.parquet``: world trade summaries per HS6 and year (source
+  ``baci_summary``; :mod:`retrade.panel.world_summary`), when the store holds any;
 * ``panel_build.json``: the build manifest (the raw manifest entries read,
   rows per source, skipped sources and why, SHA-256 of each table), written
   last, so its hashes tell whether the tables beside it belong together.
@@ -48,6 +50,7 @@ from retrade.errors import RetradeError, SchemaError
 from retrade.panel import schema as S
 from retrade.panel.mirror import mirror_flows
 from retrade.panel.monthly import monthly_series
+from retrade.panel.world_summary import world_summary
 from retrade.panel.quality import quality_table
 from retrade.panel.sources import select_sources
 from retrade.store import ProcessedStore, RawStore, sha256_file
@@ -55,7 +58,10 @@ from retrade.store import ProcessedStore, RawStore, sha256_file
 ADAPTERS_PACKAGE = "retrade.panel.adapters"
 BUILD_RECORD = "panel_build"
 # sources that are aggregate series, not flows: tidied into their own table, not the panel
-SERIES_SOURCES = {"monthly_table": ("monthly", monthly_series)}
+SERIES_SOURCES = {
+    "monthly_table": ("monthly", monthly_series),
+    "baci_summary": ("world_summary", world_summary),
+}
 
 
 @dataclass(frozen=True)

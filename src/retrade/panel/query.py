@@ -68,6 +68,20 @@ def load_monthly(*, settings: Settings | None = None) -> pd.DataFrame:
     return store.read("monthly")
 
 
+def load_importer_totals(*, settings: Settings | None = None) -> pd.DataFrame:
+    """Importers' total imports per HS6 and year from the world summaries (``importer, hs6, period,
+    total``), the denominator of mirror-based dependency shares."""
+    from retrade.panel.world_summary import importer_totals
+
+    store = _processed(settings)
+    if not store.exists("world_summary"):
+        raise StoreError(
+            f"no world summary in {store.root}: import one (e.g. a BACI world summary CSV) "
+            "and build the panel (retrade panel build)"
+        )
+    return importer_totals(store.read("world_summary"))
+
+
 def connect(*, settings: Settings | None = None):
     """A DuckDB connection with a view per processed table (``panel``, ``quality``, ``mirror`` ...).
 
