@@ -25,7 +25,9 @@ def _panel():
         ("JPN", "CHN", "metals", "2021", 20.0, 2.0),
         ("JPN", "MYS", "metals", "2021", 20.0, 0.0),
     ]
-    df = pd.DataFrame(rows, columns=["reporter", "partner", "stage", "period", "value_usd", "net_weight_kg"])
+    df = pd.DataFrame(
+        rows, columns=["reporter", "partner", "stage", "period", "value_usd", "net_weight_kg"]
+    )
     df["flow"] = "import"
     return df
 
@@ -44,10 +46,31 @@ def test_partner_shares_and_hhi_by_hand():
 def test_hhi_matches_closed_form_on_random_shares():
     rng = np.random.default_rng(7)
     values = rng.gamma(1.0, size=12)
-    df = pd.DataFrame({"reporter": "USA", "flow": "import", "stage": "magnets", "period": "2024",
-                       "partner": [f"P{i:02d}" for i in range(12)], "value_usd": values,
-                       "net_weight_kg": 1.0})
-    df["partner"] = ["CHN", "JPN", "DEU", "VNM", "THA", "MYS", "KOR", "PHL", "MEX", "IND", "FRA", "ITA"]
+    df = pd.DataFrame(
+        {
+            "reporter": "USA",
+            "flow": "import",
+            "stage": "magnets",
+            "period": "2024",
+            "partner": [f"P{i:02d}" for i in range(12)],
+            "value_usd": values,
+            "net_weight_kg": 1.0,
+        }
+    )
+    df["partner"] = [
+        "CHN",
+        "JPN",
+        "DEU",
+        "VNM",
+        "THA",
+        "MYS",
+        "KOR",
+        "PHL",
+        "MEX",
+        "IND",
+        "FRA",
+        "ITA",
+    ]
     got = measures.hhi(measures.partner_shares(df))["hhi"].iloc[0]
     assert got == pytest.approx(float(((values / values.sum()) ** 2).sum()), abs=TOL)
 

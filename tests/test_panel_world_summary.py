@@ -26,4 +26,13 @@ def test_importer_totals_equal_the_summary_columns(shared, tmp_path):
             assert totals.loc[(iso, row.hs6, str(row.year)), "total"] == getattr(row, column)
     summary = query("SELECT * FROM world_summary", settings=settings)
     assert set(summary["stage"]) == {"metals", "compounds"}
-    assert set(summary["top_exporter_iso"]) <= {"CHN", "VNM", "MMR", "MYS", "JPN", "USA", "EST", "LAO"}
+    assert set(summary["top_exporter_iso"]) <= {
+        "CHN",
+        "VNM",
+        "MMR",
+        "MYS",
+        "JPN",
+        "USA",
+        "EST",
+        "LAO",
+    }

@@ -1,4 +1,4 @@
-"""The bundled reference tables: built faithfully from ../shared/data/reference, unverified rows out.
+"""Bundled reference tables: built faithfully from ../shared/data/reference, unverified rows out.
 
 Tolerance: exact (text equality of every kept row against its source row).
 """
@@ -25,7 +25,8 @@ def test_bundled_table_is_the_source_minus_unverified(shared, name):
     assert not (bundled["status"] == "unverified").any()
     raw_bundled = pd.read_csv(
         __import__("importlib").resources.files("retrade.reference") / "data" / f"{name}.csv",
-        dtype=str, keep_default_na=False,
+        dtype=str,
+        keep_default_na=False,
     )
     pd.testing.assert_frame_equal(raw_bundled[list(source.columns)], expected)
     assert (bundled[SOURCE_COLUMN.get(name, "source")].str.strip() != "").all()

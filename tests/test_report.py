@@ -21,24 +21,48 @@ from retrade.report.changes import what_changed  # noqa: E402
 def _report(quarter="2026Q4", yhat=0.5, last="2024-12", broken=False):
     fig, ax = plt.subplots()
     ax.plot([1, 2, 3], [yhat, yhat, yhat])
-    forecasts = pd.DataFrame({"series": ["jpn_share"] * 2, "model": ["ets"] * 2,
-                              "period": ["2025", "2026"], "yhat": [yhat, yhat + 0.1],
-                              "level": [0.95, 0.95]})
-    coverage = pd.DataFrame({"source": ["wits"], "frequency": ["A"], "rows": [100],
-                             "last_period": [last]})
+    forecasts = pd.DataFrame(
+        {
+            "series": ["jpn_share"] * 2,
+            "model": ["ets"] * 2,
+            "period": ["2025", "2026"],
+            "yhat": [yhat, yhat + 0.1],
+            "level": [0.95, 0.95],
+        }
+    )
+    coverage = pd.DataFrame(
+        {"source": ["wits"], "frequency": ["A"], "rows": [100], "last_period": [last]}
+    )
     sections = [
-        Section("forecasts", "Forecasts", "Point forecasts.", (ReportTable("forecasts", forecasts),),
-                (ReportFigure("fan", fig, "A fan chart"),)),
+        Section(
+            "forecasts",
+            "Forecasts",
+            "Point forecasts.",
+            (ReportTable("forecasts", forecasts),),
+            (ReportFigure("fan", fig, "A fan chart"),),
+        ),
         Section("coverage", "Data coverage", tables=(ReportTable("data_coverage", coverage),)),
-        Section("gravity", "Gravity", status="failed" if broken else "needs_data",
-                message="needs several reporters: run retrade fetch comtrade with a key"),
+        Section(
+            "gravity",
+            "Gravity",
+            status="failed" if broken else "needs_data",
+            message="needs several reporters: run retrade fetch comtrade with a key",
+        ),
     ]
-    return Report(quarter, "Rare-earth dependency report", tuple(sections), {"seed": 0}, {"panel": "abc"})
+    return Report(
+        quarter, "Rare-earth dependency report", tuple(sections), {"seed": 0}, {"panel": "abc"}
+    )
 
 
 def test_report_folder_has_every_part_and_a_manifest(tmp_path):
     folder = write_report(_report(), tmp_path)
-    for rel in ("report.html", "report.md", "figures/fan.png", "tables/forecasts.csv", "manifest.json"):
+    for rel in (
+        "report.html",
+        "report.md",
+        "figures/fan.png",
+        "tables/forecasts.csv",
+        "manifest.json",
+    ):
         assert (folder / rel).is_file(), rel
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["sections"]["gravity"]["status"] == "needs_data"
@@ -84,7 +108,10 @@ def test_what_changed_against_the_previous_quarter(tmp_path):
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"quarter": "2026-Q4"}, "2026-Q4"), ({"sections": (Section("a", "A"), Section("a", "B"))}, "'a'")],
+    [
+        ({"quarter": "2026-Q4"}, "2026-Q4"),
+        ({"sections": (Section("a", "A"), Section("a", "B"))}, "'a'"),
+    ],
 )
 def test_bad_reports_are_refused_with_the_value(kwargs, match):
     args = {"quarter": "2026Q4", "title": "t", "sections": ()} | kwargs

@@ -50,9 +50,9 @@ from retrade.errors import RetradeError, SchemaError
 from retrade.panel import schema as S
 from retrade.panel.mirror import mirror_flows
 from retrade.panel.monthly import monthly_series
-from retrade.panel.world_summary import world_summary
 from retrade.panel.quality import quality_table
 from retrade.panel.sources import select_sources
+from retrade.panel.world_summary import world_summary
 from retrade.store import ProcessedStore, RawStore, sha256_file
 
 ADAPTERS_PACKAGE = "retrade.panel.adapters"

@@ -1,4 +1,4 @@
-"""Known data problems in trade sources, and a check for quantities that collapse while values do not.
+"""Known data problems in trade sources; a check for quantities that collapse while values do not.
 
 Some source-years are broken in ways that move every estimate built on them.
 The best documented is China's 2016 export quantities as WITS serves them: the
@@ -70,8 +70,10 @@ def known_issue_flags(frame: pd.DataFrame) -> pd.Series:
     for issue in KNOWN_ISSUES:
         hit = (frame[S.REPORTER] == issue.reporter) & (frame[S.YEAR] == issue.year)
         if issue.sources:
-            hit &= frame[S.SOURCE].astype("string").str.contains(
-                "|".join(issue.sources), regex=True, na=False
+            hit &= (
+                frame[S.SOURCE]
+                .astype("string")
+                .str.contains("|".join(issue.sources), regex=True, na=False)
             )
         notes = notes.mask(hit.fillna(False).astype(bool), issue.note)
     return notes

@@ -72,12 +72,13 @@ def load(name: str, *, status: tuple[str, ...] | None = None) -> pd.DataFrame:
     return table
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read(name: str) -> pd.DataFrame:
     if name not in DESCRIPTIONS:
         raise CatalogError(f"unknown reference table {name!r}; available: {sorted(DESCRIPTIONS)}")
     path = resources.files("retrade.reference") / "data" / f"{name}.csv"
-    table = pd.read_csv(path.open(encoding="utf-8"), dtype=str, keep_default_na=False)
+    with path.open(encoding="utf-8") as handle:
+        table = pd.read_csv(handle, dtype=str, keep_default_na=False)
     for column in ("value_num", "value_low", "value_high"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
     for column, dtype in _NUMERIC.get(name, {}).items():
@@ -88,7 +89,9 @@ def _read(name: str) -> pd.DataFrame:
     return table
 
 
-def mine_production(*, preferred_only: bool = True, metric: str = "mine_production_t_reo") -> pd.DataFrame:
+def mine_production(
+    *, preferred_only: bool = True, metric: str = "mine_production_t_reo"
+) -> pd.DataFrame:
     """USGS mine production (or reserves) as ``country, iso3, year, value, edition, source``.
 
     With ``preferred_only`` one row per country-year (the table's ``preferred`` flag);
@@ -98,7 +101,16 @@ def mine_production(*, preferred_only: bool = True, metric: str = "mine_producti
     table = table[table["metric"] == metric]
     if preferred_only:
         table = table[table["preferred"] == 1]
-    columns = ["country", "iso3", "year", "value_num", "value_qualifier", "edition", "source", "status"]
+    columns = [
+        "country",
+        "iso3",
+        "year",
+        "value_num",
+        "value_qualifier",
+        "edition",
+        "source",
+        "status",
+    ]
     return table[columns].rename(columns={"value_num": "value"}).reset_index(drop=True)
 
 

@@ -65,7 +65,7 @@ def parse_value(text: object) -> ParsedValue:
 
 
 def parse_value_column(values: pd.Series) -> pd.DataFrame:
-    """Parse a column of published values into ``value_num, value_low, value_high, value_qualifier``."""
+    """Parse published values into ``value_num, value_low, value_high, value_qualifier``."""
     parsed = [parse_value(v) for v in values]
     return pd.DataFrame(
         {
@@ -102,8 +102,14 @@ def parse_date(text: str) -> tuple[pd.Timestamp, pd.Timestamp, str]:
     if re.fullmatch(r"\d{4}", s):
         return pd.Timestamp(f"{s}-01-01"), pd.Timestamp(f"{s}-12-31"), "year"
     if match := re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", s):
-        return pd.Timestamp(f"{match.group(1)}-01-01"), pd.Timestamp(f"{match.group(2)}-12-31"), "years"
-    raise ValueError(f"cannot read {text!r} as a date (expected YYYY, YYYY-MM, YYYY-H1, YYYY-MM-DD)")
+        return (
+            pd.Timestamp(f"{match.group(1)}-01-01"),
+            pd.Timestamp(f"{match.group(2)}-12-31"),
+            "years",
+        )
+    raise ValueError(
+        f"cannot read {text!r} as a date (expected YYYY, YYYY-MM, YYYY-H1, YYYY-MM-DD)"
+    )
 
 
 def parse_date_column(values: pd.Series) -> pd.DataFrame:

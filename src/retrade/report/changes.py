@@ -54,13 +54,15 @@ class Changes:
                 lines.append(
                     f"{len(moved)} forecast points can be compared; the largest revision is "
                     f"{row['series']} ({row['model']}) for {row['period']}: "
-                    f"{row['yhat_before']:.4g} -> {row['yhat_now']:.4g} ({row['change_pct']:+.1f}%)."
+                    f"{row['yhat_before']:.4g} -> {row['yhat_now']:.4g} "
+                    f"({row['change_pct']:+.1f}%)."
                 )
         return " ".join(lines)
 
 
 def _int(value: object) -> str:
-    return "0" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{int(value):,}"
+    missing = value is None or (isinstance(value, float) and np.isnan(value))
+    return "0" if missing else f"{int(value):,}"
 
 
 def previous_report(reports_dir: str | Path, quarter: str) -> Path | None:

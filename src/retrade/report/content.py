@@ -19,7 +19,9 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
 def _check_slug(kind: str, name: str) -> None:
     if not _SLUG.match(name):
-        raise ValueError(f"{kind} name must be lower-case letters, digits, '-' or '_', got {name!r}")
+        raise ValueError(
+            f"{kind} name must be lower-case letters, digits, '-' or '_', got {name!r}"
+        )
 
 
 @dataclass(frozen=True)

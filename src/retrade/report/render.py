@@ -117,7 +117,8 @@ def _table_html(table: ReportTable) -> str:
 
 def _section_html(section: Section) -> str:
     label = STATUS_LABEL[section.status]
-    title = html.escape(section.title) + (f' <span class="status {section.status}">{label}</span>' if label else "")
+    badge = f' <span class="status {section.status}">{label}</span>' if label else ""
+    title = html.escape(section.title) + badge
     parts = [f'<section id="{section.key}"><h2>{title}</h2>']
     if section.message:
         parts.append(f'<p class="message">{html.escape(section.message)}</p>')
