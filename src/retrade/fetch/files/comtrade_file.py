@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
+from retrade.catalog.comtrade_v1 import V1_FIELDS as V1_ARROW_FIELDS
+from retrade.catalog.comtrade_v1 import V1_KEY
 from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
     ImportedTable,
@@ -45,56 +48,10 @@ FORMAT = "comtrade"
 SOURCE = "comtrade_files"
 
 _S, _I, _F, _B = "string", "Int64", "Float64", "boolean"
-# the v1 data items of goods answers, in API order, with their JSON types
-V1_FIELDS: dict[str, str] = {
-    "typeCode": _S,
-    "freqCode": _S,
-    "refPeriodId": _I,
-    "refYear": _I,
-    "refMonth": _I,
-    "period": _S,
-    "reporterCode": _I,
-    "reporterISO": _S,
-    "reporterDesc": _S,
-    "flowCode": _S,
-    "flowDesc": _S,
-    "partnerCode": _I,
-    "partnerISO": _S,
-    "partnerDesc": _S,
-    "partner2Code": _I,
-    "partner2ISO": _S,
-    "partner2Desc": _S,
-    "classificationCode": _S,
-    "classificationSearchCode": _S,
-    "isOriginalClassification": _B,
-    "cmdCode": _S,
-    "cmdDesc": _S,
-    "aggrLevel": _I,
-    "isLeaf": _B,
-    "customsCode": _S,
-    "customsDesc": _S,
-    "mosCode": _S,
-    "motCode": _I,
-    "motDesc": _S,
-    "qtyUnitCode": _I,
-    "qtyUnitAbbr": _S,
-    "qty": _F,
-    "isQtyEstimated": _B,
-    "altQtyUnitCode": _I,
-    "altQtyUnitAbbr": _S,
-    "altQty": _F,
-    "isAltQtyEstimated": _B,
-    "netWgt": _F,
-    "isNetWgtEstimated": _B,
-    "grossWgt": _F,
-    "isGrossWgtEstimated": _B,
-    "cifvalue": _F,
-    "fobvalue": _F,
-    "primaryValue": _F,
-    "legacyEstimationFlag": _I,
-    "isReported": _B,
-    "isAggregate": _B,
-}
+_PANDAS_TYPE = {pa.string(): _S, pa.int64(): _I, pa.float64(): _F, pa.bool_(): _B}
+# the v1 data items of goods answers, in API order, as pandas nullable types: the one field
+# table lives in retrade.catalog.comtrade_v1, shared with the API fetcher and the adapter
+V1_FIELDS: dict[str, str] = {name: _PANDAS_TYPE[kind] for name, kind in V1_ARROW_FIELDS.items()}
 REQUIRED = (
     "freqCode",
     "period",
@@ -104,20 +61,7 @@ REQUIRED = (
     "cmdCode",
     "primaryValue",
 )
-KEY = (
-    "typeCode",
-    "freqCode",
-    "period",
-    "reporterCode",
-    "flowCode",
-    "partnerCode",
-    "partner2Code",
-    "classificationCode",
-    "cmdCode",
-    "customsCode",
-    "mosCode",
-    "motCode",
-)
+KEY = V1_KEY
 _ENVELOPE = {"elapsedTime", "count", "data", "error"}
 
 
