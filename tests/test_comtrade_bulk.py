@@ -140,6 +140,19 @@ def test_the_real_list_is_downloaded_verified_ingested_and_a_rerun_skips(fetch, 
     assert any("same publication date" in n for n in again.notes)
 
 
+def test_the_live_form_of_file_url_is_asked_of_the_configured_base(fetch, server, real_list,
+                                                                   texts, tmp_path):
+    # comtradr recorded the list through a redactor that cut this prefix from fileUrl
+    row = dict(real_list["data"][0])
+    row["fileUrl"] = "https://comtradeapi.un.org/bulk/v1/file/32/" + row["fileUrl"]
+    server.listing = v1_body([row])
+    assert fetch().files_written == 1
+    (download,) = server.downloads()
+    assert download["path"] == f"/bulk/v1/file/32/{row['rowKey']}" and download["params"] == {}
+    assert download["key"] == SENTINEL
+    pd.testing.assert_frame_equal(stored(tmp_path), reference(texts[0]))
+
+
 def test_a_republished_file_is_downloaded_again_and_replaces_the_stored_one(
         fetch, server, real_list, texts, tmp_path):
     fetch()

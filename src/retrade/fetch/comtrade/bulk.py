@@ -23,17 +23,22 @@ folder, which no reader sees. Running the same command again resumes.
 Where a file is downloaded from (evidence)
 ------------------------------------------
 In the real list comtradr recorded (``bulk/v1/get/C/A/HS``, reporter 32,
-1962), ``fileUrl`` is not a URL but a 64-hex hash, equal to ``rowKey``.
-comtradr's ``ct_get_bulk`` downloads such a file from
-``/bulk/v1/file/{reporterCode}/{hash}?format=json`` with the key in the
-``Ocp-Apim-Subscription-Key`` header (``ct_build_bulk_file_request``); its
-recorded answer is the file itself: 200, ``application/TSV``,
-``Content-Disposition: attachment; filename="C/A/32/C_A_32_196201_S1_O.txt.gz";
-size=187742`` and a gzip body. ``comtradeapicall`` 1.3.2 (``bulkDownloadFile``)
-instead GETs ``fileUrl`` as a full URL. So a ``fileUrl`` that is a full URL is
-fetched as it is, and a bare hash the way comtradr's recorded request did. The
-list's ``fileSize`` (``"183.34 KB"`` for those 187,742 bytes) counts 1,024
-bytes to the KB and is rounded, so it is checked within its rounding.
+1962), ``fileUrl`` holds a bare 64-hex hash (equal to ``rowKey``). That is
+comtradr's redaction: its test (``tests/testthat/test-ct_get_bulk.R``) records
+through ``gsub_response(x, "https\\://comtradeapi.un.org/bulk/v1/file/32/", "")``,
+which cut that prefix from the list body and from the file's mock name
+(``tests/goods_bulk/<hash>-7315b4.R``). The live ``fileUrl`` is therefore
+``https://comtradeapi.un.org/bulk/v1/file/{reporterCode}/{hash}``, which is
+what ``comtradeapicall`` 1.3.2 (``bulkDownloadFile``) GETs as a full URL.
+comtradr itself builds the same URL from ``rowKey`` with ``?format=json`` and
+the key in the ``Ocp-Apim-Subscription-Key`` header
+(``ct_build_bulk_file_request``); its recording of that live request answers
+200, ``application/TSV``, ``Content-Disposition: attachment;
+filename="C/A/32/C_A_32_196201_S1_O.txt.gz"; size=187742`` and a gzip body.
+So a full URL of the API is asked of the configured base URL as it is, and a
+bare hash the way comtradr's recorded request did. The list's ``fileSize``
+(``"183.34 KB"`` for those 187,742 bytes) counts 1,024 bytes to the KB and is
+rounded, so it is checked within its rounding.
 """
 
 from __future__ import annotations
@@ -48,9 +53,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from retrade.config import Settings, load_settings, redact
+from retrade.config import DEFAULT_COMTRADE_URL, Settings, load_settings, redact
 from retrade.errors import AuthError, ConfigError, ImportFormatError, ResponseError
 from retrade.fetch.comtrade.client import ComtradeClient
 from retrade.fetch.comtrade.planner import KEYED_LIMITS
@@ -123,8 +128,25 @@ class BulkFile:
                 f"{self.period}{self.classification}")
 
     def download(self) -> tuple[str, dict[str, str]]:
-        """Path (or full URL) and parameters that fetch the file (see the module's evidence)."""
+        """Path (or full URL) and parameters that fetch the file (see the module's evidence).
+
+        A URL of the Comtrade API itself is asked of the configured base URL,
+        so that a mirror, a proxy or a test server answers it; a URL on
+        another host is fetched as it is (and without the key).
+
+        Examples
+        --------
+        >>> f = BulkFile("C", "A", 32, "1962", "S1", "b07f98", "183.34 KB", None)
+        >>> f.download()
+        ('/bulk/v1/file/32/b07f98', {'format': 'json'})
+        >>> from dataclasses import replace
+        >>> replace(f, file_url="https://comtradeapi.un.org/bulk/v1/file/32/b07f98").download()
+        ('/bulk/v1/file/32/b07f98', {})
+        """
         if self.file_url.startswith(("http://", "https://")):
+            url = urlsplit(self.file_url)
+            if f"{url.scheme}://{url.netloc}" == DEFAULT_COMTRADE_URL:
+                return urlunsplit(("", "", url.path, url.query, "")), {}
             return self.file_url, {}
         if not _HASH.match(self.file_url):
             raise ResponseError(f"{self.describe()}: fileUrl {self.file_url[:80]!r} is neither "
@@ -137,15 +159,19 @@ class BulkFile:
 
     def coverage(self) -> dict[str, Any]:
         """What the manifest records of the list row and the download (URLs without a query)."""
-        url = urlsplit(self.file_url)._replace(query="", fragment="").geturl()
         path, params = self.download()
         return {
             "kind": "bulk_file", "file": self.identity, "typeCode": self.type_code,
             "freqCode": self.frequency, "reporterCode": self.reporter, "period": self.period,
-            "classificationCode": self.classification, "fileSize": self.size, "fileUrl": url,
-            "download": {"path": url if path == self.file_url else path, "params": params},
+            "classificationCode": self.classification, "fileSize": self.size,
+            "fileUrl": _without_query(self.file_url),
+            "download": {"path": _without_query(path), "params": params},
             "publicationDate": self.published.isoformat() if self.published else None,
         }
+
+
+def _without_query(url: str) -> str:
+    return urlsplit(url)._replace(query="", fragment="").geturl()
 
 
 def parse_size(text: str | None) -> tuple[int, int] | None:
