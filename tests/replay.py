@@ -210,3 +210,57 @@ def _months(time: str) -> set[str]:
         out.add(f"{y}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
+
+
+# -- UN Comtrade bulk files --------------------------------------------------------------------
+def size_text(n: int) -> str:
+    """A byte count the way the bulk file list writes it (183.34 KB for 187,742 bytes)."""
+    return f"{n / 1024:.2f} KB"
+
+
+class BulkReplay:
+    """Answers the bulk list (``/bulk/v1/get/...``) and files (``/bulk/v1/file/{reporter}/{hash}``).
+
+    ``listing`` is the body of the list answer (a recorded one, or rows derived
+    from it); ``files[hash]`` is a file's bytes, served as comtradr recorded the
+    live API serving one (``application/TSV``, the name and size in
+    ``Content-Disposition``), or a callable returning the whole response.
+    ``faults["list"]``/``faults["file"]`` are answered first when queued; with
+    ``key`` set, a request without it gets ``unauthorized``.
+    """
+
+    def __init__(self, listing: bytes, *, key: str | None = None,
+                 unauthorized: tuple[int, dict[str, str], bytes] | None = None):
+        self.listing, self.key, self.unauthorized = listing, key, unauthorized
+        self.files: dict[str, Any] = {}
+        self.faults: dict[str, deque[Response]] = {"list": deque(), "file": deque()}
+        self.log: list[dict[str, Any]] = []
+
+    def install(self, server) -> BulkReplay:
+        server.expect_request(re.compile(r"^/(bulk/v1|blob)/.+")).respond_with_handler(self)
+        return self
+
+    def __call__(self, request: Request) -> Response:
+        key_sent = request.headers.get("Ocp-Apim-Subscription-Key")
+        self.log.append({"path": request.path, "params": dict(request.args.items()),
+                         "key": key_sent, "host": request.host})
+        kind = "list" if request.path.startswith("/bulk/v1/get/") else "file"
+        if self.faults[kind]:
+            return self.faults[kind].popleft()
+        if self.key is not None and key_sent != self.key and request.path.startswith("/bulk/"):
+            assert self.unauthorized is not None
+            status, headers, body = self.unauthorized
+            return Response(body, status=status, headers=headers)
+        if kind == "list":
+            return Response(self.listing, status=200, headers={"Content-Type": "application/json"})
+        served = self.files[request.path.rsplit("/", 1)[-1]]
+        return served() if callable(served) else self.file_response(served)
+
+    @staticmethod
+    def file_response(data: bytes, name: str = "C/A/32/C_A_32_196201_S1_O.txt.gz") -> Response:
+        headers = {"Content-Type": "application/TSV",
+                   "Content-Disposition": f'attachment; filename="{name}"; size={len(data)}'}
+        return Response(data, status=200, headers=headers)
+
+    def downloads(self) -> list[dict[str, Any]]:
+        return [c for c in self.log if not c["path"].startswith("/bulk/v1/get/")]

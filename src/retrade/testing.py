@@ -7,6 +7,8 @@ any size without downloading anything.
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 from retrade.catalog.products import hs_codes
@@ -73,6 +75,37 @@ def synthetic_comtrade_bulk(
     finally:
         con.close()
     return path
+
+
+def gzip_to_size(source: str | Path, target: str | Path, *, size: int | None = None) -> Path:
+    """Gzip the file ``source`` into ``target``, padded to exactly ``size`` bytes if given.
+
+    The padding is the gzip header's comment field (RFC 1952 ``FCOMMENT``),
+    which every gzip reader skips, so the file decompresses to ``source``
+    whatever its size. Tests use it to serve a file of the size a recorded
+    bulk file list announces.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, gzip
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.txt").write_text("x\\ty\\n" * 100)
+    >>> f = gzip_to_size(d / "a.txt", d / "a.txt.gz", size=500)
+    >>> f.stat().st_size, gzip.open(f).read() == (d / "a.txt").read_bytes()
+    (500, True)
+    """
+    data = Path(source).read_bytes()
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    deflated = packer.compress(data) + packer.flush()
+    trailer = struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+    # magic, deflate, FCOMMENT flag, no mtime, no extra flags, OS unknown
+    header = b"\x1f\x8b\x08\x10" + b"\x00" * 4 + b"\x00\xff"
+    pad = 1 if size is None else size - len(header) - len(deflated) - len(trailer)
+    if pad < 1:
+        raise ValueError(f"{source} gzips to more than {size} bytes")
+    target = Path(target)
+    target.write_bytes(header + b" " * (pad - 1) + b"\x00" + deflated + trailer)
+    return target
 
 
 # row i is commodity i // per, reporter i % n_rep, partner i // n_rep % n_par, flow by the rest;

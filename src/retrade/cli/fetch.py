@@ -69,6 +69,27 @@ def comtrade(
     _finish(report)
 
 
+@app.command("comtrade-bulk")
+def comtrade_bulk(
+    reporters: str = typer.Option(..., "--reporters", "-r", help="ISO3 codes, names or Comtrade numbers, comma-separated."),  # noqa: E501
+    periods: str = typer.Option(..., "--periods", help="'2020', '2018-2024', '2024-03', '2023-01:2023-12'."),  # noqa: E501
+    frequency: str = typer.Option("A", "--frequency", help="A (annual) or M (monthly) files."),
+    classification: str = typer.Option("HS", "--classification", help="HS (as reported) or a vintage H0..H6."),  # noqa: E501
+    max_calls: int | None = MAX_CALLS,
+    data_dir: Path | None = DATA_DIR,
+    quiet: bool = QUIET,
+) -> None:
+    """Download Comtrade bulk files (needs RETRADE_COMTRADE_KEY with bulk access); keep their rare-earth lines."""  # noqa: E501
+    from retrade.fetch.comtrade import fetch_comtrade_bulk
+
+    settings = _run(lambda: load_settings(data_dir=data_dir))
+    report = _run(lambda: fetch_comtrade_bulk(
+        reporters=reporters, periods=periods, frequency=frequency, classification=classification,
+        settings=settings, progress=not quiet, max_calls=max_calls,
+    ))
+    _finish(report)
+
+
 @app.command("census")
 def census(
     flows: str = typer.Option("imports,exports", "--flows", "-f", help="imports, exports or both."),

@@ -10,8 +10,11 @@ Every fetcher sends its requests through :class:`HttpClient`. It
   and a 429 or 5xx that outlasts the retries is :class:`RateLimited` or
   :class:`ServerError`, so a failure is never mistaken for "no data";
 * keeps keys out of sight: secret query parameters and headers are added at
-  send time only, and every URL or body that reaches a log or an exception goes
-  through :func:`retrade.config.redact`.
+  send time only, go to the configured origin only (never to another host, nor
+  along a redirect to one), and every URL or body that reaches a log or an
+  exception goes through :func:`retrade.config.redact`;
+* streams large answers (bulk files) to disk with :meth:`HttpClient.download`,
+  under the same pacing, retries and errors.
 
 Tests point ``base_url`` at a local server that replays recorded answers, so the
 code path is the same one that talks to the real API.
@@ -22,10 +25,12 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -161,11 +166,13 @@ class HttpClient:
         self.base_url = self.base_url.rstrip("/")
         self._last_start = 0.0
         self._lock = threading.Lock()
+        self._origin = _origin(httpx.URL(self.base_url))
         self._client = httpx.Client(
             timeout=self.timeout,
             transport=self.transport,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=True,
+            event_hooks={"request": [self._guard_secrets]},
         )
 
     def close(self) -> None:
@@ -185,6 +192,22 @@ class HttpClient:
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> HttpResponse:
         """GET ``path`` with ``params``; retry what is transient, raise what is not."""
+        return self._retrying(lambda: self._send_once(path, params))
+
+    def download(
+        self, path: str, target: str | Path, params: Mapping[str, Any] | None = None
+    ) -> HttpResponse:
+        """GET ``path`` streamed into the file ``target``, for answers too large for memory.
+
+        Pacing, retries and errors are those of :meth:`get`; a connection
+        lost mid-body is retried like a timeout, each attempt rewriting
+        ``target`` from its start. The file is asked for as it is stored
+        (``Accept-Encoding: identity``), so its bytes are the server's file.
+        The response returned has an empty ``content``: the body is in ``target``.
+        """
+        return self._retrying(lambda: self._send_once(path, params, Path(target)))
+
+    def _retrying(self, send: Callable[[], HttpResponse]) -> HttpResponse:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.max_attempts),
             wait=self._wait,
@@ -195,7 +218,7 @@ class HttpClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._send_once(path, params)
+                    return send()
         except _Retryable as exc:
             error = RateLimited if exc.kind == "429" else ServerError
             raise error(f"{exc} (gave up after {self.max_attempts} attempts)") from None
@@ -219,16 +242,35 @@ class HttpClient:
                 self.sleep(wait)
             self._last_start = time.monotonic()
 
-    def _send_once(self, path: str, params: Mapping[str, Any] | None) -> HttpResponse:
+    def _guard_secrets(self, request: httpx.Request) -> None:
+        """Strip the keys from a request leaving the configured origin (httpx forwards custom
+        headers along redirects to any host; it strips only ``Authorization``)."""
+        if _origin(request.url) == self._origin:
+            return
+        for name in self.secret_headers:
+            request.headers.pop(name, None)
+        for name in self.secret_params:
+            request.url = request.url.copy_remove_param(name)
+
+    def _send_once(
+        self, path: str, params: Mapping[str, Any] | None, target: Path | None = None
+    ) -> HttpResponse:
         self._pace()
         public = _clean(params)
         full = {**public, **{k: v.reveal() for k, v in self.secret_params.items()}}
         headers = {k: v.reveal() for k, v in self.secret_headers.items()}
+        if target is not None:
+            headers["Accept-Encoding"] = "identity"
         shown = redact(self.url_for(path, public))
         started = time.monotonic()
         self.calls += 1
         try:
-            response = self._client.get(self._join(path), params=full, headers=headers)
+            with self._client.stream("GET", self._join(path), params=full,
+                                     headers=headers) as response:
+                if target is not None and response.status_code == 200:
+                    _save_body(response, target)
+                else:
+                    response.read()
         except httpx.TimeoutException:
             log.warning("timeout: %s", shown)
             raise _Retryable("timeout", f"{shown} timed out after {self.timeout:.0f}s") from None
@@ -237,12 +279,14 @@ class HttpClient:
             raise _Retryable("network", f"{shown}: {redact(str(exc))}") from None
         elapsed = time.monotonic() - started
         log.debug("GET %s -> %s in %.2fs", shown, response.status_code, elapsed)
-        return self._classify(response, shown, elapsed)
+        return self._classify(response, shown, elapsed, to_file=target is not None)
 
-    def _classify(self, response: httpx.Response, shown: str, elapsed: float) -> HttpResponse:
+    def _classify(self, response: httpx.Response, shown: str, elapsed: float, *,
+                  to_file: bool = False) -> HttpResponse:
         status = response.status_code
         if status in (200, 204):
-            return HttpResponse(status, dict(response.headers), response.content, shown, elapsed)
+            body = b"" if to_file else response.content
+            return HttpResponse(status, dict(response.headers), body, shown, elapsed)
         message = _error_message(response)
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -272,6 +316,21 @@ class HttpClient:
                 "fetched so far is stored, and running the same command later resumes."
             )
         raise FetchError(f"{shown} answered {status}: {message}")
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port: where a request goes, as browsers and httpx compare it."""
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default
+
+
+def _save_body(response: httpx.Response, target: Path) -> None:
+    """Write a streamed body to ``target`` (replaced) as it arrives; on disk before returning."""
+    with open(target, "wb") as fh:
+        for block in response.iter_bytes():
+            fh.write(block)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _clean(params: Mapping[str, Any] | None) -> dict[str, str]:

@@ -26,9 +26,10 @@ the same ingestion on Dask and writes the same layout.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -215,6 +216,7 @@ def ingest_comtrade_bulk(
     hs: Iterable[str] | None = None,
     source: str = SOURCE,
     block_size: int = 1 << 20,
+    coverage: Mapping[str, Any] | None = None,
 ) -> BulkIngest:
     """Stream a Comtrade bulk file into the raw store, keeping only the catalog's HS6 lines.
 
@@ -231,6 +233,9 @@ def ingest_comtrade_bulk(
         Store folder, ``comtrade_bulk`` by default.
     block_size : int
         Bytes of text parsed per block; memory use is a small multiple of it.
+    coverage : mapping, optional
+        More to record in the manifest entry's coverage, such as where the
+        file came from and its publication date (the bulk fetcher's).
 
     Examples
     --------
@@ -254,7 +259,8 @@ def ingest_comtrade_bulk(
             {rel: tmp / PART_NAME},
             query={"file": Path(path).name, "hs": list(codes), "engine": "pyarrow"},
             content_sha256=sha256_file(path),
-            coverage={"rows_read": read, "rows_kept": kept, "ignored_columns": list(ignored)},
+            coverage={**(coverage or {}), "rows_read": read, "rows_kept": kept,
+                      "ignored_columns": list(ignored)},
         )
     return BulkIngest(
         source,

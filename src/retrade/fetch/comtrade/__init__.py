@@ -5,6 +5,7 @@
 ('850511',)
 """
 
+from retrade.fetch.comtrade.bulk import fetch_comtrade_bulk
 from retrade.fetch.comtrade.client import ComtradeClient
 from retrade.fetch.comtrade.fetcher import SOURCE, fetch_comtrade, read_comtrade
 from retrade.fetch.comtrade.planner import KEYED_LIMITS, PREVIEW_LIMITS, Call, Limits, plan
@@ -21,6 +22,6 @@ from retrade.fetch.comtrade.request import ComtradeRequest, build_request
 __all__ = [
     "KEYED_LIMITS", "PREVIEW_LIMITS", "REFERENCE_LISTS", "SOURCE", "Call", "CatalogCheck",
     "ComtradeClient", "ComtradeRequest", "Limits", "build_request", "check_catalog",
-    "fetch_comtrade", "known_reporters", "plan", "read_comtrade", "reference_table",
-    "refresh_reference",
+    "fetch_comtrade", "fetch_comtrade_bulk", "known_reporters", "plan", "read_comtrade",
+    "reference_table", "refresh_reference",
 ]

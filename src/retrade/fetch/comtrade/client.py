@@ -13,6 +13,7 @@ Endpoints (base URL ``Settings.comtrade_url``):
 ``/data/v1/get/{type}/{freq}/{cl}``             keyed data API (``countOnly`` supported)
 ``/{public|data}/v1/getDa/{type}/{freq}/{cl}``  availability: ``lastReleased`` per unit
 ``/bulk/v1/get/{type}/{freq}/{cl}``             bulk file list (premium keys)
+``/bulk/v1/file/{reporterCode}/{fileUrl}``      one bulk file, gzipped (premium keys)
 ``/files/v1/app/reference/{name}.json``         reference lists (Reporters, partnerAreas)
 ==============================================  =========================================
 
@@ -25,6 +26,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from retrade.config import Settings, redact
@@ -125,6 +127,12 @@ class ComtradeClient:
             "period": ",".join(periods) if periods else None,
         }
         return parse_answer(self.http.get(path, params))
+
+    def bulk_download(
+        self, path: str, target: Path, params: Mapping[str, str] | None = None
+    ) -> HttpResponse:
+        """Stream one bulk file (its download path or full URL) into ``target``."""
+        return self.http.download(path, target, params)
 
     def reference(self, name: str) -> tuple[list[dict[str, Any]], HttpResponse]:
         """A reference list such as ``Reporters`` or ``partnerAreas`` (its ``results``)."""
