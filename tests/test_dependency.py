@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from conftest import BACI_RE, WITS_LONG
 from retrade.errors import SpecificationError
 from retrade.models import dependency as dep
 from retrade.models.dual_chain import dual_chain
@@ -129,15 +130,11 @@ def test_availability_says_what_china_only_data_support():
     assert "not computable" in res.summary()
 
 
-def test_mirror_shares_on_shared_real_data(shared):
-    import _realdata
-
-    exports = shared("semenko-china-ree-wits", "DERIVED_china_ree_exports_bilateral_panel_long.csv")
-    baci = shared("materials-atlas", "TRANSCRIBED_baci_re_world_summary_2002_2024.csv")
-    panel = _realdata.china_exports_panel(exports)
-    totals = _realdata.baci_importer_totals(baci)
-    res = dual_chain(panel, importers=["JPN", "USA"], bloc=["JPN", "USA"], level="hs6",
-                     importer_totals=totals)
+def test_mirror_shares_on_shared_real_data(shared, china_exports_panel, importer_totals):
+    exports = shared(*WITS_LONG)
+    baci = shared(*BACI_RE)
+    res = dual_chain(china_exports_panel, importers=["JPN", "USA"], bloc=["JPN", "USA"],
+                     level="hs6", importer_totals=importer_totals)
     # independent computation straight from the two files
     raw = pd.read_csv(exports)
     world = pd.read_csv(baci)

@@ -134,14 +134,16 @@ def test_backtest_rejects_impossible_designs(kwargs, match):
         backtest(annual(np.arange(1.0, 11.0)), models=["naive"], **kwargs)
 
 
-def test_backtest_on_real_japan_share_from_china(shared):
+def test_backtest_on_a_real_baci_share_series(shared):
     path = shared("materials-atlas", "TRANSCRIBED_baci_re_world_summary_2002_2024.csv")
     raw = pd.read_csv(path)
     rows = raw[raw["hs6"] == 284690]
+    # japan_import_share is Japan's share of *world* imports (PROVENANCE-trade §6), not
+    # China's share of Japan's imports: a real 23-year share series, labelled as what it is
     df = pd.DataFrame(
         {"period": pd.to_datetime(rows["year"].astype(str)), "y": rows["japan_import_share"]}
     )
-    s = Series(df, "A", "share", name="JPN 284690 from CHN", role="china_share")
+    s = Series(df, "A", "share", name="JPN share of world 284690 imports", role="other")
     bt = backtest(s, models=["naive", "ets", "ensemble"], initial=15, step=3, horizon=3)
     tidy = bt.tidy()
     assert ((tidy["yhat_lower"] > 0) & (tidy["yhat_upper"] < 1)).all()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from conftest import BACI_RE, WITS_LONG
+from retrade.catalog import country_name
 from retrade.errors import SpecificationError
 from retrade.forecast import china_exports, china_import_share
 
@@ -154,3 +156,40 @@ def test_china_exports_on_the_real_wits_panel_match_its_world_totals(shared, sta
     pd.testing.assert_series_equal(
         got, expected.astype(float), check_names=False, check_index_type=False, rtol=1e-6
     )
+
+
+def test_china_only_mirror_data_need_importer_totals():
+    years = (("2020", 3), ("2021", 4), ("2022", 2))
+    recs = [(y, "CHN", "USA", "export", "280530", v, 1) for y, v in years]
+    with pytest.raises(SpecificationError, match="1 by construction; pass importer_totals"):
+        china_import_share(rows(recs), "USA", stage="metals")
+    totals = pd.DataFrame({"importer": ["USA"] * 4 + ["JPN"], "hs6": "280530",
+                           "period": ["2019", "2020", "2021", "2022", "2020"],
+                           "total": [9, 6, 16, 8, 1]})
+    s = china_import_share(rows(recs), "USA", stage="metals", importer_totals=totals)
+    assert s.y.tolist() == pytest.approx([3 / 6, 4 / 16, 2 / 8], abs=HAND)  # China's years only
+    assert "USA's total imports" in s.note
+    with pytest.raises(SpecificationError, match=r"no totals for HS6 \['284690'\]"):
+        china_import_share(rows([*recs, ("2020", "CHN", "USA", "export", "284690", 1, 1)]),
+                           "USA", importer_totals=totals)
+    with pytest.raises(SpecificationError, match="measure='value_usd'"):
+        china_import_share(rows(recs), "USA", stage="metals", measure="net_weight_kg",
+                           importer_totals=totals)
+
+
+@pytest.mark.parametrize(("importer", "column"), [("JPN", "japan"), ("USA", "usa")])
+def test_mirror_share_over_baci_totals_on_the_stored_real_data(
+    importer, column, shared, china_exports_panel, importer_totals
+):
+    s = china_import_share(china_exports_panel, importer, stage="metals",
+                           importer_totals=importer_totals)
+    # straight from the two files: China-reported exports to the importer / BACI total
+    raw = pd.read_csv(shared(*WITS_LONG))
+    raw = raw[(raw["hs_code"] == 280530) & (raw["partner"] == country_name(importer))]
+    baci = pd.read_csv(shared(*BACI_RE)).query("hs6 == 280530").set_index("year")
+    expected = raw.groupby("year")["export_value_usd"].sum() / baci[f"{column}_import_usd"]
+    got = pd.Series(s.y, index=s.periods.year)
+    assert got.index.tolist() == list(range(2010, 2025))
+    # WITS values are stored in thousands of dollars and multiplied back: relative 1e-9
+    pd.testing.assert_series_equal(got, expected.dropna(), check_names=False,
+                                   check_index_type=False, rtol=1e-9)

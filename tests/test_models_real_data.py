@@ -20,26 +20,30 @@ import pytest
 import statsmodels.formula.api as smf
 
 import retrade.models as rm
-from _models_realdata import MONTHLY_GROUPS, MONTHLY_HS6, WITS_LONG, monthly_series, wits_panel
+from conftest import MONTHLY_GROUPS, MONTHLY_HS6, WITS_LONG
 from retrade.errors import DataQualityWarning, SpecificationError
 
 EXPOSURE = rm.top_k(10, baseline=(2010, 2014), exclude=("HKG",))
 
 
+def _wide(monthly: pd.DataFrame, file: tuple[str, str], key: str) -> pd.DataFrame:
+    """One stored monthly table's values as one column per ``key``, on a monthly PeriodIndex."""
+    rows = monthly[monthly["table"] == file[1].removesuffix(".csv")]
+    wide = rows.pivot(index="period", columns=key, values="value_usd").astype(float)
+    wide.index = pd.PeriodIndex(wide.index, freq="M")
+    return wide
+
+
 @pytest.fixture(scope="module")
-def wits():
-    from conftest import shared_path
-
-    return wits_panel(shared_path(*WITS_LONG))
+def wits(china_exports_panel):
+    """The stored WITS panel (China's exports by partner), under the short name used below."""
+    return china_exports_panel
 
 
 @pytest.fixture(scope="module")
-def monthly():
-    from conftest import shared_path
-
-    hs6 = monthly_series(shared_path(*MONTHLY_HS6), key="hs6", value="val")
-    groups = monthly_series(shared_path(*MONTHLY_GROUPS), key="broad_group", value="total_value")
-    return hs6, groups
+def series(monthly):
+    """China's monthly exports by RE line, and by mineral group (the placebo controls)."""
+    return _wide(monthly, MONTHLY_HS6, "hs6"), _wide(monthly, MONTHLY_GROUPS, "group")
 
 
 def test_quota_removal_did_matches_statsmodels_on_the_published_sheet(wits, shared):
@@ -86,17 +90,17 @@ def test_quota_removal_event_study_and_ppml_on_each_hs_line(wits):
             assert "HKG" not in set(es.exposure.table["partner"])
 
 
-def test_events_beyond_the_data_are_errors_on_real_data(wits, monthly):
+def test_events_beyond_the_data_are_errors_on_real_data(wits, series):
     with pytest.raises(SpecificationError, match="outside the data"):
         rm.exposure_did(wits, "2025-04 controls", hs6="850511")
     with pytest.raises(SpecificationError, match="outside the data"):
-        rm.intervention(monthly[0]["850511"], "2025-10 controls")
+        rm.intervention(series[0]["850511"], "2025-10 controls")
     with pytest.raises(SpecificationError, match="pre-event months"):
-        rm.intervention(monthly[0]["850511"], "2015 quota removal")
+        rm.intervention(series[0]["850511"], "2015 quota removal")
 
 
-def test_monthly_intervention_and_placebos_run_on_real_series(monthly):
-    lines, groups = monthly
+def test_monthly_intervention_and_placebos_run_on_real_series(series):
+    lines, groups = series
     magnets = lines["850511"]
     assert len(magnets) == 96 and lines["280530"].first_valid_index() == pd.Period("2018-01", "M")
     res = rm.intervention(magnets, "2023-12 technology ban", name="magnets")

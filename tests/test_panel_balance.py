@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _models_realdata import WITS_LONG, wits_panel
+from conftest import WITS_LONG
 from retrade.errors import DataQualityWarning, SpecificationError
 from retrade.panel.balance import balanced_panel
 from retrade.panel.known_issues import quantity_breaks
@@ -96,11 +96,10 @@ def test_bad_selections_name_the_value(kwargs, message):
         balanced_panel(_rows(BASIC[:1]), **kwargs)
 
 
-def test_real_wits_balancing_reproduces_the_published_balanced_sheet(shared):
+def test_real_wits_balancing_reproduces_the_published_balanced_sheet(shared, china_exports_panel):
     path = shared(*WITS_LONG)
-    panel = wits_panel(path)
     with pytest.warns(DataQualityWarning, match="2016"):
-        bal = balanced_panel(panel, hs6="284690")
+        bal = balanced_panel(china_exports_panel, hs6="284690")
     published = pd.read_csv(path, dtype={"hs_code": str})
     published = published[published["hs_code"] == "284690"]
     assert len(bal) == len(published) == 80 * 15

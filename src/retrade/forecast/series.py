@@ -40,6 +40,7 @@ def china_import_share(
     mirror: MirrorMode = "auto",
     source: str | None = None,
     include_broad: bool = False,
+    importer_totals: pd.DataFrame | None = None,
 ) -> Series:
     """China's share of ``importer``'s imports of a stage (a ``share`` Series).
 
@@ -61,6 +62,12 @@ def china_import_share(
         Keep only rows from this source.
     include_broad : bool
         Include broad HS lines of the stage.
+    importer_totals : DataFrame, optional
+        The importer's total imports (``importer, hs6, period, total``, in USD; e.g.
+        :func:`retrade.load_importer_totals` from BACI world summaries), the mirror
+        denominator when only China reports exports to the importer. Periods and
+        HS6 lines are those China reports; a line China exports without a total
+        is an error.
 
     Returns
     -------
@@ -76,6 +83,14 @@ def china_import_share(
     ...                   rows.assign(period="2022", value_usd=[10.0, 40.0])])
     >>> china_import_share(rows, "JPN", stage="compounds").y.tolist()
     [0.75, 0.5, 0.25]
+
+    China's exports over the importer's totals (China is the only reporter):
+
+    >>> chn = rows[rows.partner == "CHN"].assign(reporter="CHN", partner="JPN", flow="export")
+    >>> totals = pd.DataFrame({"importer": "JPN", "hs6": "284690",
+    ...                        "period": ["2020", "2021", "2022"], "total": [60.0, 80, 80]})
+    >>> china_import_share(chn, "JPN", stage="compounds", importer_totals=totals).y.tolist()
+    [0.5, 0.25, 0.125]
     """
     check_option(measure, tuple(_UNITS), "measure")
     check_option(mirror, ("auto", "never", "always"), "mirror")
@@ -86,9 +101,23 @@ def china_import_share(
     if use_mirror:
         exports = rows[(rows[S.FLOW] == "export") & rows[S.PARTNER].isin(members)]
         exports = exports[~exports[S.REPORTER].isin(members) & (exports[S.REPORTER] != WORLD)]
-        num = _by_period(exports[exports[S.REPORTER] == CHINA], measure)
-        den = _by_period(exports, measure)
-        note = f"mirror data: China's exports to {importer} / all reporters' exports to {importer}"
+        china = exports[exports[S.REPORTER] == CHINA]
+        if importer_totals is not None:
+            num, den = _over_totals(china, importer_totals, members, measure, frequency)
+            note = f"mirror data: China's exports to {importer} / {importer}'s total imports"
+        else:
+            if set(exports[S.REPORTER]) <= {CHINA}:
+                raise SpecificationError(
+                    f"only China reports exports to {importer}, so the mirror share would be 1 "
+                    "by construction; pass importer_totals= (e.g. rt.load_importer_totals()) "
+                    "or add other reporters' exports"
+                )
+            num = _by_period(china, measure)
+            den = _by_period(exports, measure)
+            note = (
+                f"mirror data: China's exports to {importer} / all reporters' exports to "
+                f"{importer}"
+            )
     else:
         if direct.empty:
             raise SpecificationError(f"no import rows reported by {importer!r} and mirror='never'")
@@ -170,6 +199,33 @@ def _by_period(rows: pd.DataFrame, measure: str) -> pd.Series:
     values = rows[measure].astype("float64")
     periods = pd.to_datetime(rows[S.PERIOD].astype(str), format="mixed")
     return values.groupby(periods.to_numpy()).sum(min_count=1)
+
+
+def _over_totals(
+    china: pd.DataFrame,
+    totals: pd.DataFrame,
+    members: tuple[str, ...],
+    measure: str,
+    frequency: str,
+) -> tuple[pd.Series, pd.Series]:
+    """China's exports and the importer's totals per period, over the lines and periods China
+    reports (totals are values in USD, one row per importer, HS6 and period)."""
+    missing = [c for c in ("importer", "hs6", "period", "total") if c not in totals.columns]
+    if missing:
+        raise SpecificationError(f"importer_totals lacks columns {missing}")
+    if measure != S.VALUE_USD or frequency != "A":
+        raise SpecificationError("importer_totals are annual values: use measure='value_usd', "
+                                 "frequency='A'")
+    mine = totals[totals["importer"].isin(members)]
+    lines = set(china[S.HS6].astype(str))
+    uncovered = sorted(lines - set(mine["hs6"].astype(str)))
+    if uncovered:
+        raise SpecificationError(f"importer_totals have no totals for HS6 {uncovered}, which "
+                                 "China exports: choose a stage the totals cover")
+    periods = set(china[S.PERIOD].astype(str))
+    mine = mine[mine["hs6"].astype(str).isin(lines) & mine["period"].astype(str).isin(periods)]
+    frame = pd.DataFrame({S.PERIOD: mine["period"].astype(str), "total": mine["total"]})
+    return _by_period(china, measure), _by_period(frame, "total")
 
 
 def _import_totals(direct: pd.DataFrame, members: tuple[str, ...], measure: str) -> pd.Series:

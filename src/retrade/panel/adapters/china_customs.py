@@ -33,6 +33,9 @@ from retrade.panel.adapters._common import (
 )
 
 SOURCE = "china_customs"
+# one observation, as the importer keys it (regime and province only where a download has them);
+# a revised download replaces the rows it repeats
+RAW_KEY: tuple[str, ...] = ("yearmonth", "flow", "partner", "commodity", "regime", "province")
 
 
 def to_panel(

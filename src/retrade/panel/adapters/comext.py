@@ -25,6 +25,10 @@ from retrade.panel import schema as S
 from retrade.panel.adapters._common import catalog_rows, convert, countries, finish
 
 SOURCE = "comext"
+# one observation, as the importer keys it: a revised download replaces it (LAST UPDATE is not key)
+RAW_KEY: tuple[str, ...] = (
+    "freq", "reporter", "partner", "product", "flow", "indicators", "TIME_PERIOD",
+)
 FLOWS = {1: "import", 2: "export"}
 AGGREGATES: dict[str, str] = {
     "WORLD": "WLD",

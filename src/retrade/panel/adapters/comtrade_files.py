@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from retrade.catalog.comtrade_v1 import V1_KEY
 from retrade.panel import schema as S
 
 SOURCE = "comtrade_files"
+# v1 rows keyed as the API adapter keys them: a revised download replaces the rows it repeats
+RAW_KEY: tuple[str, ...] = V1_KEY
 
 
 def to_panel(raw: pd.DataFrame) -> pd.DataFrame:

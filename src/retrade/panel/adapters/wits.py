@@ -15,6 +15,8 @@ from retrade.panel import schema as S
 from retrade.panel.adapters._common import catalog_rows, countries, finish, is_mass, kilograms
 
 SOURCE = "wits"
+# one observation, as the importer keys it: a later download of the same row replaces it
+RAW_KEY: tuple[str, ...] = ("Reporter", "Partner", "ProductCode", "Year", "TradeFlow")
 FLOWS: dict[str, str] = {
     "export": "export",
     "exports": "export",
