@@ -172,8 +172,10 @@ def fetch_section(outcomes: tuple[SourceFetch, ...], *, offline: bool) -> Sectio
                        "the bundled reference data as they are.", (table,), status="skipped",
                        message="offline run (--offline)")
     failed = [o for o in outcomes if o.status == "failed"]
+    skipped = [o for o in outcomes if o.status == "skipped"]
     text = " ".join(f"{o.source}: {o.status}, {o.rows:,} rows in {o.calls} calls ({o.message})."
                     for o in outcomes) or "The fetch plan names no source."
-    message = "; ".join(f"{o.source}: {o.message}" for o in failed)
-    return Section("data_updates", title, text, (table,),
-                   status="failed" if failed else "ok", message=message)
+    status = "failed" if failed else "skipped" if len(skipped) == len(outcomes) else "ok"
+    shown = failed if failed else skipped if status == "skipped" else []
+    message = "; ".join(f"{o.source}: {o.message}" for o in shown)
+    return Section("data_updates", title, text, (table,), status=status, message=message)
