@@ -43,6 +43,7 @@ class ComtradePlan:
     first_year: int = 2010
     last_year: int | None = None
     frequency: str = "A"
+    availability: bool = True
     max_calls: int | None = None
 
     def periods(self, today: date) -> str:
@@ -154,7 +155,7 @@ def _call(name: str, part, settings: Settings, progress: bool, today: date) -> F
         return fetch_comtrade(
             reporters=part.reporters, partners=part.partners, flows=part.flows, hs=part.hs,
             periods=part.periods(today), frequency=part.frequency, settings=settings,
-            progress=progress, max_calls=part.max_calls)
+            progress=progress, availability=part.availability, max_calls=part.max_calls)
     from retrade.fetch.census import fetch_census
 
     return fetch_census(flows=part.flows, hs=part.hs, periods=part.periods(today),
