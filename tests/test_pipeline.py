@@ -50,7 +50,7 @@ def run(settings: Settings, **kwargs):
 
 @pytest.fixture(scope="module")
 def full_runs(tmp_path_factory):
-    """Two offline runs of the whole pipeline on one store of the shared data (same quarter, seed)."""
+    """Two offline runs of the whole pipeline on one store of the shared data (same quarter)."""
     from conftest import shared_path
 
     root = tmp_path_factory.mktemp("full")

@@ -18,7 +18,7 @@ from retrade.config import load_settings, redact
 out = Console()
 err = Console(stderr=True)
 
-_OFFLINE = typer.Option(False, "--offline", help="Fetch nothing: use the store and the bundled data.")
+_OFFLINE = typer.Option(False, "--offline", help="Fetch nothing: use the store, bundled data.")
 _QUARTER = typer.Option(None, "--quarter", help="Report quarter, e.g. 2026Q4 (default: today's).")
 _SECTIONS = typer.Option(None, "--sections", help="Comma-separated section keys (default: all).")
 _MODELS = typer.Option(None, "--models", help="Forecast candidates, e.g. naive,ets,sarimax,ensemble,prophet.")  # noqa: E501

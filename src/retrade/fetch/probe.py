@@ -41,7 +41,7 @@ def host_and_port(url: str) -> tuple[str, int]:
 
 
 def probe(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str | None:
-    """``None`` if a TCP connection to ``url``'s host opens within ``timeout`` seconds, else why not.
+    """``None`` if a TCP connection to ``url``'s host opens within ``timeout`` s, else why not.
 
     The name lookup and the connection run in a daemon thread so that a
     resolver that hangs cannot hold the caller past ``timeout``.

@@ -1,4 +1,4 @@
-"""Section 'What changed since last quarter': new data and forecast revisions against the last report.
+"""Section 'What changed since last quarter': new data and forecast revisions.
 
 :func:`retrade.report.changes.what_changed` compares this run's ``forecasts``
 and ``data_coverage`` tables with the latest earlier report under the reports

@@ -1,4 +1,4 @@
-"""Section 'Policy timeline and published figures': the bundled reference facts beside the estimates.
+"""Section 'Policy timeline and published figures': bundled facts beside the estimates.
 
 The policy events of :func:`retrade.reference.policy_events` (quotas,
 export controls, the WTO case, regulations, allies' measures), the curated

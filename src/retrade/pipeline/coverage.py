@@ -80,7 +80,7 @@ def headline_flags(quality: pd.DataFrame) -> pd.DataFrame:
 
 
 def known_issue_lines(flags: pd.DataFrame) -> list[str]:
-    """One sentence per documented issue the quality table shows (e.g. China's 2016 WITS weights)."""
+    """One sentence per documented issue the quality table shows (China's 2016 WITS weights)."""
     lines = []
     for issue in KNOWN_ISSUES:
         hit = flags[(flags["reporter"] == issue.reporter) & (flags["period"] == str(issue.year))
@@ -100,7 +100,7 @@ def _not_in_panel(data: RunData) -> list[str]:
 
 
 def section(data: RunData, options) -> Body:
-    """The section; ``needs_data`` (with the bundled coverage) when the store holds no trade data."""
+    """The section; ``needs_data`` (with the bundled coverage) when the store has no trade data."""
     coverage = ReportTable("data_coverage", coverage_table(data),
                            "Rows and periods by source (what 'what changed' compares)")
     if not data.has_trade_data:

@@ -151,7 +151,8 @@ class RunData:
         from retrade.models.dependency import china_share
 
         parts = [china_share(self.annual, importers=SHARE_IMPORTERS, level="hs6", basis=basis,
-                             importer_totals=self.importer_totals) for basis in ("direct", "mirror")]
+                             importer_totals=self.importer_totals)
+                 for basis in ("direct", "mirror")]
         parts = [p for p in parts if len(p)]
         return pd.concat(parts, ignore_index=True) if parts else parts_or_empty()
 

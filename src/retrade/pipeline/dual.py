@@ -1,4 +1,4 @@
-"""Section 'Dual-chain dependency': China's share of allied imports, where China's exports go, breaks.
+"""Section 'Dual-chain dependency': China's share of allied imports, destinations, breaks.
 
 :func:`retrade.models.dual_chain.dual_chain` on the annual panel (one source
 per flow) by HS6, for Japan, the US, the EU and Korea, with the importers'

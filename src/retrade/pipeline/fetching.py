@@ -1,4 +1,4 @@
-"""The fetch step of the quarterly run: a standard, editable plan, and a clean skip when it cannot run.
+"""The fetch step of the quarterly run: a standard, editable plan, and a clean skip.
 
 :class:`FetchPlan` says what a quarterly run asks the APIs for. By default:
 
@@ -34,7 +34,7 @@ from retrade.report import ReportTable, Section
 
 @dataclass(frozen=True)
 class ComtradePlan:
-    """The Comtrade part of a quarterly fetch (see :func:`retrade.fetch.comtrade.fetch_comtrade`)."""
+    """The Comtrade part of a quarterly fetch (:func:`retrade.fetch.comtrade.fetch_comtrade`)."""
 
     reporters: tuple[str, ...] = ("CHN", "USA", "JPN", "DEU", "KOR", "VNM", "MYS", "EST")
     partners: str = "all"

@@ -1,4 +1,4 @@
-"""Section 'Forecasts': shares and volumes with 80/95% intervals, a backtested model choice, scenarios.
+"""Section 'Forecasts': shares and volumes with intervals, a backtested model, scenarios.
 
 Series, each where the data allow:
 
@@ -101,18 +101,33 @@ def share_plans(data: RunData) -> tuple[list[Planned], list[str]]:
     return plans, notes
 
 
+def monthly_totals(monthly: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
+    """China's monthly rare-earth export totals from one table: the longest table that has them.
+
+    Tables are tried one by one (a table that breaks the group down further,
+    such as one by subgroup, gives several rows a month and is passed over),
+    so several imported tables do not block the series; ties go to the first
+    table name. ``None`` when no table has world totals.
+    """
+    found = []
+    for table in sorted(monthly["table"].dropna().unique()):
+        try:
+            found.append((table, china_monthly_exports(monthly[monthly["table"] == table])))
+        except CatalogError:
+            continue
+    return max(found, key=lambda item: len(item[1])) if found else None
+
+
 def monthly_plan(data: RunData) -> Planned | None:
     """China's monthly rare-earth export value, or ``None`` without a monthly world-total table."""
-    if data.monthly is None:
+    totals = monthly_totals(data.monthly) if data.monthly is not None else None
+    if totals is None:
         return None
-    try:
-        exports = china_monthly_exports(data.monthly)
-    except CatalogError:
-        return None
+    table, exports = totals
     frame = pd.DataFrame({"period": exports["period"], "y": exports["value_usd"]}).dropna()
     return Planned("china_re_exports_value", fc.Series(
         frame, "M", "level", name="China's rare-earth exports, value (monthly)", unit="USD",
-        role="china_exports"))
+        role="china_exports", note=f"monthly table {table}"))
 
 
 def mine_share_plan() -> Planned:
@@ -271,12 +286,11 @@ def _text(outcomes: list[Outcome]) -> str:
              "are modelled on the logit scale and levels on the log scale, so intervals stay "
              "in range."]
     for o in outcomes:
-        last = o.result.tidy()
-        last = last[(last["period"] == last["period"].max()) & (last["level"] == 0.95)].iloc[0]
+        rows = forecast_rows(o)
+        last = rows[(rows["period"] == rows["period"].max()) & (rows["level"] == 0.95)].iloc[0]
         lines.append(f"{o.planned.series.name}: {o.result.model} ({o.result.spec}); "
-                     f"{last['period'].strftime('%Y-%m' if o.planned.series.frequency == 'M' else '%Y')}"
-                     f" median {last['yhat']:.4g} [95%: {last['yhat_lower']:.4g}, "
-                     f"{last['yhat_upper']:.4g}].")
+                     f"{last['period']} median {last['yhat']:.4g} [95%: "
+                     f"{last['yhat_lower']:.4g}, {last['yhat_upper']:.4g}].")
     lines.append("Scenarios: " + "; ".join(f"'{s.name}': {s.description}"
                                           for s in fc.DEFAULT_SCENARIOS))
     return "\n\n".join(lines)

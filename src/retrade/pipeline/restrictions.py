@@ -13,6 +13,8 @@ same specifications as notebook 02, so the numbers can be traced there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 import retrade.models as rm
@@ -127,40 +129,65 @@ def caveat_lines(results) -> list[str]:
     return list(dict.fromkeys(c for r in results for c in r.caveats))
 
 
+@dataclass(frozen=True)
+class Part:
+    """One half of the section (annual DiD or monthly intervention): what it shows and lacks."""
+
+    rows: list[dict]
+    tables: list[ReportTable]
+    figures: list[ReportFigure]
+    results: list
+    skipped: list[str]
+    missing: list[str]
+
+
+def annual_part(china: pd.DataFrame, command: str) -> Part:
+    """The 2015 quota-removal DiD and event studies, or what they need."""
+    if china.empty:
+        return Part([], [], [], [], [], ["annual DiD: " + command])
+    rows, studies, results, skipped = quota_removal(china)
+    tables, figures = [], []
+    if rows:
+        tables = [ReportTable("quota_removal_did", pd.DataFrame(rows),
+                              "2015 quota removal: post x top-10 exposure, PPML on value"),
+                  ReportTable("quota_removal_event_study", _event_table(studies),
+                              "Event-study coefficients (reference: the year before)")]
+        figures = [_event_figure(studies)]
+    return Part(rows, tables, figures, results, skipped, [])
+
+
+def monthly_part(lines: dict[str, pd.Series], seed: int, command: str) -> Part:
+    """The technology-ban intervention analyses, or what they need."""
+    if not lines:
+        return Part([], [], [], [], [], ["monthly intervention: " + command])
+    rows, results, skipped = tech_ban(lines, seed)
+    tables, figures = [], []
+    if rows:
+        tables = [ReportTable("tech_ban_intervention", pd.DataFrame(rows),
+                              "2023-12 technology ban: step and cumulative effect")]
+        figures = [_tech_ban_figure(results)]
+    return Part(rows, tables, figures, list(results.values()), skipped, [])
+
+
 def section(data: RunData, options) -> Body:
-    china = data.china_exports()
-    lines = monthly_lines(data.monthly)
-    cmds = data.commands
+    china, lines, cmds = data.china_exports(), monthly_lines(data.monthly), data.commands
     if china.empty and not lines:
         raise NeedsData("needs China's exports by partner: " + cmds["china_annual"]
                         + "; and for the monthly analysis " + cmds["monthly"])
-    tables, figures, text, missing = [], [], [], []
-    rows, studies, results, skipped = quota_removal(china) if len(china) else ([], {}, [], [])
-    if rows:
-        tables += [ReportTable("quota_removal_did", pd.DataFrame(rows),
-                               "2015 quota removal: post x top-10 exposure, PPML on value"),
-                   ReportTable("quota_removal_event_study", _event_table(studies),
-                               "Event-study coefficients (reference: the year before)")]
-        figures.append(_event_figure(studies))
-    elif china.empty:
-        missing.append("annual DiD: " + cmds["china_annual"])
-    m_rows, m_results, m_skipped = tech_ban(lines, options.seed)
-    if m_rows:
-        tables.append(ReportTable("tech_ban_intervention", pd.DataFrame(m_rows),
-                                  "2023-12 technology ban: step and cumulative effect"))
-        figures.append(_tech_ban_figure(m_results))
-    elif not lines:
-        missing.append("monthly intervention: " + cmds["monthly"])
-    text.append(_describe(rows, m_rows))
-    if skipped or m_skipped:
-        text.append("Not estimated: " + "; ".join(skipped + m_skipped) + ".")
-    caveats = caveat_lines([*results, *m_results.values()])
+    annual = annual_part(china, cmds["china_annual"])
+    monthly = monthly_part(lines, options.seed, cmds["monthly"])
+    skipped, missing = annual.skipped + monthly.skipped, annual.missing + monthly.missing
+    text = [_describe(annual.rows, monthly.rows)]
+    if skipped:
+        text.append("Not estimated: " + "; ".join(skipped) + ".")
+    caveats = caveat_lines([*annual.results, *monthly.results])
     if caveats:
         text.append("Caveats: " + " ".join(f"({i + 1}) {c}" for i, c in enumerate(caveats)))
+    tables = (*annual.tables, *monthly.tables)
     if not tables:
-        raise NeedsData("no estimable analysis: " + "; ".join(skipped + m_skipped + missing),
-                        text="\n\n".join(text))
-    return Body("\n\n".join(text), tuple(tables), tuple(figures),
+        raise NeedsData("no estimable analysis: " + "; ".join(skipped + missing),
+                        text="\n\n".join(t for t in text if t))
+    return Body("\n\n".join(t for t in text if t), tables, (*annual.figures, *monthly.figures),
                 message=("partial: " + "; ".join(missing)) if missing else "")
 
 

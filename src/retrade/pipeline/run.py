@@ -42,7 +42,7 @@ TITLE = "Rare-earth trade and dependency: quarterly report"
 
 @dataclass(frozen=True)
 class SectionSpec:
-    """One analysis of the report: its key, title, and the module whose ``section()`` computes it."""
+    """One analysis of the report: key, title, and the module whose ``section()`` computes it."""
 
     key: str
     title: str
@@ -151,7 +151,8 @@ def check_sections(sections: Sequence[str] | None) -> tuple[str, ...]:
         sections = [s.strip() for s in sections.split(",") if s.strip()]
     unknown = [s for s in sections if s not in SECTION_KEYS]
     if unknown or not sections:
-        raise ConfigError(f"sections {unknown or list(sections)} are not among {list(SECTION_KEYS)}")
+        raise ConfigError(f"sections {unknown or list(sections)} are not among "
+                          f"{list(SECTION_KEYS)}")
     return tuple(k for k in SECTION_KEYS if k in sections)
 
 

@@ -25,12 +25,14 @@ from retrade.config import redact
 
 @dataclass(frozen=True)
 class StepTiming:
-    """One step: its name, when it started (seconds from the run's start), how long it took,
-    the process's peak resident memory at its end (MiB; a running maximum), and its outcome."""
+    """One step: its name, when it started (seconds from the run's start), its wall time and the
+    process's CPU time in it (all threads), the process's peak resident memory at its end (MiB;
+    a running maximum), and its outcome."""
 
     name: str
     started: float
     seconds: float
+    cpu_seconds: float
     peak_rss_mib: float
     outcome: str
 
@@ -55,7 +57,7 @@ class Steps:
     def step(self, name: str, *, live: bool = True) -> Iterator[StepRecord]:
         """Time the block as step ``name``; ``live=False`` prints a line instead of a spinner."""
         record = StepRecord()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with self._display(name, live):
             try:
                 yield record
@@ -65,7 +67,8 @@ class Steps:
             finally:
                 seconds = time.perf_counter() - start
                 self.timings.append(StepTiming(name, start - self._origin, seconds,
-                                               peak_rss_mib(), record.outcome))
+                                               time.process_time() - cpu, peak_rss_mib(),
+                                               record.outcome))
                 self._done(name, record.outcome, seconds)
 
     def note(self, text: str) -> None:
