@@ -13,6 +13,7 @@ same specifications as notebook 02, so the numbers can be traced there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -26,6 +27,10 @@ LINES = ("280530", "284690", "850511")
 ANNUAL_EVENT = "2015 quota removal"
 MONTHLY_EVENT = "2023-12 technology ban"
 BASELINE = (2010, 2014)
+
+
+def _quiet(text: str) -> None:
+    """Ignore a progress note (the runner passes one that shows it)."""
 
 
 def _exposure():
@@ -42,10 +47,12 @@ def _did_row(hs6: str, did, study) -> dict:
             "pretrend_p": test.p_value if test else float("nan")}
 
 
-def quota_removal(china: pd.DataFrame) -> tuple[list[dict], dict, list, list[str]]:
+def quota_removal(china: pd.DataFrame,
+                  note: Callable[[str], None] = _quiet) -> tuple[list[dict], dict, list, list[str]]:
     """DiD rows, event studies by line, all results (for caveats) and lines not estimable."""
     rows, studies, results, skipped = [], {}, [], []
     for hs6 in LINES:
+        note(f"export restrictions: 2015 quota removal, HS {hs6}")
         if not (china["hs6"] == hs6).any():
             skipped.append(f"{hs6}: no China export rows")
             continue
@@ -99,10 +106,12 @@ def monthly_lines(monthly: pd.DataFrame | None) -> dict[str, pd.Series]:
     return out
 
 
-def tech_ban(lines: dict[str, pd.Series], seed: int) -> tuple[list[dict], dict, list[str]]:
+def tech_ban(lines: dict[str, pd.Series], seed: int,
+             note: Callable[[str], None] = _quiet) -> tuple[list[dict], dict, list[str]]:
     """Intervention rows, results by line and lines the event cannot be estimated on."""
     rows, results, skipped = [], {}, []
     for hs6, series in lines.items():
+        note(f"export restrictions: 2023-12 technology ban, HS {hs6}")
         try:
             res = rm.intervention(series, MONTHLY_EVENT, name=series.name, seed=seed)
         except SpecificationError as exc:
@@ -141,11 +150,11 @@ class Part:
     missing: list[str]
 
 
-def annual_part(china: pd.DataFrame, command: str) -> Part:
+def annual_part(china: pd.DataFrame, command: str, note) -> Part:
     """The 2015 quota-removal DiD and event studies, or what they need."""
     if china.empty:
         return Part([], [], [], [], [], ["annual DiD: " + command])
-    rows, studies, results, skipped = quota_removal(china)
+    rows, studies, results, skipped = quota_removal(china, note)
     tables, figures = [], []
     if rows:
         tables = [ReportTable("quota_removal_did", pd.DataFrame(rows),
@@ -156,11 +165,11 @@ def annual_part(china: pd.DataFrame, command: str) -> Part:
     return Part(rows, tables, figures, results, skipped, [])
 
 
-def monthly_part(lines: dict[str, pd.Series], seed: int, command: str) -> Part:
+def monthly_part(lines: dict[str, pd.Series], seed: int, command: str, note) -> Part:
     """The technology-ban intervention analyses, or what they need."""
     if not lines:
         return Part([], [], [], [], [], ["monthly intervention: " + command])
-    rows, results, skipped = tech_ban(lines, seed)
+    rows, results, skipped = tech_ban(lines, seed, note)
     tables, figures = [], []
     if rows:
         tables = [ReportTable("tech_ban_intervention", pd.DataFrame(rows),
@@ -174,8 +183,8 @@ def section(data: RunData, options) -> Body:
     if china.empty and not lines:
         raise NeedsData("needs China's exports by partner: " + cmds["china_annual"]
                         + "; and for the monthly analysis " + cmds["monthly"])
-    annual = annual_part(china, cmds["china_annual"])
-    monthly = monthly_part(lines, options.seed, cmds["monthly"])
+    annual = annual_part(china, cmds["china_annual"], options.note)
+    monthly = monthly_part(lines, options.seed, cmds["monthly"], options.note)
     skipped, missing = annual.skipped + monthly.skipped, annual.missing + monthly.missing
     text = [_describe(annual.rows, monthly.rows)]
     if skipped:
