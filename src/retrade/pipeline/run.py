@@ -17,6 +17,7 @@ The same store, quarter and seed give byte-identical tables and ``report.md``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import re
@@ -275,6 +276,20 @@ def _inputs(data: RunData) -> dict:
     }
 
 
+def blas_single_thread():
+    """A context with one BLAS thread, when ``threadpoolctl`` is installed (else no change).
+
+    The pipeline's models are small (tens to thousands of rows): a second BLAS
+    thread gains nothing, and on a busy 2-core machine OpenBLAS's waiting threads
+    made the forecasts 10 to 60 times slower than with one (benchmarks/RESULTS.md).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # an optional speed-up, not a requirement
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _open_figures() -> set[int]:
     import matplotlib.pyplot as plt
 
@@ -348,16 +363,17 @@ def run_quarterly(
     with steps.step("fetch", live=False) as record:
         fetched = run_fetch(plan, settings, offline=offline, progress=progress)
         record.outcome = "skipped" if offline else "ok"
-    data = _build(settings, quarter, steps)
     options = RunOptions(quarter, int(seed), models, Path(settings.reports_dir), steps.note)
     before = _open_figures()
     try:
-        analysed = [fetch_section(fetched, offline=offline),
-                    *_analyse(wanted, data, options, steps)]
-        report = Report(quarter, TITLE, (_about(analysed, data, options, offline), *analysed),
-                        _parameters(options, offline, plan, wanted, settings), _inputs(data))
-        with steps.step("write report"):
-            folder = write_report(report, settings.reports_dir)
+        with blas_single_thread():
+            data = _build(settings, quarter, steps)
+            analysed = [fetch_section(fetched, offline=offline),
+                        *_analyse(wanted, data, options, steps)]
+            report = Report(quarter, TITLE, (_about(analysed, data, options, offline), *analysed),
+                            _parameters(options, offline, plan, wanted, settings), _inputs(data))
+            with steps.step("write report"):
+                folder = write_report(report, settings.reports_dir)
     finally:
         _close_new_figures(before)
     failed = any(s.status == "failed" for s in report.sections) or data.build is None
