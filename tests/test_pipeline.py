@@ -179,21 +179,30 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize(("server_key", "status", "exit_code"),
-                         [("sentinel-key-0123456789abcdef", "ok", 0),
-                          ("another-key-9876543210fedcba", "failed", 1)])
-def test_no_key_in_any_written_file(shared, httpserver, tmp_path, monkeypatch, server_key,
-                                    status, exit_code):
+SENTINEL = "sentinel-key-0123456789abcdef"
+QUOTA = (b'{"statusCode": 403, "message": "Out of call volume quota. '
+         b'Quota will be replenished in 05:10:00."}')
+
+
+@pytest.mark.parametrize(("server_key", "quota", "section", "comtrade", "exit_code"), [
+    (SENTINEL, False, "ok", "fetched", 0),                          # the key works
+    ("another-key-9876543210fedcba", False, "failed", "failed", 1),  # 401: AuthError
+    (SENTINEL, True, "ok", "stopped", 0),                           # 403: daily quota used up
+])
+def test_fetch_outcomes_are_reported_and_no_key_is_written(
+        shared, httpserver, tmp_path, monkeypatch, server_key, quota, section, comtrade,
+        exit_code):
     from replay import ComtradeReplay, pnnl_rows, recorded, v1_types
 
-    sentinel = "sentinel-key-0123456789abcdef"
     fixtures = shared("comtradr-fixtures")
     body = recorded(fixtures, "data_v1_get_C_A_HS_chn_imports_2010_total_4partners")[2]
     rows = pnnl_rows(shared("pnnl-cmm-data", "comtrade_v1_chn_usa_2846_280530_2020_2024.csv"),
                      v1_types(body))
     unauthorized = recorded(fixtures, "data_v1_get_C_A_HS_401_unauthorized")
-    ComtradeReplay(rows, key=server_key, unauthorized=unauthorized).install(httpserver)
-    monkeypatch.setenv("RETRADE_COMTRADE_KEY", sentinel)
+    replay = ComtradeReplay(rows, key=server_key, unauthorized=unauthorized).install(httpserver)
+    if quota:
+        replay.faults.append((403, {"Content-Type": "application/json"}, QUOTA))
+    monkeypatch.setenv("RETRADE_COMTRADE_KEY", SENTINEL)
     monkeypatch.setenv("RETRADE_COMTRADE_URL", httpserver.url_for("/").rstrip("/"))
     monkeypatch.setenv("RETRADE_CENSUS_URL", f"http://127.0.0.1:{_closed_port()}")
     monkeypatch.setenv("RETRADE_MIN_INTERVAL", "0")
@@ -204,18 +213,17 @@ def test_no_key_in_any_written_file(shared, httpserver, tmp_path, monkeypatch, s
                                   hs="280530", first_year=2020, last_year=2024,
                                   availability=False), CensusPlan(months=2), probe_timeout=1.0)
     result = run(settings, offline=False, fetch_plan=plan, sections=["data_coverage"])
-    assert result.exit_code == exit_code
-    assert result.status("data_updates") == status
+    assert (result.exit_code, result.status("data_updates")) == (exit_code, section)
     log = pd.read_csv(result.folder / "tables" / "fetch_log.csv").set_index("source")
     assert log.loc["census", "status"] == "skipped"
     assert "cannot connect to 127.0.0.1" in log.loc["census", "message"]
-    if status == "ok":
-        assert log.loc["comtrade", "rows"] > 0
-    else:
-        assert "AuthError" in log.loc["comtrade", "message"]
+    assert log.loc["comtrade", "status"] == comtrade
+    message = log.loc["comtrade", "message"]
+    assert {"fetched": "complete", "failed": "AuthError", "stopped": "quota"}[comtrade] in message
+    assert (log.loc["comtrade", "rows"] > 0) == (comtrade == "fetched")
     for path in [*result.folder.rglob("*"), *settings.data_dir.rglob("*")]:
         if path.is_file():
-            assert sentinel.encode() not in path.read_bytes(), path
+            assert SENTINEL.encode() not in path.read_bytes(), path
 
 
 def test_cli_run_offline(tmp_path):
