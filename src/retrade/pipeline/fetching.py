@@ -179,4 +179,5 @@ def fetch_section(outcomes: tuple[SourceFetch, ...], *, offline: bool) -> Sectio
     status = "failed" if failed else "skipped" if len(skipped) == len(outcomes) else "ok"
     shown = failed if failed else skipped if status == "skipped" else []
     message = "; ".join(f"{o.source}: {o.message}" for o in shown)
-    return Section("data_updates", title, text, (table,), status=status, message=message)
+    return Section("data_updates", title, text, (table,), status=status,  # type: ignore[arg-type]
+                   message=message)

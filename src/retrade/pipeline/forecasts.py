@@ -161,7 +161,8 @@ def backtest_design(n: int, frequency: str) -> tuple[int, int, int] | None:
     return (initial, step, horizon) if origins >= MIN_ORIGINS else None
 
 
-def choose(planned: Planned, models: Sequence[str], seed: int) -> tuple[str, object, str]:
+def choose(planned: Planned, models: Sequence[str],
+           seed: int) -> tuple[str, fc.ModelChoice | None, str]:
     """The model to forecast with, the :class:`ModelChoice` (or ``None``) and the reason."""
     series = planned.series
     design = backtest_design(series.n, series.frequency)
@@ -181,8 +182,8 @@ def choose(planned: Planned, models: Sequence[str], seed: int) -> tuple[str, obj
 def forecast_one(planned: Planned, models: Sequence[str], seed: int) -> Outcome:
     """Backtest, choose, forecast and layer the default scenarios for one series."""
     model, choice, reason = choose(planned, models, seed)
-    result = fc.forecast(planned.series, model=model, horizon=HORIZON[planned.series.frequency],
-                         seed=seed)
+    result = fc.forecast(planned.series, model=model,  # type: ignore[arg-type]  # checked
+                         horizon=HORIZON[planned.series.frequency], seed=seed)
     return Outcome(planned, result, fc.apply_scenarios(result), choice, reason)
 
 
@@ -256,7 +257,7 @@ def run_all(plans: list[Planned], options) -> tuple[list[Outcome], list[str]]:
 
 def _stack(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(columns))
 
 
 def section(data: RunData, options) -> Body:

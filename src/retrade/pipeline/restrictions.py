@@ -113,7 +113,7 @@ def tech_ban(lines: dict[str, pd.Series], seed: int,
     for hs6, series in lines.items():
         note(f"export restrictions: 2023-12 technology ban, HS {hs6}")
         try:
-            res = rm.intervention(series, MONTHLY_EVENT, name=series.name, seed=seed)
+            res = rm.intervention(series, MONTHLY_EVENT, name=str(series.name), seed=seed)
         except SpecificationError as exc:
             skipped.append(f"{hs6} monthly: {exc}")
             continue

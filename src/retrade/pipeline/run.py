@@ -246,11 +246,11 @@ def _about(sections: list[Section], data: RunData, options: RunOptions, offline:
     table = pd.DataFrame([{"section": s.key, "title": s.title, "status": s.status,
                            "message": s.message} for s in sections])
     needs = [s for s in sections if s.status == "needs_data"]
-    text = [f"Report for {options.quarter}, made by `retrade run`"
-            f"{' --offline' if offline else ''} with seed {options.seed} and forecast "
-            f"candidates {', '.join(options.forecast_models)}. The manifest lists the data "
-            "hashes, package versions and parameters; the same store, quarter and seed give "
-            "the same numbers."]
+    command = "retrade run --offline" if offline else "retrade run"
+    text = [f"Report for {options.quarter}, made by `{command}` with seed {options.seed} and "
+            f"forecast candidates {', '.join(options.forecast_models)}. The manifest lists the "
+            "data hashes, package versions and parameters; the same store, quarter and seed "
+            "give the same numbers."]
     if needs:
         text.append("To complete it: " + " ".join(f"{s.title}: {s.message}." for s in needs))
     if data.note:

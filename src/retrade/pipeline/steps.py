@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from rich.console import Console
 from rich.markup import escape
+from rich.status import Status
 
 from retrade.config import redact
 
@@ -51,7 +52,7 @@ class Steps:
         self.console = console or Console(stderr=True)
         self.timings: list[StepTiming] = []
         self._origin = time.perf_counter()
-        self._status = None
+        self._status: Status | None = None
 
     @contextlib.contextmanager
     def step(self, name: str, *, live: bool = True) -> Iterator[StepRecord]:
