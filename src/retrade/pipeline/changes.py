@@ -56,8 +56,9 @@ def _text(changes: Changes) -> str:
                          + "; ".join(switched) + ".")
         new = changes.forecasts[changes.forecasts["yhat_before"].isna()]
         if len(new):
-            parts.append(f"{new['series'].nunique()} series have forecast points that the "
-                         "previous report did not (new periods, new series or a new model).")
+            names = ", ".join(sorted(new["series"].unique()))
+            parts.append("Forecast points the previous report did not have (new periods, "
+                         f"series or models): {len(new)}, in {names}.")
     return "\n\n".join(parts)
 
 
