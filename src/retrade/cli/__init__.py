@@ -45,6 +45,7 @@ def _register() -> None:
     from retrade.cli import catalog, dual, estimate, fetch, imports
     from retrade.cli import forecast as forecast_cli
     from retrade.cli import panel as panel_cli
+    from retrade.cli import run as run_cli
 
     app.add_typer(fetch.app, name="fetch")
     app.add_typer(catalog.app, name="catalog")
@@ -54,6 +55,7 @@ def _register() -> None:
     app.command("sql")(panel_cli.sql)
     app.add_typer(estimate.app, name="estimate")
     app.add_typer(forecast_cli.app, name="forecast")
+    app.command("run")(run_cli.run_command)
 
 
 _register()

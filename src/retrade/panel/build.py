@@ -187,11 +187,26 @@ def _read_source(
     if adapter is None:
         message = f"no adapter: add {ADAPTERS_PACKAGE}.{source} with to_panel(raw) to include it"
         return SourceReport(source, "no_adapter", entries=entries, message=message), None
-    raw = store.read(source, key=list(adapter.raw_key) if adapter.raw_key else None)
+    key = list(adapter.raw_key) if adapter.raw_key else recorded_key(store, source)
+    raw = store.read(source, key=key)
     if raw.empty:
         return SourceReport(source, "empty", entries=entries, message="no live rows"), None
     rows = _source_rows(source, adapter, raw)
     return SourceReport(source, "built", len(raw), len(rows), entries), rows
+
+
+def recorded_key(store: RawStore, source: str) -> list[str] | None:
+    """The observation key the imports of ``source`` recorded (``coverage["key"]``), or ``None``.
+
+    A revised download of a file is stored beside the first one; reading with
+    this key keeps each observation once, from the newest entry. The key is the
+    union over live entries (tables of one source may break down differently;
+    a column a table lacks is missing on all its rows, so tables never collide
+    when the key names the table).
+    """
+    keys = [e.coverage.get("key") or [] for e in store.entries(source) if e.status != "removed"]
+    union = list(dict.fromkeys(k for key in keys for k in key))
+    return union or None
 
 
 def assemble(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -269,7 +284,7 @@ def _read_series(source: str, store: RawStore) -> tuple[SourceReport, pd.DataFra
     entries = tuple(
         dict.fromkeys(e.entry_id for e in store.entries(source) if e.status != "removed")
     )
-    raw = store.read(source)
+    raw = store.read(source, key=recorded_key(store, source))
     if raw.empty:
         return SourceReport(source, "empty", entries=entries, message="no live rows"), None
     table = tidy(raw)

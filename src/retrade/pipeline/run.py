@@ -1,0 +1,391 @@
+"""``run_quarterly``: fetch, build, analyse, write the quarter's report; the one place stages chain.
+
+Steps, each timed and shown (see :mod:`retrade.pipeline.steps`):
+
+1. **fetch** what is new (:mod:`retrade.pipeline.fetching`; skipped with
+   ``offline=True``, without a key for Comtrade, or without network);
+2. **build** the panel from the store (:func:`retrade.panel.build.build_panel`);
+   if the build fails, the analyses fall back on the last good build and the
+   run's exit code is 1;
+3. **analyses**, each isolated: an exception in one becomes a ``failed``
+   section carrying the error, data it lacks a ``needs_data`` section naming
+   the command to run, and the others go on;
+4. **write** ``reports/<quarter>/`` atomically (:func:`retrade.report.write_report`).
+
+The same store, quarter and seed give byte-identical tables and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import re
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from retrade.config import Settings, load_settings, redact
+from retrade.errors import ConfigError, RetradeWarning
+from retrade.pipeline.data import Body, NeedsData, RunData, from_build, from_store
+from retrade.pipeline.fetching import FetchPlan, fetch_section, run_fetch
+from retrade.pipeline.forecasts import DEFAULT_MODELS
+from retrade.pipeline.steps import Steps, StepTiming
+from retrade.report import Report, Section, write_report
+
+log = logging.getLogger("retrade.pipeline")
+
+TITLE = "Rare-earth trade and dependency: quarterly report"
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One analysis of the report: key, title, and the module whose ``section()`` computes it."""
+
+    key: str
+    title: str
+    module: str
+
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec("data_coverage", "Data coverage and quality", "retrade.pipeline.coverage"),
+    SectionSpec("export_restrictions", "Export restrictions", "retrade.pipeline.restrictions"),
+    SectionSpec("dual_chain", "Dual-chain dependency", "retrade.pipeline.dual"),
+    SectionSpec("overseas_capacity", "Overseas capacity against demand",
+                "retrade.pipeline.capacity"),
+    SectionSpec("forecasts", "Forecasts and scenarios", "retrade.pipeline.forecasts"),
+    SectionSpec("reference_context", "Policy timeline and published figures",
+                "retrade.pipeline.context"),
+    SectionSpec("what_changed", "What changed since last quarter", "retrade.pipeline.changes"),
+)
+SECTION_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What every analysis may read besides the data."""
+
+    quarter: str
+    seed: int
+    forecast_models: tuple[str, ...]
+    reports_dir: Path
+    note: Callable[[str], None] = field(default=lambda text: None, repr=False)
+
+
+@dataclass(frozen=True)
+class SectionOutcome:
+    """A section's key, title, status (ok, failed, needs_data, skipped) and message."""
+
+    key: str
+    title: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a quarterly run produced: where the report is, each section's status, the timings.
+
+    ``exit_code`` is 0 when every analysis ran or only lacked data, 1 when one
+    failed (or the panel build did).
+    """
+
+    folder: Path
+    quarter: str
+    sections: tuple[SectionOutcome, ...]
+    steps: tuple[StepTiming, ...]
+    exit_code: int
+
+    def status(self, key: str) -> str:
+        """The status of section ``key``."""
+        for s in self.sections:
+            if s.key == key:
+                return s.status
+        raise KeyError(f"no section {key!r}; sections: {[s.key for s in self.sections]}")
+
+    @property
+    def failed(self) -> tuple[SectionOutcome, ...]:
+        return tuple(s for s in self.sections if s.status == "failed")
+
+    @property
+    def needs_data(self) -> tuple[SectionOutcome, ...]:
+        return tuple(s for s in self.sections if s.status == "needs_data")
+
+    def summary(self) -> str:
+        """Lines for the terminal: the folder, each section's status, the steps' times."""
+        lines = [f"report {self.quarter}: {self.folder}"]
+        lines += [f"  {s.status:<10} {s.title}" + (f": {s.message}" if s.message else "")
+                  for s in self.sections]
+        total = sum(t.seconds for t in self.steps)
+        lines.append(f"  {total:.1f} s in all: " + ", ".join(
+            f"{t.name} {t.seconds:.1f} s" for t in self.steps))
+        return "\n".join(lines)
+
+
+def current_quarter(today: date | None = None) -> str:
+    """The quarter of ``today`` as ``YYYYQn``.
+
+    Examples
+    --------
+    >>> current_quarter(date(2026, 11, 22))
+    '2026Q4'
+    """
+    today = today or date.today()
+    return f"{today.year}Q{(today.month - 1) // 3 + 1}"
+
+
+def check_quarter(quarter: str) -> str:
+    """``quarter`` if it looks like ``2026Q4``, else :class:`ConfigError` naming it."""
+    if not isinstance(quarter, str) or not re.fullmatch(r"\d{4}Q[1-4]", quarter):
+        raise ConfigError(f"quarter must look like 2026Q4 (year, Q, 1-4), got {quarter!r}")
+    return quarter
+
+
+def check_sections(sections: Sequence[str] | None) -> tuple[str, ...]:
+    """The sections asked for (all by default); an unknown key is an error listing the known."""
+    if sections is None:
+        return SECTION_KEYS
+    if isinstance(sections, str):
+        sections = [s.strip() for s in sections.split(",") if s.strip()]
+    unknown = [s for s in sections if s not in SECTION_KEYS]
+    if unknown or not sections:
+        raise ConfigError(f"sections {unknown or list(sections)} are not among "
+                          f"{list(SECTION_KEYS)}")
+    return tuple(k for k in SECTION_KEYS if k in sections)
+
+
+def check_models(models: Sequence[str]) -> tuple[str, ...]:
+    """Forecast candidates; an unknown model is an error listing the allowed ones."""
+    from retrade.forecast.core import MODELS
+
+    allowed = (*MODELS, "ensemble")
+    models = tuple([models] if isinstance(models, str) else models)
+    unknown = [m for m in models if m not in allowed]
+    if unknown or not models:
+        raise ConfigError(f"forecast models {unknown or list(models)} are not among "
+                          f"{list(allowed)}")
+    return models
+
+
+def run_section(spec: SectionSpec, args: tuple, steps: Steps) -> Section:
+    """Run one analysis in isolation: any exception becomes a ``failed`` section, never a crash."""
+    with steps.step(spec.title) as record, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            body: Body = importlib.import_module(spec.module).section(*args)
+            section = Section(spec.key, spec.title, body.text, body.tables, body.figures,
+                              message=body.message)
+        except NeedsData as exc:
+            section = Section(spec.key, spec.title, exc.text, exc.tables, status="needs_data",
+                              message=redact(str(exc)))
+        except Exception as exc:  # isolation: one analysis must not cost the others
+            log.debug("section %s failed:\n%s", spec.key, redact(traceback.format_exc()))
+            section = Section(spec.key, spec.title, status="failed",
+                              message=redact(f"{type(exc).__name__}: {exc}"))
+        record.outcome = section.status
+    return _with_warnings(section, caught)
+
+
+def _distinct(caught: list) -> tuple[str, ...]:
+    """The distinct retrade warnings among ``caught``, as ``Category: message``, in order."""
+    return tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
+                               if issubclass(w.category, RetradeWarning)))
+
+
+def _with_warnings(section: Section, caught: list) -> Section:
+    """Append the distinct retrade warnings an analysis raised to its text."""
+    from dataclasses import replace
+
+    texts = _distinct(caught)
+    if not texts:
+        return section
+    block = "Warnings raised: " + " ".join(f"({i + 1}) {t}" for i, t in enumerate(texts))
+    return replace(section, text="\n\n".join(p for p in (section.text, block) if p))
+
+
+def _build(settings: Settings, quarter: str, steps: Steps) -> RunData:
+    """Build the panel; on failure fall back on the last good build (the run then exits 1)."""
+    from retrade.panel.build import build_panel
+
+    with steps.step("build panel") as record, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            build = build_panel(settings=settings)
+            return from_build(build, settings, quarter, _distinct(caught))
+        except Exception as exc:  # a broken source must not cost the bundled-data sections
+            log.debug("panel build failed:\n%s", redact(traceback.format_exc()))
+            record.outcome = "failed"
+            return from_store(settings, quarter, redact(f"{type(exc).__name__}: {exc}"))
+
+
+def _analyse(wanted: tuple[str, ...], data: RunData, options: RunOptions,
+             steps: Steps) -> list[Section]:
+    """Every analysis in report order; those not asked for are ``skipped``."""
+    out: list[Section] = []
+    for spec in SECTIONS:
+        if spec.key not in wanted:
+            out.append(Section(spec.key, spec.title, status="skipped",
+                               message="not asked for in this run (sections=...)"))
+        elif spec.key == "what_changed":
+            tables = {t.name: t.frame for s in out for t in s.tables}
+            out.append(run_section(spec, (tables, options), steps))
+        else:
+            out.append(run_section(spec, (data, options), steps))
+    return out
+
+
+def _about(sections: list[Section], data: RunData, options: RunOptions, offline: bool) -> Section:
+    """The report's first section: how it was made and what would complete it."""
+    import pandas as pd
+
+    from retrade.report import ReportTable
+
+    table = pd.DataFrame([{"section": s.key, "title": s.title, "status": s.status,
+                           "message": s.message} for s in sections])
+    needs = [s for s in sections if s.status == "needs_data"]
+    command = "retrade run --offline" if offline else "retrade run"
+    text = [f"Report for {options.quarter}, made by `{command}` with seed {options.seed} and "
+            f"forecast candidates {', '.join(options.forecast_models)}. The manifest lists the "
+            "data hashes, package versions and parameters; the same store, quarter and seed "
+            "give the same numbers."]
+    if needs:
+        text.append("To complete it: " + " ".join(f"{s.title}: {s.message}." for s in needs))
+    if data.note:
+        text.append(f"Warning: {data.note}.")
+    return Section("about", "About this report", "\n\n".join(text),
+                   (ReportTable("section_status", table, "Each section's status"),))
+
+
+def _inputs(data: RunData) -> dict:
+    """Data hashes for the manifest: the processed tables, the raw entries, the bundled tables."""
+    import hashlib
+    from importlib import resources
+
+    bundled = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+               for p in sorted(resources.files("retrade.reference").joinpath("data").iterdir(),
+                               key=lambda p: p.name) if p.name.endswith(".csv")}
+    build = data.build
+    return {
+        "processed_sha256": dict(build.sha256) if build else {},
+        "raw_entries": {r.source: list(r.entries) for r in build.sources} if build else {},
+        "bundled_reference_sha256": bundled,
+        "build_note": data.note,
+    }
+
+
+def blas_single_thread():
+    """A context with one BLAS thread, when ``threadpoolctl`` is installed (else no change).
+
+    The pipeline's models are small (tens to thousands of rows): a second BLAS
+    thread gains nothing, and on a busy 2-core machine OpenBLAS's waiting threads
+    made the forecasts 10 to 60 times slower than with one (benchmarks/RESULTS.md).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # an optional speed-up, not a requirement
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _open_figures() -> set[int]:
+    import matplotlib.pyplot as plt
+
+    return set(plt.get_fignums())
+
+
+def _close_new_figures(before: set[int]) -> None:
+    """Close the figures this run made (and only those: a notebook's own figures stay)."""
+    import matplotlib.pyplot as plt
+
+    for number in set(plt.get_fignums()) - before:
+        plt.close(number)
+
+
+def run_quarterly(
+    *,
+    quarter: str | None = None,
+    offline: bool = False,
+    settings: Settings | None = None,
+    fetch_plan: FetchPlan | None = None,
+    sections: Sequence[str] | None = None,
+    forecast_models: Sequence[str] = DEFAULT_MODELS,
+    seed: int = 0,
+    progress: bool = True,
+) -> RunResult:
+    """Run the quarterly pipeline and write ``<reports_dir>/<quarter>/``.
+
+    Parameters
+    ----------
+    quarter : str, optional
+        ``YYYYQn``; default the quarter of today's date.
+    offline : bool
+        Skip the fetch step: use the store and the bundled data as they are.
+    settings : Settings, optional
+        Data and reports folders, keys, API URLs; default :func:`load_settings`.
+    fetch_plan : FetchPlan, optional
+        What to fetch (default :class:`~retrade.pipeline.fetching.FetchPlan`).
+    sections : sequence of str, optional
+        Keys of :data:`SECTIONS` to run (default all); the others are ``skipped``.
+    forecast_models : sequence of str
+        Candidate models of the forecasts' backtests (``naive``, ``ets``,
+        ``sarimax``, ``ensemble``, ``prophet``; the seasonal naive is added
+        for monthly series).
+    seed : int
+        Seed of every random draw (Monte Carlo projections, intervention and
+        prophet draws).
+    progress : bool
+        Show each step on stderr.
+
+    Returns
+    -------
+    RunResult
+        The report folder, each section's status, timings and the exit code.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from retrade.config import load_settings
+    >>> tmp = tempfile.mkdtemp()
+    >>> s = load_settings(data_dir=f"{tmp}/data", reports_dir=f"{tmp}/reports")
+    >>> res = run_quarterly(quarter="2026Q4", offline=True, settings=s, progress=False,
+    ...                     sections=["overseas_capacity", "reference_context"])
+    >>> res.exit_code, res.status("overseas_capacity"), res.folder.name
+    (0, 'ok', '2026Q4')
+    """
+    quarter = check_quarter(quarter or current_quarter())
+    wanted, models = check_sections(sections), check_models(forecast_models)
+    settings = settings or load_settings()
+    plan = fetch_plan or FetchPlan()
+    steps = Steps(progress=progress)
+    with steps.step("fetch", live=False) as record:
+        fetched = run_fetch(plan, settings, offline=offline, progress=progress)
+        record.outcome = "skipped" if offline else "ok"
+    options = RunOptions(quarter, int(seed), models, Path(settings.reports_dir), steps.note)
+    before = _open_figures()
+    try:
+        with blas_single_thread():
+            data = _build(settings, quarter, steps)
+            analysed = [fetch_section(fetched, offline=offline),
+                        *_analyse(wanted, data, options, steps)]
+            report = Report(quarter, TITLE, (_about(analysed, data, options, offline), *analysed),
+                            _parameters(options, offline, plan, wanted, settings), _inputs(data))
+            with steps.step("write report"):
+                folder = write_report(report, settings.reports_dir)
+    finally:
+        _close_new_figures(before)
+    failed = any(s.status == "failed" for s in report.sections) or data.build is None
+    outcomes = tuple(SectionOutcome(s.key, s.title, s.status, s.message) for s in report.sections)
+    return RunResult(folder, quarter, outcomes, tuple(steps.timings), int(failed))
+
+
+def _parameters(options: RunOptions, offline: bool, plan: FetchPlan, wanted: tuple[str, ...],
+                settings: Settings) -> dict:
+    return {
+        "quarter": options.quarter, "offline": offline, "seed": options.seed,
+        "sections": list(wanted), "forecast_models": list(options.forecast_models),
+        "fetch_plan": None if offline else plan.describe(date.today()),
+        "data_dir": str(settings.data_dir), "reports_dir": str(settings.reports_dir),
+    }
