@@ -91,18 +91,27 @@ def _event_table(studies: dict) -> pd.DataFrame:
 
 
 def monthly_lines(monthly: pd.DataFrame | None) -> dict[str, pd.Series]:
-    """China's monthly export value per HS6 line (world or bloc-summed tables without partners)."""
+    """China's monthly export value per HS6 line, from tables without a partner breakdown.
+
+    A table without blocs (world totals, or blocs already summed) is used as it
+    is; a table split by bloc is summed over its blocs, which gives at most the
+    world total (the series name says so). The first table by name wins when
+    several qualify.
+    """
     if monthly is None:
         return {}
     rows = monthly[(monthly["reporter"] == "CHN") & (monthly["flow"] == "export")
                    & monthly["hs6"].isin(LINES) & monthly["partner"].isna()
-                   & monthly["bloc"].isna() & monthly["value_usd"].notna()]
+                   & monthly["value_usd"].notna()]
     out = {}
     for hs6, group in rows.groupby("hs6", observed=True):
-        first = group[group["table"] == sorted(group["table"].unique())[0]].sort_values("period")
-        out[str(hs6)] = pd.Series(first["value_usd"].astype(float).to_numpy(),
-                                  index=pd.PeriodIndex(first["period"], freq="M"),
-                                  name=f"{hs6} value_usd")
+        unsplit = group[group["bloc"].isna()]
+        chosen = unsplit if len(unsplit) else group
+        first = chosen[chosen["table"] == sorted(chosen["table"].unique())[0]]
+        values = first.groupby("period")["value_usd"].sum().sort_index()
+        label = f"{hs6} value_usd" + ("" if len(unsplit) else " (sum of blocs)")
+        out[str(hs6)] = pd.Series(values.astype(float).to_numpy(),
+                                  index=pd.PeriodIndex(values.index, freq="M"), name=label)
     return out
 
 
