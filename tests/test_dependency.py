@@ -149,3 +149,14 @@ def test_mirror_shares_on_shared_real_data(shared, china_exports_panel, importer
     assert (world["japan_import_share"] - of_world).abs().max() < 5e-4
     av = res.availability.set_index(["metric", "importer"])["available"]
     assert not av[("china_share_direct", "USA")] and av[("china_share_mirror", "USA")]
+
+
+def test_direct_share_uses_the_importers_world_row():
+    """A download holding only China and World rows gives China's true share, not 1."""
+    from retrade.models.dependency import china_share
+
+    panel = pd.DataFrame({"reporter": "USA", "flow": "import", "partner": ["CHN", "WLD"],
+                          "hs6": "280530", "stage": "metals", "period": "2022",
+                          "value_usd": [30.0, 120.0], "net_weight_kg": 1.0})
+    out = china_share(panel, importers=["USA"], level="hs6", basis="direct")
+    assert out["share"].tolist() == pytest.approx([0.25])

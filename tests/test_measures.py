@@ -85,3 +85,28 @@ def test_totals_exclude_world_and_groups_and_unit_values():
 def test_bad_measure_names_the_value():
     with pytest.raises(ValueError, match="'qty'"):
         measures.partner_shares(_panel(), measure="qty")
+
+
+def test_world_row_is_the_denominator_when_partners_are_partial():
+    # a query for China and World only (as in the PNNL Comtrade download): China is not 100%
+    df = pd.DataFrame({"reporter": "USA", "flow": "import", "stage": "metals", "period": "2022",
+                       "partner": ["CHN", "WLD"], "value_usd": [30.0, 120.0],
+                       "net_weight_kg": 1.0})
+    shares = measures.partner_shares(df)
+    assert shares["share"].tolist() == pytest.approx([0.25], abs=TOL)
+    assert shares["total_basis"].tolist() == ["world_row"]
+    assert shares["coverage"].tolist() == pytest.approx([0.25], abs=TOL)
+    partners_only = measures.partner_shares(df, total="partners")
+    assert partners_only["share"].tolist() == pytest.approx([1.0], abs=TOL)
+    h = measures.hhi(shares)
+    assert h["hhi"].tolist() == pytest.approx([1.0], abs=TOL)  # among reported partners
+    assert h["coverage"].tolist() == pytest.approx([0.25], abs=TOL)  # ... which hold a quarter
+
+
+def test_hhi_is_over_partner_shares_whatever_the_denominator():
+    df = pd.DataFrame({"reporter": "JPN", "flow": "import", "stage": "metals", "period": "2020",
+                       "partner": ["CHN", "VNM", "WLD"], "value_usd": [60.0, 20.0, 100.0],
+                       "net_weight_kg": 1.0})
+    world = measures.hhi(measures.partner_shares(df))["hhi"].iloc[0]
+    partners = measures.hhi(measures.partner_shares(df, total="partners"))["hhi"].iloc[0]
+    assert world == pytest.approx(partners, abs=TOL) == pytest.approx(0.75**2 + 0.25**2, abs=TOL)

@@ -66,11 +66,16 @@ def _keys(level: str) -> list[str]:
 
 
 def import_rows(panel: pd.DataFrame, importer: str) -> pd.DataFrame:
-    """The importer's own import rows (extra-group for groups), labelled ``importer``."""
+    """The importer's own import rows (extra-group for groups), labelled ``importer``.
+
+    A single importer keeps its world-total row, the denominator of its shares;
+    a group loses its members' world rows, which include intra-group trade, so
+    its shares are of extra-group imports over the partners reported.
+    """
     group = members(importer)
     rows = panel[(panel[S.FLOW] == "import") & panel[S.REPORTER].isin(group)]
     if importer in GROUPS:
-        rows = rows[~rows[S.PARTNER].isin(group)]
+        rows = rows[~rows[S.PARTNER].isin(group) & (rows[S.PARTNER] != "WLD")]
     return rows.assign(**{IMPORTER: importer})
 
 

@@ -108,33 +108,60 @@ def partner_shares(
     *,
     measure: Measure = "value_usd",
     by: Sequence[str] = (S.REPORTER, S.FLOW, S.STAGE, S.PERIOD),
+    total: Literal["world", "partners"] = "world",
 ) -> pd.DataFrame:
     """Each partner's share of the reporter's trade within ``by``.
 
     For import rows this is the share of each supplier in the importer's
     imports; for export rows, each destination's share of the exporter's
-    exports. Returns ``by + [partner, <measure>, total, share]``.
+    exports. Returns ``by + [partner, <measure>, total, share, total_basis,
+    coverage]``.
+
+    Parameters
+    ----------
+    total : {"world", "partners"}
+        The denominator. ``"world"`` (default) uses the reporter's own world
+        total (the ``WLD`` partner row) where the group has one, so that a
+        source holding only some partners (e.g. a query for China and World)
+        does not make China 100% of the trade; without a ``WLD`` row, and with
+        ``"partners"``, it is the sum over the country partners.
+        ``total_basis`` says which was used and ``coverage`` is the partner sum
+        over the total (1 on the partner basis; below 1 when partners are
+        missing; above 1 flags an inconsistent world row).
 
     Examples
     --------
     >>> df = pd.DataFrame({
     ...     "reporter": ["JPN"] * 3, "flow": ["import"] * 3, "stage": ["metals"] * 3,
     ...     "period": ["2020"] * 3, "partner": ["CHN", "VNM", "WLD"],
-    ...     "value_usd": [75.0, 25.0, 100.0], "net_weight_kg": [1.0, 1.0, 2.0]})
-    >>> partner_shares(df)[["partner", "share"]].values.tolist()
-    [['CHN', 0.75], ['VNM', 0.25]]
+    ...     "value_usd": [75.0, 25.0, 200.0], "net_weight_kg": [1.0, 1.0, 2.0]})
+    >>> partner_shares(df)[["partner", "share", "coverage"]].values.tolist()
+    [['CHN', 0.375, 0.5], ['VNM', 0.125, 0.5]]
+    >>> partner_shares(df, total="partners")["share"].tolist()
+    [0.75, 0.25]
     """
     _check_measure(measure)
+    if total not in ("world", "partners"):
+        raise ValueError(f"total must be one of ('world', 'partners'), got {total!r}")
     _check_columns(panel, [*by, S.PARTNER, measure])
+    keys = list(by)
     rows = panel[~is_aggregate_partner(panel[S.PARTNER])]
-    flows = (
-        rows.groupby([*by, S.PARTNER], observed=True, dropna=False)[measure]
-        .sum(min_count=1)
-        .reset_index()
-    )
-    flows["total"] = flows.groupby(list(by), observed=True, dropna=False)[measure].transform("sum")
-    flows["share"] = (flows[measure] / flows["total"].where(flows["total"] > 0)).astype(float)
-    return flows.sort_values([*by, "share"], ascending=[True] * len(by) + [False]).reset_index(
+    flows = rows.groupby([*keys, S.PARTNER], observed=True, dropna=False)[measure].sum(min_count=1)
+    flows = flows.reset_index()
+    partner_sum = flows.groupby(keys, observed=True, dropna=False)[measure].transform("sum")
+    flows["total"], flows["total_basis"] = partner_sum, "partner_sum"
+    if total == "world":
+        world = panel[panel[S.PARTNER] == WORLD].groupby(keys, observed=True, dropna=False)[measure]
+        world = world.sum(min_count=1).rename("_world").reset_index()
+        flows = flows.merge(world, on=keys, how="left")
+        has_world = flows["_world"].notna() & (flows["_world"] > 0)
+        flows["total"] = flows["total"].where(~has_world, flows["_world"])
+        flows["total_basis"] = flows["total_basis"].where(~has_world, "world_row")
+        flows = flows.drop(columns="_world")
+    positive = flows["total"].where(flows["total"] > 0)
+    flows["share"] = (flows[measure] / positive).astype(float)
+    flows["coverage"] = (partner_sum / positive).astype(float)
+    return flows.sort_values([*keys, "share"], ascending=[True] * len(keys) + [False]).reset_index(
         drop=True
     )
 
@@ -142,7 +169,12 @@ def partner_shares(
 def hhi(
     shares: pd.DataFrame, *, by: Sequence[str] = (S.REPORTER, S.FLOW, S.STAGE, S.PERIOD)
 ) -> pd.DataFrame:
-    """Herfindahl-Hirschman index (0-1) and the number of partners, from :func:`partner_shares`.
+    """Herfindahl-Hirschman index (0-1) over the reported partners, from :func:`partner_shares`.
+
+    Shares are taken relative to the partners' own sum (so they add up to 1)
+    whatever the denominator of ``shares``; ``coverage`` (when ``shares`` has
+    it) tells how much of the world total those partners hold, so that an HHI
+    over a partial partner list can be read for what it is.
 
     Examples
     --------
@@ -151,11 +183,16 @@ def hhi(
     [[0.5, 2.0]]
     """
     _check_columns(shares, [*by, "share"])
-    positive = shares[shares["share"] > 0]
-    out = positive.groupby(list(by), observed=True, dropna=False)["share"].agg(
-        hhi=lambda s: float((s**2).sum()), n_partners="count"
+    positive = shares[shares["share"] > 0].copy()
+    coverage = (
+        positive["coverage"] if "coverage" in positive else pd.Series(1.0, index=positive.index)
     )
+    positive["_s"] = positive["share"] / coverage.where(coverage > 0, 1.0)
+    grouped = positive.groupby(list(by), observed=True, dropna=False)
+    out = grouped["_s"].agg(hhi=lambda s: float((s**2).sum()), n_partners="count")
     out["n_partners"] = out["n_partners"].astype(float)
+    if "coverage" in positive:
+        out["coverage"] = grouped["coverage"].first()
     return out.reset_index()
 
 
