@@ -256,7 +256,7 @@ class RawStore:
             if not path.exists():
                 raise StoreError(f"{path} is listed in the manifest but missing; re-run the fetch")
             table = pq.read_table(path, columns=_with_key(columns, key))
-            if table.num_columns:  # an empty placeholder file has none
+            if table.num_columns:  # the file of an empty answer has no columns
                 tables.append(table)
         if not tables:
             return pd.DataFrame(columns=list(columns or []))
