@@ -26,6 +26,7 @@ naming every value that failed.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -142,15 +143,28 @@ SCHEMES: tuple[str, ...] = ("comtrade", "m49", "iso3", "iso2", "name")
 
 @functools.lru_cache(maxsize=1)
 def _converter():
-    import logging
-
     import country_converter as coco
 
-    # country_converter logs a warning for every name it cannot match; retrade reports
-    # unmatched names itself, all at once, in a HarmonizeError
-    logging.getLogger("country_converter").setLevel(logging.ERROR)
-    logging.getLogger("country_converter.country_converter").setLevel(logging.ERROR)
     return coco.CountryConverter()
+
+
+class _DropUnmatched(logging.Filter):
+    """country_converter logs a warning for every name it cannot match; retrade reports
+    unmatched names itself, all at once, in a HarmonizeError, so those records are dropped
+    (only while retrade converts; the application's logging is left as it is)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "not found in" not in record.getMessage()
+
+
+def _convert_quietly(name: str) -> object:
+    logger = logging.getLogger("country_converter.country_converter")
+    quiet = _DropUnmatched()
+    logger.addFilter(quiet)
+    try:
+        return _converter().convert(name, to="ISO3", not_found="__none__")
+    finally:
+        logger.removeFilter(quiet)
 
 
 @functools.lru_cache(maxsize=1)
@@ -234,7 +248,7 @@ def name_to_iso3(name: str) -> str | None:
         return _EXTRA_NAMES[folded]
     if re.fullmatch(r"[a-z]{3}", folded) and folded.upper() in set(_coco_table()["ISO3"]):
         return folded.upper()
-    found = _converter().convert(str(name).strip(), to="ISO3", not_found="__none__")
+    found = _convert_quietly(str(name).strip())
     if isinstance(found, list) or found == "__none__":
         return None
     return str(found)
