@@ -142,8 +142,9 @@ def _who(reporter: str | None, flow: str | None) -> tuple[str | None, str | None
         raise ValueError(f"flow must be one of {FLOWS}, got {flow!r}")
     if reporter is None:
         return None, flow
-    scheme = "iso3" if len(reporter.strip()) == 3 and reporter.strip().isalpha() else "name"
-    return to_iso3([reporter], scheme=scheme)[0], flow
+    if len(reporter.strip()) == 3 and reporter.strip().isalpha():
+        return to_iso3([reporter], scheme="iso3")[0], flow
+    return to_iso3([reporter], scheme="name")[0], flow
 
 
 def _typed(raw: pd.DataFrame, *, period_column: str, path: Path) -> pd.DataFrame:
