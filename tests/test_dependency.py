@@ -160,3 +160,34 @@ def test_direct_share_uses_the_importers_world_row():
                           "value_usd": [30.0, 120.0], "net_weight_kg": 1.0})
     out = china_share(panel, importers=["USA"], level="hs6", basis="direct")
     assert out["share"].tolist() == pytest.approx([0.25])
+
+
+def test_direct_us_share_on_the_real_comtrade_download(shared, tmp_path):
+    """US-reported imports of 280530 from China over the US world row, recomputed with pandas.
+
+    The PNNL download holds only partners China and World: the share must use the
+    world row (a partner-sum denominator would make China 100%).
+    Tolerance: 1e-12 (the same two numbers divided).
+    """
+    from retrade.config import load_settings
+    from retrade.fetch.files import import_file
+    from retrade.models.dependency import china_share
+    from retrade.panel.build import build_panel
+    from retrade.panel.query import load_panel
+
+    path = shared("pnnl-cmm-data", "comtrade_v1_chn_usa_2846_280530_2020_2024.csv")
+    settings = load_settings(data_dir=tmp_path / "data")
+    import_file(path, settings=settings)
+    build_panel(settings=settings)
+    out = china_share(load_panel(settings=settings), importers=["USA"], level="hs6",
+                      basis="direct")
+    got = out.set_index("period")["share"]
+    raw = pd.read_csv(path, dtype={"cmdCode": str})
+    rows = raw[(raw.reporterCode == 842) & (raw.flowCode == "M") & (raw.cmdCode == "280530")]
+    china = rows[rows.partnerCode == 156].set_index("refYear")["primaryValue"]
+    world = rows[rows.partnerCode == 0].set_index("refYear")["primaryValue"]
+    expected = (china / world).rename(index=str)
+    assert len(expected) == 5
+    for period, share in expected.items():
+        assert got[period] == pytest.approx(share, abs=1e-12)
+    assert (got < 1).any()
