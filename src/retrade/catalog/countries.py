@@ -377,6 +377,22 @@ def kind_of(code: str) -> str:
     return "country"
 
 
+def is_census_country_code(codes: pd.Series) -> pd.Series:
+    """True where a US Census ``CTY_CODE`` names one country.
+
+    Census Schedule C codes of countries are four digits from 1000 up; ``-``
+    (total for all countries), ``0xxx`` (groupings such as USMCA, OECD) and
+    ``1XXX``..``7XXX`` (continents) are aggregates that must not be summed with
+    country rows.
+
+    Examples
+    --------
+    >>> is_census_country_code(pd.Series(["5700", "-", "0020", "4XXX"])).tolist()
+    [True, False, False, False]
+    """
+    return codes.astype(str).str.fullmatch(r"[1-9]\d{3}")
+
+
 def group_members(group: str) -> tuple[str, ...]:
     """ISO3 members of a named group ('EU27', 'G7', 'ASEAN')."""
     try:

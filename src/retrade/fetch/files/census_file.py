@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from retrade.catalog.countries import is_census_country_code
 from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
     ImportedTable,
@@ -167,7 +168,7 @@ def _summary(table: pd.DataFrame) -> ReadSummary:
     notes = []
     if "CTY_CODE" in table:
         code = table["CTY_CODE"].fillna("")
-        aggregate = (code == "-") | code.str.match(r"^0\d{3}$") | code.str.match(r"^\dXXX$")
+        aggregate = code.ne("") & ~is_census_country_code(code)
         notes.append(
             f"{int(aggregate.sum())} row(s) are all-countries totals, country groups or continents "
             "(CTY_CODE '-', 0xxx, nXXX): do not add them to country rows"

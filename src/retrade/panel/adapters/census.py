@@ -34,6 +34,7 @@ import warnings
 import pandas as pd
 
 from retrade.catalog import PRODUCTS, to_iso3
+from retrade.catalog.countries import is_census_country_code
 from retrade.errors import CatalogError, DataQualityWarning, SchemaError
 from retrade.panel import schema as S
 
@@ -88,8 +89,7 @@ def _hs10_rows(raw: pd.DataFrame) -> pd.DataFrame:
 
 def country_rows(raw: pd.DataFrame) -> pd.Series:
     """True for rows about one country (not totals, groups or continents)."""
-    code = raw["CTY_CODE"].astype(str)
-    country = code.str.fullmatch(r"[1-9]\d{3}")
+    country = is_census_country_code(raw["CTY_CODE"])
     if "SUMMARY_LVL" in raw.columns:
         country &= raw["SUMMARY_LVL"].fillna("DET").eq("DET")
     return country
