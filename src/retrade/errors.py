@@ -7,6 +7,8 @@ name the offending value and, where there is one, the fix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class RetradeError(Exception):
     """Base class of every error retrade raises on purpose."""
@@ -86,6 +88,25 @@ class CollinearityWarning(RetradeWarning):
 
 class PreTrendWarning(RetradeWarning):
     """The joint test of pre-event coefficients rejects parallel pre-trends."""
+
+
+def check_choice(
+    name: str, value: object, allowed: Sequence[object], *, error: type[ValueError] = ValueError
+) -> None:
+    """Raise ``error`` naming the option, the bad value and the allowed ones.
+
+    The one implementation of retrade's "an option must be one of these" check.
+
+    Examples
+    --------
+    >>> check_choice("flow", "export", ("import", "export"))
+    >>> check_choice("flow", "out", ("import", "export"))
+    Traceback (most recent call last):
+    ...
+    ValueError: flow must be one of ('import', 'export'), got 'out'
+    """
+    if value not in allowed:
+        raise error(f"{name} must be one of {tuple(allowed)}, got {value!r}")
 
 
 def require(module: str, extra: str):

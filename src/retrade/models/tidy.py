@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from retrade.errors import check_choice
+
 TIDY_COLUMNS: tuple[str, ...] = (
     "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
 )
@@ -44,8 +46,7 @@ def check_option(name: str, value: object, allowed: Sequence[object]) -> None:
     --------
     >>> check_option("model", "mean", ("mean", "trend"))
     """
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
+    check_choice(name, value, allowed)
 
 
 def year_of(periods: pd.Series) -> pd.Series:

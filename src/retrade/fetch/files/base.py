@@ -246,12 +246,6 @@ def check_options(fmt: str, options: Mapping[str, Any], allowed: Iterable[str]) 
         )
 
 
-def check_choice(name: str, value: object, allowed: Sequence[str]) -> None:
-    """Raise :class:`ValueError` if ``value`` is not one of ``allowed``."""
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
-
-
 def require_columns(
     columns: Iterable[str], required: Iterable[str], *, path: str | Path, what: str
 ) -> None:

@@ -37,13 +37,12 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from retrade.errors import ImportFormatError
+from retrade.errors import ImportFormatError, check_choice
 from retrade.fetch.files.base import (
     CHINESE,
     ImportedTable,
     ReadSummary,
     catalog_note,
-    check_choice,
     check_options,
     check_unique,
     first_true,
