@@ -126,7 +126,7 @@ def panel_schema():
     """The pandera schema every stored panel satisfies."""
     import pandera.pandas as pa
 
-    nonneg = pa.Check.ge(0)
+    nonneg = pa.Check.in_range(0, float("inf"), include_max=False)  # >= 0 and finite
     return pa.DataFrameSchema(
         {
             SOURCE: pa.Column("string", nullable=False),
