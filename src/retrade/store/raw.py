@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ from retrade.store.verify import read_parquet
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 # the scratch folder of streaming writers, beside the source folders
 STAGING_DIR = ".staging"
+# where damaged files are set aside (retrade store check --repair), never deleted
+QUARANTINE_DIR = ".quarantine"
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,28 @@ class RawStore:
                 (folder / p).unlink(missing_ok=True)
         return entry
 
+    def quarantine(self, source: str, paths: Sequence[str], *, reason: str) -> list[Path]:
+        """Move damaged files aside to ``.quarantine/`` and retire them from the manifest.
+
+        Nothing is deleted: the files go to
+        ``<root>/.quarantine/<source>/<time>/<path>``. Once retired, the next
+        fetch or import of the same data stores it again.
+        """
+        folder = self.folder(source)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        moved = []
+        with self.locked(source):
+            for rel in paths:
+                if (folder / rel).exists():
+                    target = self.root / QUARANTINE_DIR / source / stamp / rel
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(folder / rel, target)
+                    moved.append(target)
+            files = tuple(StoredFile(p, 0, "") for p in paths)
+            entry = ManifestEntry(source, {"remove": reason}, 0, "", files, status="removed")
+            append_entry(folder, entry)
+        return moved
+
     def clean_orphans(self, source: str) -> list[Path]:
         """Delete Parquet and temp files no manifest entry lists (left by killed writers).
 
@@ -298,7 +323,8 @@ class RawStore:
             if where and not _partition_matches(rel, where):
                 continue
             fix = (f"it was written by manifest entry {entry.entry_id} ({_what(entry)}); "
-                   "re-run that fetch or import, or see `retrade store check`")
+                   "`retrade store check --repair` sets it aside, then re-run that import "
+                   "or fetch to store it again")
             table = read_parquet(folder / rel, columns=_with_key(columns, key),
                                  sha256=stored.sha256 if verify else None, fix=fix)
             if table.num_columns:  # the file of an empty answer has no columns
@@ -384,8 +410,13 @@ def _unlink(path: Path) -> bool:
         path.unlink()
     except FileNotFoundError:
         return False
-    with contextlib.suppress(OSError):  # drop partition folders left empty
-        path.parent.rmdir()
+    parent = path.parent
+    while "=" in parent.name:  # drop partition folders (k=v) left empty
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
     return True
 
 
