@@ -55,7 +55,7 @@ class StoreLocked(StoreError):
 
 
 class StoreDiskError(StoreError, OSError):
-    """The disk refused a store operation: a read-only folder, a full disk, a path that is a file."""
+    """The disk refused a store operation: a read-only folder, a full disk, a file for a folder."""
 
 
 class StoreIntegrityError(StoreError):
@@ -72,6 +72,13 @@ class ImportFormatError(RetradeError, ValueError):
 
 class SchemaError(RetradeError, ValueError):
     """A table does not satisfy the schema it is declared to follow."""
+
+
+class ColumnsMissing(SchemaError, KeyError):
+    """A table lacks columns it must have (a ``KeyError`` too, for code that caught that)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class HarmonizeError(RetradeError, ValueError):

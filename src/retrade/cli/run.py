@@ -13,7 +13,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from retrade.config import load_settings, redact
+from retrade.cli.output import print_error
+from retrade.config import load_settings
 
 out = Console()
 err = Console(stderr=True)
@@ -53,7 +54,7 @@ def run_command(
             forecast_models=models.split(",") if models else DEFAULT_MODELS, seed=seed,
             progress=not quiet)
     except (RetradeError, ValueError, OSError) as exc:
-        err.print(f"[bold red]error:[/] {redact(str(exc))}", highlight=False)
+        print_error(exc)  # one literal line: user text is never read as markup
         raise typer.Exit(2) from None
     out.print(result.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(result.exit_code)

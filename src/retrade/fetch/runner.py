@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from retrade.config import redact
+from retrade.config import check_max_calls, redact
 from retrade.errors import QuotaExhausted
 
 T = TypeVar("T")
@@ -129,6 +129,7 @@ def run_queue(
     ``stopped="budget"``. Any other error propagates after what was stored
     stays stored.
     """
+    check_max_calls(max_calls)
     queue = deque(tasks)
     totals = _Totals()
     bar = Progress(

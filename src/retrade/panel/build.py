@@ -173,7 +173,7 @@ def _adapter_for(source: str, adapters: Mapping[str, Any] | None) -> Adapter | N
         return given
     if callable(given):
         return Adapter(given)
-    raise TypeError(f"adapter for {source!r} must be an Adapter or a callable, got {type(given)}")
+    raise ConfigError(f"adapter for {source!r} must be an Adapter or a callable, got {type(given)}")
 
 
 def known_sources(store: RawStore, adapters: Mapping[str, Any] | None = None) -> list[str]:
@@ -194,7 +194,7 @@ def known_sources(store: RawStore, adapters: Mapping[str, Any] | None = None) ->
 def check_sources(
     sources: Sequence[str], store: RawStore, adapters: Mapping[str, Any] | None = None
 ) -> list[str]:
-    """``sources`` if every name is a known source, else a :class:`ConfigError` naming the others."""
+    """``sources`` if every name is a known source, else a :class:`ConfigError` naming the rest."""
     if isinstance(sources, str):
         sources = [sources]
     known = known_sources(store, adapters)

@@ -106,12 +106,15 @@ def empty_panel() -> pd.DataFrame:
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
     """Add missing optional columns, order and type them (a copy; the input is not mutated).
 
-    Raises :class:`KeyError` naming any required column that is absent.
+    Raises :class:`~retrade.errors.ColumnsMissing` (a ``SchemaError`` and a ``KeyError``)
+    naming any required column that is absent.
     """
     required = (SOURCE, FREQUENCY, PERIOD, YEAR, REPORTER, PARTNER, FLOW, HS6)
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise KeyError(f"panel rows lack required columns {missing}")
+        from retrade.errors import ColumnsMissing
+
+        raise ColumnsMissing(f"panel rows lack required columns {missing}")
     out = frame.copy()
     for column, dtype in DTYPES.items():
         if column not in out.columns:

@@ -205,7 +205,7 @@ def _check_source(folder: Path, run: _Run) -> None:
 
 
 def _damaged(folder: Path, rel: str, problem: str, entry: ManifestEntry, run: _Run) -> None:
-    """A listed file that is missing or changed: set aside (with --repair) so it can be re-stored."""
+    """A listed file that is missing or changed: set aside (with --repair) to be stored again."""
     path = folder / rel
     what = f"{problem} (written by manifest entry {entry.entry_id})"
     again = "re-run the import or fetch that wrote it to store it again"
@@ -268,7 +268,8 @@ def _check_processed(store: ProcessedStore, raw: RawStore, run: _Run) -> None:
                 run.leftover(path, "staging folder of a killed build (the set in place is whole)",
                              lambda p=path: shutil.rmtree(p))
             elif path.suffix == TMP_SUFFIX and not is_claimed(path):
-                run.leftover(path, "temporary file of a killed write", lambda p=path: _remove_file(p))
+                run.leftover(path, "temporary file of a killed write",
+                             lambda p=path: _remove_file(p))
         _check_set(store, raw, run)
 
 

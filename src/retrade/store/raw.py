@@ -422,7 +422,7 @@ def _unlink(path: Path) -> bool:
 
 @contextlib.contextmanager
 def disk_errors(root: Path) -> Iterator[None]:
-    """Turn an ``OSError`` of the disk under ``root`` into a :class:`StoreDiskError` naming the path.
+    """Turn an ``OSError`` of the disk under ``root`` into a :class:`StoreDiskError` naming it.
 
     A ``StoreError`` raised inside (already clear) passes unchanged.
     """

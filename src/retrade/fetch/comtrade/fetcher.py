@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from retrade.catalog.comtrade_v1 import V1_KEY, v1_table
-from retrade.config import Settings, load_settings
+from retrade.config import Settings, check_max_calls, load_settings
 from retrade.errors import FetchError, ResponseError
 from retrade.fetch.comtrade.client import Answer, ComtradeClient
 from retrade.fetch.comtrade.planner import Call, Limits, base_call, fit, plan, split
@@ -103,6 +103,7 @@ def fetch_comtrade(
     ...
     retrade.errors.ConfigError: period '2099': year 2099 is outside 1962-...
     """
+    check_max_calls(max_calls)  # refused before any call
     settings = settings or load_settings()
     store = store or RawStore(settings.raw_dir)
     request = build_request(

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from retrade.catalog.products import product
-from retrade.errors import CatalogError, ImportFormatError
+from retrade.errors import CatalogError, ConfigError, ImportFormatError
 
 HEAD_BYTES = 64 * 1024
 
@@ -240,7 +240,7 @@ def check_options(fmt: str, options: Mapping[str, Any], allowed: Iterable[str]) 
     allowed = tuple(allowed)
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"the {fmt} importer does not take option(s) {unknown}; "
             f"allowed: {list(allowed) or 'none'}"
         )
