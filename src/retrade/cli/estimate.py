@@ -84,7 +84,6 @@ def did(
     """Exposure difference-in-differences (or, with --dynamic, an event study) on a panel file."""
     from retrade.models import event_study, exposure_did
     from retrade.models import top_k as top
-
     from retrade.models.outcomes import OUTCOMES
     from retrade.panel.measures import MEASURES
 

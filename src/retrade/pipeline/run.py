@@ -35,6 +35,7 @@ from retrade.pipeline.fetching import FetchPlan, fetch_section, run_fetch
 from retrade.pipeline.forecasts import DEFAULT_MODELS
 from retrade.pipeline.steps import Steps, StepTiming
 from retrade.report import Report, Section, write_report
+from retrade.store.check import clean_leftovers
 
 log = logging.getLogger("retrade.pipeline")
 
@@ -358,6 +359,8 @@ def run_quarterly(
     quarter = check_quarter(quarter or current_quarter())
     wanted, models = check_sections(sections), check_models(forecast_models)
     settings = settings or load_settings()
+    for leftover in clean_leftovers(settings):  # what killed runs left: temp files, staging folders
+        log.info("%s %s: %s", leftover.kind, leftover.path, leftover.message)
     plan = fetch_plan or FetchPlan()
     steps = Steps(progress=progress)
     with steps.step("fetch", live=False) as record:

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +19,8 @@ from pathlib import Path
 from retrade.config import redact
 from retrade.report.content import Report
 from retrade.report.render import to_html, to_markdown
+from retrade.store.atomic import new_temp_dir
+from retrade.store.lock import claim, release
 
 VERSIONED_PACKAGES = (
     "retrade", "pandas", "numpy", "pyarrow", "duckdb", "statsmodels", "pyfixest", "prophet",
@@ -83,7 +84,8 @@ def write_report(report: Report, reports_dir: str | Path) -> Path:
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     target = reports_dir / report.quarter
-    staging = Path(tempfile.mkdtemp(prefix=f".{report.quarter}.", dir=reports_dir))
+    staging = new_temp_dir(reports_dir, f".{report.quarter}.")  # the user's umask, not 0700
+    claimed = claim(staging)  # so a clean-up never removes a folder this run is writing
     try:
         _write_assets(report, staging)
         (staging / "report.md").write_text(to_markdown(report), encoding="utf-8")
@@ -92,6 +94,7 @@ def write_report(report: Report, reports_dir: str | Path) -> Path:
         (staging / "manifest.json").write_text(redact(text) + "\n", encoding="utf-8")
         _swap_into_place(staging, target)
     finally:
+        release(claimed)
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target

@@ -30,18 +30,22 @@ hashing every file; ``retrade run`` calls it first.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from retrade.config import Settings, load_settings
 from retrade.errors import StoreError
 from retrade.store.atomic import TMP_SUFFIX, write_bytes_atomic
 from retrade.store.journal import PENDING_NAME, finish_pending
-from retrade.store.lock import is_claimed
+from retrade.store.lock import is_claimed, store_lock
 from retrade.store.manifest import MANIFEST_NAME, ManifestEntry, live_files, read_entries
 from retrade.store.processed import (
     SET_RECORD,
@@ -177,7 +181,7 @@ def _check_raw(store: RawStore, run: _Run) -> None:
         for scratch in _children(store.root / STAGING_DIR):
             if not is_claimed(scratch):
                 run.leftover(scratch, "scratch folder of a killed bulk ingestion",
-                             lambda p=scratch: shutil.rmtree(p))
+                             partial(shutil.rmtree, scratch))
         for folder in _children(store.root):
             if folder.name.startswith(".") or not folder.is_dir():
                 continue
@@ -187,7 +191,7 @@ def _check_raw(store: RawStore, run: _Run) -> None:
 def _check_source(folder: Path, run: _Run) -> None:
     if (folder / PENDING_NAME).exists():
         run.leftover(folder / PENDING_NAME, "a write a killed process had committed but not "
-                     "finished", lambda: finish_pending(folder))
+                     "finished", partial(finish_pending, folder))
         if (folder / PENDING_NAME).exists():
             return  # files and manifest are mid-change: judge them once it is finished
     entries = _manifest(folder, run)
@@ -201,7 +205,7 @@ def _check_source(folder: Path, run: _Run) -> None:
     for path in orphans(folder):
         what = ("temporary file of a killed write" if path.suffix == TMP_SUFFIX
                 else "Parquet file no manifest entry lists (a killed write's orphan)")
-        run.leftover(path, what, lambda p=path: _remove_file(p))
+        run.leftover(path, what, partial(_remove_file, path))
 
 
 def _damaged(folder: Path, rel: str, problem: str, entry: ManifestEntry, run: _Run) -> None:
@@ -239,7 +243,7 @@ def _manifest(folder: Path, run: _Run) -> list[ManifestEntry]:
         except (ValueError, TypeError, KeyError):
             if number == len(lines):
                 run.leftover(path, f"line {number} is half written (a killed append)",
-                             lambda: _rewrite(path, good))
+                             partial(_rewrite, path, good))
             else:
                 run.add("damaged", path, f"line {number} is not a manifest entry; restore the "
                         "manifest from a backup (the files it lists are still there)")
@@ -260,16 +264,16 @@ def _check_processed(store: ProcessedStore, raw: RawStore, run: _Run) -> None:
     with _locked_to_read(root, store.lock_timeout):
         if (root / SWITCH_NAME).exists():
             run.leftover(root / SWITCH_NAME, "a build a killed process had committed but not "
-                         "switched in", lambda: finish_switch(root))
+                         "switched in", partial(finish_switch, root))
             if (root / SWITCH_NAME).exists():
                 return
         for path in _children(root):
             if path.is_dir() and path.name.startswith(STAGING_PREFIX):
                 run.leftover(path, "staging folder of a killed build (the set in place is whole)",
-                             lambda p=path: shutil.rmtree(p))
+                             partial(shutil.rmtree, path))
             elif path.suffix == TMP_SUFFIX and not is_claimed(path):
                 run.leftover(path, "temporary file of a killed write",
-                             lambda p=path: _remove_file(p))
+                             partial(_remove_file, path))
         _check_set(store, raw, run)
 
 
@@ -330,14 +334,14 @@ def _check_reports(reports: Path, run: _Run) -> None:
         if match["rest"] == "old":
             if (reports / quarter).exists():
                 run.leftover(path, f"the {quarter} report a finished run replaced",
-                             lambda p=path: shutil.rmtree(p))
+                             partial(shutil.rmtree, path))
             else:
                 run.leftover(path, f"the {quarter} report a killed run had set aside (no report "
                              f"replaced it); repair puts it back as {quarter}/",
-                             lambda p=path, q=quarter: p.rename(reports / q))
+                             partial(path.rename, reports / quarter))
         else:
             run.leftover(path, f"staging folder of a killed {quarter} run",
-                         lambda p=path: shutil.rmtree(p))
+                         partial(shutil.rmtree, path))
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -358,18 +362,8 @@ def _remove_file(path: Path) -> None:
         parent = parent.parent
 
 
-def _locked_to_read(root: Path, timeout: float) -> Iterator[None]:
+def _locked_to_read(root: Path, timeout: float) -> AbstractContextManager[None]:
     """The store lock when it can be had (a read-only store is checked without it)."""
-    from retrade.store.lock import store_lock
-
-    if (root / ".lock").exists() or _writable(root):
-        return store_lock(root, timeout=timeout)  # type: ignore[return-value]
-    import contextlib
-
-    return contextlib.nullcontext()  # type: ignore[return-value]
-
-
-def _writable(root: Path) -> bool:
-    import os
-
-    return os.access(root, os.W_OK)
+    if (root / ".lock").exists() or os.access(root, os.W_OK):
+        return store_lock(root, timeout=timeout)
+    return contextlib.nullcontext()
