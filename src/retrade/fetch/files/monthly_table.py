@@ -159,7 +159,9 @@ def _typed(raw: pd.DataFrame, *, period_column: str, path: Path) -> pd.DataFrame
         if column in DIMENSIONS or column == period_column:
             out[column] = blank_to_missing(raw[column])
         else:
-            out[column] = numbers(raw[column], column=column, path=path)
+            # values and quantities must be finite; derived ratios (uv = val/qty) may be inf
+            measure = column in _VALUE_NAMES or column in _QTY_NAMES
+            out[column] = numbers(raw[column], column=column, path=path, finite=measure)
     return out
 
 
