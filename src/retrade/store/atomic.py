@@ -154,6 +154,52 @@ def staged_path(target: str | Path) -> Iterator[Path]:
         release(fd)
 
 
+class StagedFiles:
+    """Claimed temporary files beside their targets, for a write that commits them together.
+
+    Until :meth:`commit` is called, leaving the block removes them (an
+    interrupt excepted: it is treated like a kill, see :func:`staged_path`).
+    Once committed they belong to the commit's journal and are never removed
+    here: a failure while moving them into place leaves them for the
+    journal's recovery.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with StagedFiles() as staged:
+    ...     tmp = staged.new(d / "x.parquet")
+    >>> tmp.exists()
+    False
+    """
+
+    def __init__(self) -> None:
+        self._files: list[tuple[Path, int]] = []
+        self.committed = False
+
+    def new(self, target: str | Path) -> Path:
+        """A fresh claimed temporary file beside ``target``."""
+        target = Path(target)
+        tmp, fd = _create(target.parent, f".{target.name}.", TMP_SUFFIX)
+        hold(fd)
+        self._files.append((tmp, fd))
+        return tmp
+
+    def commit(self) -> None:
+        """The files now belong to a written journal: never remove them here."""
+        self.committed = True
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        remove = not self.committed and (kind is None or issubclass(kind, Exception))
+        for tmp, fd in self._files:
+            release(fd)
+            if remove:
+                tmp.unlink(missing_ok=True)
+
+
 def clear_stale(target: str | Path) -> list[Path]:
     """Remove temporary files of earlier, dead writes of ``target`` (unclaimed siblings).
 

@@ -25,19 +25,23 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from retrade.errors import StoreIntegrityError
-from retrade.store.atomic import fsync_dir, move_atomic, write_bytes_atomic
+from retrade.store.atomic import StagedFiles, fsync_dir, move_atomic, write_bytes_atomic
 from retrade.store.manifest import ManifestEntry, append_entry, read_entries
 
 PENDING_NAME = "_pending.json"
 
 
-def commit(folder: Path, entry: ManifestEntry, moves: Mapping[str, str]) -> ManifestEntry:
+def commit(
+    folder: Path, entry: ManifestEntry, moves: Mapping[str, str], staged: StagedFiles
+) -> ManifestEntry:
     """Record ``entry`` and move its staged files into place (call under the store lock).
 
-    ``moves`` maps each staged file (relative to ``folder``) to its target.
+    ``moves`` maps each staged file (relative to ``folder``) to its target;
+    once the journal is written the staged files belong to it.
     """
     record = {"entry": entry.to_json(), "moves": [[src, dst] for src, dst in moves.items()]}
     write_bytes_atomic(folder / PENDING_NAME, json.dumps(record).encode("utf-8"))
+    staged.commit()
     finish_pending(folder, check_manifest=False)
     return entry
 

@@ -28,11 +28,11 @@ from retrade.config import redact
 from retrade.errors import StoreDiskError, StoreError
 from retrade.store.atomic import (
     TMP_SUFFIX,
+    StagedFiles,
     claimed_temp_dir,
     clear_stale,
     fsync_file,
     sha256_file,
-    staged_path,
     write_parquet_atomic,
 )
 from retrade.store.journal import PENDING_NAME, commit, finish_pending
@@ -142,17 +142,17 @@ class RawStore:
         (:mod:`retrade.store.journal`).
         """
         folder = self.folder(source)
-        with self.locked(source), contextlib.ExitStack() as stack:
+        with self.locked(source), StagedFiles() as staged:
             stored, moves = [], {}
             for part in parts:
                 rel = part.relpath()
                 clear_stale(folder / rel)
-                tmp = stack.enter_context(staged_path(folder / rel))
+                tmp = staged.new(folder / rel)
                 write_parquet_atomic(tmp, part.table)  # complete and fsynced, beside its target
                 stored.append(StoredFile(rel, part.table.num_rows, sha256_file(tmp)))
                 moves[tmp.relative_to(folder).as_posix()] = rel
             entry = _entry(source, stored, query, content_sha256, coverage, status)
-            return commit(folder, entry, moves)
+            return commit(folder, entry, moves, staged)
 
     @contextlib.contextmanager
     def staging(self) -> Iterator[Path]:
@@ -199,18 +199,18 @@ class RawStore:
         """
         folder = self.folder(source)
         staged = {_check_relpath(rel): Path(path) for rel, path in files.items()}
-        with self.locked(source), contextlib.ExitStack() as stack:
+        with self.locked(source), StagedFiles() as tmps:
             stored, moves = [], {}
             for rel, path in staged.items():
                 rows = pq.ParquetFile(path).metadata.num_rows
                 clear_stale(folder / rel)
-                tmp = stack.enter_context(staged_path(folder / rel))
+                tmp = tmps.new(folder / rel)
                 os.replace(path, tmp)  # same file system: the staging folder is in the store
                 fsync_file(tmp)
                 stored.append(StoredFile(rel, rows, sha256_file(tmp)))
                 moves[tmp.relative_to(folder).as_posix()] = rel
             entry = _entry(source, stored, query, content_sha256, coverage, "ok")
-            return commit(folder, entry, moves)
+            return commit(folder, entry, moves, tmps)
 
     def remove(self, source: str, paths: Sequence[str], *, reason: str) -> ManifestEntry:
         """Retire files from the store (recorded in the manifest, then deleted)."""
