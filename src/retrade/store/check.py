@@ -25,7 +25,8 @@ files deleted, and a previous report a killed run had set aside is put back
 when no report replaced it. A live file (one a manifest lists, a table of the
 current set, a finished report) is never touched, nor is anything a running
 process still claims. :func:`clean_leftovers` does only that cleaning, without
-hashing every file; ``retrade run`` calls it first.
+hashing or reading any stored file and without setting damaged files aside;
+``retrade run`` calls it first.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class StoreCheck:
 class _Run:
     repair: bool
     hashes: bool
+    set_aside: bool = True  # with repair: move damaged raw files to the quarantine
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
 
@@ -148,13 +150,16 @@ def check_store(
     >>> check_store(s).ok
     True
     """
+    return _check(settings, _Run(repair=repair, hashes=hashes))
+
+
+def _check(settings: Settings | None, run: _Run) -> StoreCheck:
     settings = settings or load_settings()
-    run = _Run(repair=repair, hashes=hashes)
     _check_raw(RawStore(settings.raw_dir), run)
     _check_processed(ProcessedStore(settings.processed_dir), RawStore(settings.raw_dir), run)
     _check_reports(Path(settings.reports_dir), run)
     return StoreCheck(Path(settings.data_dir), Path(settings.reports_dir), tuple(run.findings),
-                      run.files_checked, repair)
+                      run.files_checked, run.repair)
 
 
 def clean_leftovers(settings: Settings | None = None) -> list[Finding]:
@@ -167,7 +172,7 @@ def clean_leftovers(settings: Settings | None = None) -> list[Finding]:
     >>> clean_leftovers(load_settings(data_dir=tempfile.mkdtemp()))
     []
     """
-    result = check_store(settings, repair=True, hashes=False)
+    result = _check(settings, _Run(repair=True, hashes=False, set_aside=False))
     return [f for f in result.findings if f.kind in ("repaired", "leftover")]
 
 
@@ -196,12 +201,9 @@ def _check_source(folder: Path, run: _Run) -> None:
             return  # files and manifest are mid-change: judge them once it is finished
     entries = _manifest(folder, run)
     for rel, (stored, entry) in sorted(live_files(entries).items()):
-        path = folder / rel
-        try:
-            read_parquet(path, sha256=stored.sha256 if run.hashes else None, columns=[])
-        except StoreError as exc:
-            _damaged(folder, rel, str(exc), entry, run)
-        run.files_checked += int(run.hashes)
+        problem = _file_problem(folder / rel, stored.sha256, run)
+        if problem:
+            _damaged(folder, rel, problem, entry, run)
     for path in orphans(folder):
         what = ("temporary file of a killed write" if path.suffix == TMP_SUFFIX
                 else "Parquet file no manifest entry lists (a killed write's orphan)")
@@ -213,7 +215,7 @@ def _damaged(folder: Path, rel: str, problem: str, entry: ManifestEntry, run: _R
     path = folder / rel
     what = f"{problem} (written by manifest entry {entry.entry_id})"
     again = "re-run the import or fetch that wrote it to store it again"
-    if not run.repair:
+    if not (run.repair and run.set_aside):
         run.add("damaged", path, f"{what}; `retrade store check --repair` sets it aside "
                 f"(to {QUARANTINE_DIR}/, nothing is deleted), then {again}")
         return
@@ -293,12 +295,10 @@ def _check_set(store: ProcessedStore, raw: RawStore, run: _Run) -> None:
                 "`retrade panel build`")
         return
     for name, sha in sorted(hashes.items()):
-        try:
-            read_parquet(store.path(name), sha256=sha if run.hashes else None, columns=[])
-        except StoreError as exc:
-            run.add("damaged", store.path(name), f"{exc}; the processed tables are not one "
+        problem = _file_problem(store.path(name), sha, run)
+        if problem:
+            run.add("damaged", store.path(name), f"{problem}; the processed tables are not one "
                     "set: rebuild with `retrade panel build`")
-        run.files_checked += int(run.hashes)
     for name in sorted(tables - set(hashes)):
         run.add("note", store.path(name), f"not part of the build recorded in {SET_RECORD}.json "
                 "(left by an older version); `retrade panel build` does not read it")
@@ -345,6 +345,18 @@ def _check_reports(reports: Path, run: _Run) -> None:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def _file_problem(path: Path, sha256: str, run: _Run) -> str:
+    """What is wrong with a listed file ('' if nothing): hashed and parsed, or only found."""
+    if not run.hashes:  # the quick pass (clean_leftovers): no file is read
+        return "" if path.is_file() else f"{path} is listed but missing"
+    run.files_checked += 1
+    try:
+        read_parquet(path, sha256=sha256, columns=[])
+    except StoreError as exc:
+        return str(exc)
+    return ""
 
 
 def _children(folder: Path) -> list[Path]:
