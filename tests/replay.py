@@ -108,7 +108,7 @@ class ComtradeReplay:
             assert self.unauthorized is not None
             status, headers, body = self.unauthorized
             return Response(body, status=status, headers=headers)
-        if "/getDa/" in request.path:
+        if "/getda/" in request.path.lower():
             return self._json(self._availability(params))
         rows = [r for r in self.rows if self._matches(r, params)]
         if params.get("countOnly") == "true":
@@ -136,7 +136,7 @@ class ComtradeReplay:
         return Response(body, status=200, headers=headers)
 
     def data_calls(self) -> list[dict[str, Any]]:
-        return [c for c in self.log if "/getDa/" not in c["path"]]
+        return [c for c in self.log if "/getda/" not in c["path"].lower()]
 
 
 # -- US Census Bureau --------------------------------------------------------------------------
