@@ -26,6 +26,8 @@ _DATA = typer.Option(None, "--data-dir", help="Data folder (default RETRADE_DATA
 _REPORTS = typer.Option(None, "--reports-dir", help="Reports folder (default RETRADE_REPORTS_DIR, ./reports).")  # noqa: E501
 _SEED = typer.Option(0, "--seed", help="Seed of every random draw.")
 _QUIET = typer.Option(False, "--quiet", "-q", help="No progress display.")
+_MAX_CALLS = typer.Option(None, "--max-calls", help="Cap on API calls this run (default RETRADE_MAX_CALLS, none); a stopped fetch resumes next run.")  # noqa: E501
+_MAX_MINUTES = typer.Option(None, "--max-minutes", help="Cap on minutes spent fetching this run (default RETRADE_MAX_MINUTES, none).")  # noqa: E501
 
 
 def run_command(
@@ -37,19 +39,23 @@ def run_command(
     reports_dir: Path | None = _REPORTS,
     seed: int = _SEED,
     quiet: bool = _QUIET,
+    max_calls: int | None = _MAX_CALLS,
+    max_minutes: float | None = _MAX_MINUTES,
 ) -> None:
     """Run the quarterly pipeline: fetch what is new, build the panel, analyse, write the report."""
     import matplotlib
 
     from retrade.errors import RetradeError
-    from retrade.pipeline import run_quarterly
+    from retrade.pipeline import FetchPlan, run_quarterly
     from retrade.pipeline.forecasts import DEFAULT_MODELS
 
     matplotlib.use("Agg")  # the report's figures are files; no window may open
     try:
         settings = load_settings(data_dir=data_dir, reports_dir=reports_dir)
+        plan = FetchPlan(max_calls=max_calls, max_minutes=max_minutes)
         result = run_quarterly(
             quarter=quarter, offline=offline, settings=settings, sections=sections,
+            fetch_plan=plan,
             forecast_models=models.split(",") if models else DEFAULT_MODELS, seed=seed,
             progress=not quiet)
     except (RetradeError, ValueError, OSError) as exc:

@@ -24,6 +24,10 @@ from retrade.errors import ConfigError, QuotaExhausted
 
 T = TypeVar("T")
 
+# seconds a call typically takes, for the estimates shown before a fetch: a public preview
+# answer takes 0.6-1.2 s on Comtrade's side (docs/fetch.md, "What is approximated")
+CALL_SECONDS = 0.9
+
 
 @dataclass(frozen=True)
 class StepResult(Generic[T]):
@@ -119,6 +123,7 @@ class Budget:
     max_minutes: float | None = None
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     spent: int = 0
+    parent: Budget | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_calls is not None and (isinstance(self.max_calls, bool)
@@ -136,24 +141,69 @@ class Budget:
         return cls(settings.max_calls if max_calls is None else max_calls,
                    settings.max_minutes if max_minutes is None else max_minutes)
 
+    def part(self, max_calls: int | None) -> Budget:
+        """A budget for one part of a run: its own cap on calls, within this budget's caps.
+
+        Examples
+        --------
+        >>> run = Budget(max_calls=10)
+        >>> census = run.part(3)
+        >>> census.charge(3); census.stop_reason(), run.calls_left
+        ('budget', 7)
+        """
+        return Budget(max_calls, None, self.clock, parent=self)
+
     @property
     def calls_left(self) -> int | None:
-        return None if self.max_calls is None else max(0, self.max_calls - self.spent)
+        own = None if self.max_calls is None else max(0, self.max_calls - self.spent)
+        above = None if self.parent is None else self.parent.calls_left
+        return above if own is None else own if above is None else min(own, above)
+
+    @property
+    def minutes_left(self) -> float | None:
+        own = None if self.max_minutes is None else max(
+            0.0, self.max_minutes - (self.clock() - self.started) / 60)
+        above = None if self.parent is None else self.parent.minutes_left
+        return above if own is None else own if above is None else min(own, above)
+
+    def describe(self) -> str:
+        """What the caps still allow, in words ('' without a cap).
+
+        Examples
+        --------
+        >>> Budget(max_calls=40).describe(), Budget().describe()
+        ('at most 40 more call(s)', '')
+        """
+        parts = []
+        if self.calls_left is not None:
+            parts.append(f"at most {self.calls_left} more call(s)")
+        if self.minutes_left is not None:
+            parts.append(f"at most {self.minutes_left:.1f} more minute(s)")
+        return " and ".join(parts)
 
     def charge(self, requests: int) -> None:
-        """Count ``requests`` more HTTP requests against the cap."""
+        """Count ``requests`` more HTTP requests against the cap (and the run's)."""
         self.spent += requests
+        if self.parent is not None:
+            self.parent.charge(requests)
 
     def stop_reason(self, pending: int = 0) -> str | None:
         """``"budget"`` or ``"time"`` if no further call may start, with ``pending`` uncharged."""
-        if self.max_calls is not None and self.spent + pending >= self.max_calls:
+        if self._own_cap_reached(pending):
             return "budget"
         if self.max_minutes is not None and self.clock() - self.started >= 60 * self.max_minutes:
             return "time"
-        return None
+        return None if self.parent is None else self.parent.stop_reason(pending)
 
-    def message(self, reason: str, left: int) -> str:
+    def _own_cap_reached(self, pending: int) -> bool:
+        return self.max_calls is not None and self.spent + pending >= self.max_calls
+
+    def message(self, reason: str, left: int, pending: int = 0) -> str:
         """Why a fetch stopped, with the calls it left, and what to do."""
+        own = (self._own_cap_reached(pending) if reason == "budget"
+               else self.max_minutes is not None)
+        if self.parent is not None and not own:
+            return self.parent.message(reason, left, pending)
         if reason == "time":
             cap = (f"the cap of {self.max_minutes:g} minute(s) a run (max_minutes, "
                    "--max-minutes, RETRADE_MAX_MINUTES)")
@@ -218,7 +268,7 @@ def run_queue(
         while queue:
             reason = budget.stop_reason(totals.requests)
             if reason is not None:
-                stopped, message = reason, budget.message(reason, len(queue))
+                stopped, message = reason, budget.message(reason, len(queue), totals.requests)
                 break
             task = queue.popleft()
             bar.update(job, description=redact(describe(task))[:60])

@@ -160,6 +160,51 @@ def fetch_comtrade(
         client.close()
 
 
+def estimate_comtrade(
+    *,
+    reporters: str | int | Iterable[str | int],
+    partners: str | int | Iterable[str | int] | None = "all",
+    flows: str | Iterable[str] = ("M", "X"),
+    hs: str | Iterable[str] | None = None,
+    periods: str | int | Iterable[str | int],
+    frequency: str = "A",
+    settings: Settings | None = None,
+    store: RawStore | None = None,
+    count_first: bool = True,
+    availability: bool = True,
+    limits: Limits | None = None,
+) -> tuple[str, Estimate]:
+    """What :func:`fetch_comtrade` with these options would fetch and cost, without any call.
+
+    Returns the one-line description it prints before its first call and the
+    :class:`~retrade.fetch.comtrade.planner.Estimate` behind it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from retrade.config import load_settings
+    >>> s = load_settings(data_dir=tempfile.mkdtemp(), min_interval=1.0)
+    >>> text, cost = estimate_comtrade(reporters="CHN", flows="X", hs="all",
+    ...                                periods="2010-2025", settings=s)
+    >>> cost.units, cost.availability_calls, cost.calls > 10
+    (16, 2, True)
+    """
+    settings = settings or load_settings()
+    store = store or RawStore(settings.raw_dir)
+    request = build_request(
+        reporters=reporters, partners=partners, flows=flows, hs=hs, periods=periods,
+        frequency=frequency, known_reporters=known_reporters(store),
+    )
+    client = ComtradeClient(settings)
+    try:
+        run = _Fetch(client, store, limits or client.limits, count_first=count_first)
+        cost = run.estimate(request, availability=availability,
+                            min_interval=settings.min_interval)
+        return f"{describe_request(request, keyed=client.keyed)}: {cost.describe()}", cost
+    finally:
+        client.close()
+
+
 def describe_request(request: ComtradeRequest, *, keyed: bool) -> str:
     """What a request asks for, in words (for the plan shown before a fetch).
 
@@ -195,14 +240,20 @@ class _Fetch:
                  min_interval: float) -> Estimate:
         """The cost of ``request`` from what the store holds, before any call."""
         stem = base_call(request, endpoint=self.client.endpoint).stem
-        stored = [u for u in _units(request) if self.state.unit_done(u, stem)]
         calls = plan(request, endpoint=self.client.endpoint, limits=self.limits,
                      skip=lambda r, p: self.state.unit_done((r, p), stem),
                      use_estimates=not self.count_first)
+        pending = [c for c in calls if not self._call_done(c)]
+        wanted = {u for c in pending for u in c.units()}
+        stored = [u for u in _units(request) if u not in wanted]
         probes = len(self._availability_pieces(request)) if availability else 0
-        return estimate(calls, limits=self.limits, units=len(_units(request)),
+        return estimate(pending, limits=self.limits, units=len(_units(request)),
                         stored=len(stored), availability_calls=probes,
                         count_first=self.count_first, min_interval=min_interval)
+
+    def _call_done(self, call: Call) -> bool:
+        """Whether every reporter-period of ``call`` is stored for its slice, and fresh."""
+        return all(self.state.unit_done(u, call.stem, self._released(u)) for u in call.units())
 
     def execute(self, request: ComtradeRequest, *, availability: bool, progress: bool,
                 budget: Budget, planned: tuple[str, Estimate]) -> FetchReport:
@@ -238,7 +289,7 @@ class _Fetch:
     def _unit_notes(self, request: ComtradeRequest, calls: list[Call]) -> list[str]:
         """Reporter-periods not published, and those stored and fresh (each counted once)."""
         units = _units(request)
-        wanted = {u for call in calls for u in call.units()}
+        wanted = {u for call in calls if not self._call_done(call) for u in call.units()}
         unpublished = [] if self.released is None else [u for u in units
                                                         if u not in self.released]
         fresh = [u for u in units if u not in wanted and u not in unpublished]
@@ -308,7 +359,7 @@ class _Fetch:
     def _step(self, task: Task) -> StepResult[Task]:
         before = self.client.calls
         call = task.call
-        if all(self.state.unit_done(u, call.stem, self._released(u)) for u in call.units()):
+        if self._call_done(call):
             return StepResult(skipped=True)
         result = self._counted(task) if self._needs_count(task) else None
         if result is None:
@@ -344,7 +395,9 @@ class _Fetch:
             self._record([], query=self._query(call), sha=answer.sha256, status="truncated",
                          coverage={"kind": "truncated", "call": call.key, "count": answer.count})
             pieces = max(2, math.ceil(answer.count / (_FILL * cap)))
-            return StepResult(children=self._split(call, pieces, None))
+            # an envelope count above the rows is the call's true size: the pieces need no count
+            total = answer.count if answer.count > len(answer.rows) else None
+            return StepResult(children=self._split(call, pieces, total))
         table = v1_table(answer.rows, where=answer.url)
         parts, empty = self._parts(call, table, answer)
         entry = self._record(parts, query=self._query(call), sha=answer.sha256,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from retrade.fetch.comtrade.request import ComtradeRequest
+from retrade.fetch.runner import CALL_SECONDS
 
 Endpoint = Literal["preview", "data"]
 ENDPOINTS: tuple[str, ...] = ("preview", "data")
@@ -30,8 +31,6 @@ ENDPOINTS: tuple[str, ...] = ("preview", "data")
 SPLIT_ORDER: tuple[str, ...] = ("periods", "reporters", "cmds", "flows", "partners")
 # a count above this share of the cap is split before fetching, leaving room for error
 FILL = 0.9
-# seconds a call typically takes (a preview answer takes 0.6-1.2 s on the server), for estimates
-CALL_SECONDS = 0.9
 
 
 @dataclass(frozen=True)
