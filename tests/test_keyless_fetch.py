@@ -1,4 +1,4 @@
-"""Keyless fetching over real HTTP: the preview stand-in, answer shapes, key walls, caps, compaction.
+"""Keyless fetching over real HTTP: the preview stand-in, answer shapes, key walls, caps.
 
 The Comtrade stand-in (:class:`replay.PreviewStandIn`) serves real rows read from
 ../shared/data at run time: the PNNL v1 rows and China's WITS exports by partner
@@ -276,7 +276,7 @@ def test_the_fetch_cli_caps_minutes_and_exits_3(standin, httpserver, tmp_path, m
 
 # -- the US Census key wall ----------------------------------------------------------------------
 def key_wall(httpserver) -> str:
-    """A Census stand-in that redirects every data call to an HTML sign-up page, as since May 2026."""
+    """A Census stand-in redirecting every data call to an HTML sign-up page (since May 2026)."""
     page = httpserver.url_for("/data/missing_key.html")
     httpserver.expect_request("/data/missing_key.html").respond_with_data(
         "<!DOCTYPE html><html><body>Missing key: sign up</body></html>",

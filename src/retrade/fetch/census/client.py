@@ -101,7 +101,7 @@ def key_wall(exc: Redirected, *, keyed: bool) -> KeyRequired | None:
     >>> wall = Redirected("302", location="https://api.census.gov/data/missing_key.html",
     ...                   headers={"X-DataWebAPI-KeyError": "1"})
     >>> print(key_wall(wall, keyed=False))  # doctest: +ELLIPSIS
-    the US Census data API wants a key on every call ...; get a free key at https://api.census.gov/data/key_signup.html and set RETRADE_CENSUS_KEY
+    the US Census data API wants a key on every call ...; get a free key at https://api...
     """
     headers = {k.lower(): v for k, v in exc.headers.items()}
     page = exc.location.rsplit("/", 1)[-1]

@@ -35,6 +35,7 @@ from retrade.fetch.comtrade.request import ComtradeRequest, build_request
 __all__ = [
     "KEYED_LIMITS", "PREVIEW_LIMITS", "REFERENCE_LISTS", "SOURCE", "Call", "CatalogCheck",
     "ComtradeClient", "ComtradeRequest", "Estimate", "Limits", "build_request", "check_catalog",
-    "estimate", "estimate_comtrade", "fetch_comtrade", "fetch_comtrade_bulk", "known_reporters", "plan", "read_comtrade",
+    "estimate", "estimate_comtrade", "fetch_comtrade", "fetch_comtrade_bulk", "known_reporters",
+    "plan", "read_comtrade",
     "reference_table", "refresh_reference",
 ]

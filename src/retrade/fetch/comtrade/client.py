@@ -122,7 +122,7 @@ class ComtradeClient:
         """
         root = "data" if self.keyed else "public"
         params = {"reporterCode": ",".join(map(str, reporters)), "period": ",".join(periods)}
-        names = AVAILABILITY_PATHS[root]
+        names: tuple[str, ...] = AVAILABILITY_PATHS[root]
         if self._availability_name is not None:
             names = (self._availability_name,)
         for number, name in enumerate(names):

@@ -317,8 +317,9 @@ class Estimate:
 
         Examples
         --------
-        >>> Estimate(16, 4, 2, 1, 5, 7.2).describe()
-        '16 reporter-period(s), 4 already stored; about 8 call(s) (2 availability, 1 count, 5 data), about 7 s'
+        >>> print(Estimate(16, 4, 2, 1, 5, 7.2).describe())  # doctest: +NORMALIZE_WHITESPACE
+        16 reporter-period(s), 4 already stored; about 8 call(s)
+        (2 availability, 1 count, 5 data), about 7 s
         """
         kinds = f"{self.availability_calls} availability, {self.count_calls} count, " \
                 f"{self.data_calls} data"
