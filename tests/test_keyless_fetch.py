@@ -189,12 +189,10 @@ def test_skipped_units_are_counted_once_however_calls_are_split(fetch, standin, 
 
 def test_a_resumed_fetch_split_differently_leaves_each_row_once(fetch, standin, rows, tmp_path,
                                                                 monkeypatch):
-    standin.cap = 200
     monkeypatch.setattr(comtrade_fetcher, "compact", lambda *a, **k: _NoChange())
-    stopped = fetch(limits=Limits(max_records=200), periods="2018-2022", max_calls=6)
+    stopped = fetch(**FINE_SPLIT, max_calls=4)
     assert stopped.stopped == "budget"
-    standin.cap = 500
-    fetch(periods="2018-2022")  # resumed with the preview's own cap: another split
+    fetch(periods="2018-2022")  # resumed with counting first: whole reporter-years
     before = stored(tmp_path)
     assert len(before) == len(served(rows, periods=range(2018, 2023)))
     assert rows_on_disk(tmp_path) > len(before)  # superseded partial files beside new ones
@@ -210,14 +208,17 @@ def test_a_resumed_fetch_split_differently_leaves_each_row_once(fetch, standin, 
 
 
 def test_the_fetch_compacts_what_a_resume_supersedes(fetch, standin, rows, tmp_path):
-    standin.cap = 200
-    fetch(limits=Limits(max_records=200), periods="2018-2022", max_calls=6)
-    standin.cap = 500
+    fetch(**FINE_SPLIT, max_calls=4)
     report = fetch(periods="2018-2022")
     assert any(n.startswith("compacted the store") for n in report.notes)
     got = stored(tmp_path)
     assert len(got) == len(served(rows, periods=range(2018, 2023))) == rows_on_disk(tmp_path)
     assert not got.duplicated(list(V1_KEY)).any()
+
+
+# without counting, every reporter-year is split by line before any call (finer slices)
+FINE_SPLIT = dict(count_first=False, limits=Limits(max_records=500, partners_estimate=250),
+                  periods="2018-2022")
 
 
 class _NoChange:

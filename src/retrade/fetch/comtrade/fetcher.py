@@ -363,7 +363,7 @@ class _Fetch:
             return StepResult(skipped=True)
         result = self._counted(task) if self._needs_count(task) else None
         if result is None:
-            result = self._fetch(call)
+            result = self._fetch(call, task.expected)
         return StepResult(requests=self.client.calls - before, rows=result.rows,
                           files=result.files, children=result.children)
 
@@ -388,16 +388,14 @@ class _Fetch:
             return None
         return StepResult(children=self._split(call, math.ceil(count / (_FILL * cap)), count))
 
-    def _fetch(self, call: Call) -> StepResult[Task]:
+    def _fetch(self, call: Call, expected: int | None = None) -> StepResult[Task]:
         cap = self.limits.max_records
         answer = self.client.data(call, max_records=cap)
         if len(answer.rows) >= cap or answer.count > len(answer.rows):
             self._record([], query=self._query(call), sha=answer.sha256, status="truncated",
                          coverage={"kind": "truncated", "call": call.key, "count": answer.count})
             pieces = max(2, math.ceil(answer.count / (_FILL * cap)))
-            # an envelope count above the rows is the call's true size: the pieces need no count
-            total = answer.count if answer.count > len(answer.rows) else None
-            return StepResult(children=self._split(call, pieces, total))
+            return StepResult(children=self._split(call, pieces, _size(answer, expected)))
         table = v1_table(answer.rows, where=answer.url)
         parts, empty = self._parts(call, table, answer)
         entry = self._record(parts, query=self._query(call), sha=answer.sha256,
@@ -482,6 +480,25 @@ def split_by_unit(table: pa.Table) -> dict[Unit, pa.Table]:
     starts = [0, *(np.flatnonzero((r[1:] != r[:-1]) | (p[1:] != p[:-1])) + 1), len(r)]
     return {(int(r[a]), str(p[a])): ordered.slice(a, b - a)
             for a, b in zip(starts, starts[1:], strict=False)}
+
+
+def _size(answer: Answer, expected: int | None) -> int | None:
+    """What a cut-off answer tells of its call's size, for the pieces it is split into.
+
+    An envelope ``count`` above the rows is the size. Otherwise the call holds
+    at least the rows received; where an earlier count led to expect a size,
+    the larger of the two is the best guess (a piece that turns out larger is
+    cut off and split again). With neither, ``None``: the pieces are counted.
+
+    Examples
+    --------
+    >>> a = Answer(count=500, rows=[{}] * 500, sha256="", url="")
+    >>> _size(a, None), _size(a, 420), _size(Answer(1234, [{}] * 500, "", ""), None)
+    (None, 500, 1234)
+    """
+    if answer.count > len(answer.rows):
+        return answer.count
+    return None if expected is None else max(expected, len(answer.rows))
 
 
 def _released_row(row: dict[str, Any], url: str) -> tuple[Unit, datetime | None]:
