@@ -40,7 +40,6 @@ SHARED = Path(os.environ.get("RETRADE_SHARED_DATA", ROOT.parent / "shared" / "da
 sys.path.insert(0, str(ROOT / "tests"))
 
 from replay import start_standin  # noqa: E402
-
 from retrade.config import load_settings  # noqa: E402
 from retrade.pipeline import FetchPlan, run_quarterly  # noqa: E402
 from retrade.pipeline.fetching import KEYLESS_LEGS, run_fetch  # noqa: E402
