@@ -16,14 +16,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 import retrade.models as rm
 from retrade.errors import SpecificationError
 from retrade.pipeline.data import Body, NeedsData, RunData
+from retrade.pipeline.labels import MONTHLY_SOURCE, STAGE, WITS_SOURCE
 from retrade.report import ReportFigure, ReportTable
+from retrade.report.figures import millions_axis
 
 LINES = ("280530", "284690", "850511")
+FIGURE_LINES = ("284690", "280530", "850511")  # the line drawn: compounds where there are any
+DID_SOURCE = WITS_SOURCE.rstrip(".") + "; PPML difference-in-differences (partner and year " \
+    "fixed effects, errors clustered by partner)."
+COEF_FORMATS = {"estimate": "coef", "std_error": "number:3", "conf_low": "coef",
+                "conf_high": "coef", "pretrend_f": "number:2", "step_log": "coef",
+                "cumulative_effect": "change", "cumulative_low": "change",
+                "cumulative_high": "change", "level": "percent:0"}
 ANNUAL_EVENT = "2015 quota removal"
 MONTHLY_EVENT = "2023-12 technology ban"
 BASELINE = (2010, 2014)
@@ -77,11 +87,17 @@ def _event_figure(studies: dict) -> ReportFigure:
                              squeeze=False)
     for ax, (hs6, study) in zip(axes[0], studies.items(), strict=True):
         study.plot(ax=ax)
-        p = study.pretrend.p_value if study.pretrend else float("nan")
-        ax.set_title(f"HS {hs6}: PPML event study (pre-trend p = {p:.3f})", fontsize=9)
+        ax.set_title(f"Rare-earth {STAGE.get(hs6, hs6)} (HS {hs6})")
+        ax.set_xlabel("years after the quota removal (0 = 2015)")
+        if ax.get_legend() is not None and ax is not axes[0][0]:
+            ax.get_legend().remove()
+    axes[0][0].set_ylabel("log points, top-10 buyers vs others")
     fig.tight_layout()
     return ReportFigure("quota_removal_event_study_plot", fig,
-                        "2015 quota removal: exposure x event time (PPML, 95% intervals)")
+                        "China's exports to its ten largest 2010-2014 buyers against its other "
+                        "buyers, by year around the 2015 quota removal (log points; band: 95% "
+                        "interval; hollow dot: 2014, the reference year; dashed line: 2015)",
+                        DID_SOURCE, appendix=True)
 
 
 def _event_table(studies: dict) -> pd.DataFrame:
@@ -130,16 +146,27 @@ def tech_ban(lines: dict[str, pd.Series], seed: int,
         rows.append({"hs6": hs6, "measure": "value_usd", "step_log": step["estimate"],
                      "std_error": step["std_error"], "p_value": step["p_value"],
                      "months": c.months, "cumulative_effect": c.relative,
-                     "cumulative_low": c.relative_low, "cumulative_high": c.relative_high})
+                     "cumulative_low": c.relative_low, "cumulative_high": c.relative_high,
+                     "level": c.level})
         results[hs6] = res
     return rows, results, skipped
 
 
 def _tech_ban_figure(results: dict) -> ReportFigure:
-    hs6, res = next(iter(results.items()))
-    ax = res.plot()
+    hs6 = next(h for h in (*FIGURE_LINES, *results) if h in results)
+    ax = results[hs6].plot()
+    ax.figure.set_size_inches(8, 3.4)
+    ax.set_title("")
+    ax.set_ylabel("USD millions a month")
+    millions_axis(ax)
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles, ["observed", "expected without the ban (model before December 2023)"],
+              loc="upper left")
     return ReportFigure("tech_ban_intervention_plot", ax.figure,
-                        f"HS {hs6}: observed monthly exports against the pre-ban counterfactual")
+                        f"China's monthly exports of rare-earth {STAGE.get(hs6, hs6)} (HS {hs6}) "
+                        "against the path expected without the December 2023 technology ban "
+                        "(USD millions; shaded: 95% interval of the expected path)",
+                        MONTHLY_SOURCE)
 
 
 def caveat_lines(results) -> list[str]:
@@ -167,9 +194,12 @@ def annual_part(china: pd.DataFrame, command: str, note) -> Part:
     tables, figures = [], []
     if rows:
         tables = [ReportTable("quota_removal_did", pd.DataFrame(rows),
-                              "2015 quota removal: post x top-10 exposure, PPML on value"),
+                              "2015 quota removal: difference-in-differences coefficients "
+                              "(post-2015 x top-10 buyer, PPML on export value)", DID_SOURCE,
+                              COEF_FORMATS, appendix=True),
                   ReportTable("quota_removal_event_study", _event_table(studies),
-                              "Event-study coefficients (reference: the year before)")]
+                              "2015 quota removal: event-study coefficients by year (reference: "
+                              "2014)", DID_SOURCE, COEF_FORMATS, appendix=True)]
         figures = [_event_figure(studies)]
     return Part(rows, tables, figures, results, skipped, [])
 
@@ -182,7 +212,9 @@ def monthly_part(lines: dict[str, pd.Series], seed: int, command: str, note) -> 
     tables, figures = [], []
     if rows:
         tables = [ReportTable("tech_ban_intervention", pd.DataFrame(rows),
-                              "2023-12 technology ban: step and cumulative effect")]
+                              "December 2023 technology ban: intervention-model coefficients "
+                              "and cumulative effect", MONTHLY_SOURCE, COEF_FORMATS,
+                              appendix=True)]
         figures = [_tech_ban_figure(results)]
     return Part(rows, tables, figures, list(results.values()), skipped, [])
 
@@ -200,8 +232,11 @@ def section(data: RunData, options) -> Body:
         text.append("Not estimated: " + "; ".join(skipped) + ".")
     caveats = caveat_lines([*annual.results, *monthly.results])
     if caveats:
-        text.append("Caveats: " + " ".join(f"({i + 1}) {c}" for i, c in enumerate(caveats)))
+        text.append("Caveats: " + " ".join(f"({i + 1}) {c.rstrip('.')}." for i, c in
+                                           enumerate(caveats)))
     tables = (*annual.tables, *monthly.tables)
+    if tables:
+        tables = (effects_table(annual.rows, monthly.rows), *tables)
     if not tables:
         raise NeedsData("no estimable analysis: " + "; ".join(skipped + missing),
                         text="\n\n".join(t for t in text if t))
@@ -209,17 +244,56 @@ def section(data: RunData, options) -> Body:
                 message=("partial: " + "; ".join(missing)) if missing else "")
 
 
+def effects_rows(rows: list[dict], m_rows: list[dict]) -> pd.DataFrame:
+    """Both events' effects as percent changes with their intervals, one row per line.
+
+    The DiD's log-point coefficients become ``exp(b) - 1``; the intervention's
+    cumulative effect is already relative. Newest event first.
+    """
+    out = [{"event": "December 2023 technology ban", "hs6": r["hs6"],
+            "product": STAGE.get(r["hs6"], r["hs6"]), "effect": r["cumulative_effect"],
+            "low": r["cumulative_low"], "high": r["cumulative_high"],
+            "over": f"{r['months']} months", "p_value": r["p_value"],
+            "pretrend_p": float("nan")} for r in m_rows]
+    out += [{"event": "2015 quota removal", "hs6": r["hs6"],
+             "product": STAGE.get(r["hs6"], r["hs6"]), "effect": np.expm1(r["estimate"]),
+             "low": np.expm1(r["conf_low"]), "high": np.expm1(r["conf_high"]),
+             "over": "2015-2024, top-10 buyers vs others", "p_value": r["p_value"],
+             "pretrend_p": r["pretrend_p"]} for r in rows]
+    return pd.DataFrame(out, columns=["event", "hs6", "product", "effect", "low", "high", "over",
+                                      "p_value", "pretrend_p"])
+
+
+def effects_table(rows: list[dict], m_rows: list[dict]) -> ReportTable:
+    return ReportTable(
+        "restriction_effects", effects_rows(rows, m_rows),
+        "Estimated effects on China's export value (% change; 95% interval)",
+        "WITS (China's exports by partner) for 2015; China's monthly exports as reported to UN "
+        "Comtrade for 2023.",
+        {"effect": "change", "low": "change", "high": "change"},
+        {"hs6": "HS code", "effect": "effect", "low": "interval from", "high": "to",
+         "over": "measured over", "p_value": "p-value", "pretrend_p": "pre-trend test p"})
+
+
 def _describe(rows: list[dict], m_rows: list[dict]) -> str:
+    from retrade.report.format import format_value as fv
+
     parts = []
+    for r in m_rows:
+        parts.append(
+            f"In the {r['months']} months after the December 2023 technology ban, China's "
+            f"exports of rare-earth {STAGE.get(r['hs6'], r['hs6'])} (HS {r['hs6']}) were "
+            f"{fv(r['cumulative_effect'], 'change')} against the path a model of the earlier "
+            f"months expects (95% interval {fv(r['cumulative_low'], 'change')} to "
+            f"{fv(r['cumulative_high'], 'change')}).")
     for r in rows:
-        parts.append(f"HS {r['hs6']}: {r['estimate']:+.3f} (p = {r['p_value']:.3f}, "
-                     f"pre-trend p = {r['pretrend_p']:.3f})")
-    text = ("2015 quota removal, exposure DiD (PPML, log points for the ten largest "
-            "2010-2014 buyers against the rest): " + "; ".join(parts) + "." if parts else "")
-    m_parts = [f"HS {r['hs6']}: cumulative {r['cumulative_effect']:+.1%} "
-               f"[{r['cumulative_low']:+.1%}, {r['cumulative_high']:+.1%}] over {r['months']} "
-               "months" for r in m_rows]
-    if m_parts:
-        text += (" " if text else "") + ("December 2023 technology ban, monthly exports against "
-                                         "the counterfactual: " + "; ".join(m_parts) + ".")
-    return text
+        trend = (" Before 2015 the two groups already moved apart (pre-trend test p "
+                 f"{fv(r['pretrend_p'], 'p')}), so read this one with care."
+                 if r["pretrend_p"] < 0.05 else "")
+        parts.append(
+            f"After the 2015 quota removal, China's exports of rare-earth "
+            f"{STAGE.get(r['hs6'], r['hs6'])} (HS {r['hs6']}) to its ten largest 2010-2014 "
+            f"buyers moved {fv(np.expm1(r['estimate']), 'change')} against its other buyers "
+            f"(p-value {fv(r['p_value'], 'p')}).{trend}")
+    split = len(m_rows)
+    return "\n\n".join(p for p in (" ".join(parts[:split]), " ".join(parts[split:])) if p)

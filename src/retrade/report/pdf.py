@@ -116,9 +116,9 @@ def _widths(pdf, table: TableView) -> tuple[float, ...]:
     sample = [table.headers, *table.rows[:200]]
     wanted = [max(pdf.get_string_width(str(row[i])) for row in sample) + 3
               for i in range(len(table.headers))]
-    capped = [min(w, 70.0) for w in wanted]
-    scale = min(1.0, pdf.epw / sum(capped)) if sum(capped) else 1.0
-    return tuple(max(w * scale, 8.0) for w in capped)
+    capped = [max(min(w, 70.0), 8.0) for w in wanted]
+    scale = min(1.0, (pdf.epw - 0.01) / sum(capped))
+    return tuple(w * scale for w in capped)
 
 
 def _table(pdf, table: TableView) -> None:
@@ -177,7 +177,6 @@ def _front(pdf, page: Page) -> None:
     if page.figure:
         _figure(pdf, page.figure)
     if page.recency:
-        _heading(pdf, "How recent the data are", 2, 0)
         _table(pdf, page.recency)
     if page.added:
         _heading(pdf, "What this quarter added", 2, 0)

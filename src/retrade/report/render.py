@@ -91,7 +91,7 @@ def _md_front(page: Page) -> list[str]:
                    f"(figures/{page.figure.name}.png)"
                    + (f"\n\n*Source: {page.figure.source}*" if page.figure.source else ""))
     if page.recency:
-        out.append("### How recent the data are\n\n" + _md_table(page.recency))
+        out.append(_md_table(page.recency))
     if page.added:
         out.append("### What this quarter added\n\n" + "\n".join(f"- {a}" for a in page.added))
     return out
