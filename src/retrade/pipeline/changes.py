@@ -72,7 +72,8 @@ def section(tables: dict[str, pd.DataFrame], options) -> Body:
             "changes_data", changes.data, "New data: rows and last period by source",
             f"{before} and this run's data coverage.",
             labels={"rows_before": "rows then", "rows_now": "rows now",
-                    "last_period_before": "last period then", "last_period_now": "last period now"}))
+                    "last_period_before": "last period then",
+                    "last_period_now": "last period now"}))
     if len(changes.revisions):
         out.append(ReportTable(
             "changes_revisions", changes.revisions,

@@ -27,7 +27,8 @@ from retrade.store import ProcessedStore
 
 @dataclass(frozen=True)
 class Body:
-    """What an analysis hands to the report: text, tables, figures and a one-line message.
+    """What an analysis hands to the report: text, tables, figures, a one-line message, and notes
+    (caveats and data checks, printed in the appendix).
 
     The runner wraps it into a :class:`~retrade.report.Section` with the
     section's key, title and status.
@@ -37,6 +38,7 @@ class Body:
     tables: tuple[ReportTable, ...] = ()
     figures: tuple[ReportFigure, ...] = ()
     message: str = ""
+    notes: str = ""
 
 
 class NeedsData(RetradeError):

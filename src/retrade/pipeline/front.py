@@ -303,8 +303,7 @@ def added(tables: Tables, fetched: tuple, quarter: str | None) -> tuple[str, ...
     if data is not None and len(data):
         grown = data[data["last_period_now"].astype(str) != data["last_period_before"].astype(str)]
         lines += [f"{L.source_label(str(r.source))}: data now run to {r.last_period_now} "
-                  f"(was {r.last_period_before if isinstance(r.last_period_before, str) else 'none'})."
-                  for r in grown.itertuples()]
+                  f"(was {_or_none(r.last_period_before)})." for r in grown.itertuples()]
     lines += _revision_lines(tables.get("changes_revisions"))
     forecasts = tables.get("changes_forecasts")
     if forecasts is not None and len(forecasts):
@@ -313,6 +312,10 @@ def added(tables: Tables, fetched: tuple, quarter: str | None) -> tuple[str, ...
                      "(see 'What changed since last quarter')." if len(moved) else
                      "Forecasts: no comparable point was revised.")
     return tuple(lines) or (f"Nothing new since the {quarter} report.",)
+
+
+def _or_none(value: object) -> str:
+    return value if isinstance(value, str) and value else "none"
 
 
 def _revision_lines(revisions: pd.DataFrame | None) -> list[str]:

@@ -231,9 +231,11 @@ def section(data: RunData, options) -> Body:
     if skipped:
         text.append("Not estimated: " + "; ".join(skipped) + ".")
     caveats = caveat_lines([*annual.results, *monthly.results])
+    notes = ("Caveats: " + " ".join(f"({i + 1}) {c.rstrip('.')}." for i, c in
+                                    enumerate(caveats))) if caveats else ""
     if caveats:
-        text.append("Caveats: " + " ".join(f"({i + 1}) {c.rstrip('.')}." for i, c in
-                                           enumerate(caveats)))
+        text.append(f"The appendix lists {len(caveats)} caveats of these estimates (zeros "
+                    "filled, flagged years, pre-trends, what the intervals leave out).")
     tables = (*annual.tables, *monthly.tables)
     if tables:
         tables = (effects_table(annual.rows, monthly.rows), *tables)
@@ -241,7 +243,7 @@ def section(data: RunData, options) -> Body:
         raise NeedsData("no estimable analysis: " + "; ".join(skipped + missing),
                         text="\n\n".join(t for t in text if t))
     return Body("\n\n".join(t for t in text if t), tables, (*annual.figures, *monthly.figures),
-                message=("partial: " + "; ".join(missing)) if missing else "")
+                message=("partial: " + "; ".join(missing)) if missing else "", notes=notes)
 
 
 def effects_rows(rows: list[dict], m_rows: list[dict]) -> pd.DataFrame:
@@ -275,25 +277,42 @@ def effects_table(rows: list[dict], m_rows: list[dict]) -> ReportTable:
          "over": "measured over", "p_value": "p-value", "pretrend_p": "pre-trend test p"})
 
 
-def _describe(rows: list[dict], m_rows: list[dict]) -> str:
+def _interval(effect: float, low: float, high: float) -> str:
     from retrade.report.format import format_value as fv
 
+    return f"{fv(effect, 'change')} ({fv(low, 'change')} to {fv(high, 'change')})"
+
+
+def _verdict(lows: list[float], highs: list[float]) -> str:
+    clear = sum(1 for lo, hi in zip(lows, highs, strict=True) if hi < 0 or lo > 0)
+    if clear == 0:
+        return "none of the intervals rules out no effect"
+    return f"{clear} of {len(lows)} intervals rule out no effect"
+
+
+def _describe(rows: list[dict], m_rows: list[dict]) -> str:
     parts = []
-    for r in m_rows:
+    if m_rows:
+        effects = "; ".join(
+            f"{STAGE.get(r['hs6'], r['hs6'])} {_interval(r['cumulative_effect'], r['cumulative_low'], r['cumulative_high'])}"  # noqa: E501
+            for r in m_rows)
         parts.append(
-            f"In the {r['months']} months after the December 2023 technology ban, China's "
-            f"exports of rare-earth {STAGE.get(r['hs6'], r['hs6'])} (HS {r['hs6']}) were "
-            f"{fv(r['cumulative_effect'], 'change')} against the path a model of the earlier "
-            f"months expects (95% interval {fv(r['cumulative_low'], 'change')} to "
-            f"{fv(r['cumulative_high'], 'change')}).")
-    for r in rows:
-        trend = (" Before 2015 the two groups already moved apart (pre-trend test p "
-                 f"{fv(r['pretrend_p'], 'p')}), so read this one with care."
-                 if r["pretrend_p"] < 0.05 else "")
+            f"December 2023 technology ban. Over the {m_rows[0]['months']} months that "
+            "followed, China's export value differed from the path that a model of the "
+            f"earlier months expects by: {effects} (95% intervals); "
+            f"{_verdict([r['cumulative_low'] for r in m_rows], [r['cumulative_high'] for r in m_rows])}. "  # noqa: E501
+            "The ban covered processing technology, not goods, so any effect on trade is "
+            "indirect.")
+    if rows:
+        effects = "; ".join(
+            f"{STAGE.get(r['hs6'], r['hs6'])} "
+            f"{_interval(np.expm1(r['estimate']), np.expm1(r['conf_low']), np.expm1(r['conf_high']))}"  # noqa: E501
+            for r in rows)
+        shaky = [STAGE.get(r["hs6"], r["hs6"]) for r in rows if r["pretrend_p"] < 0.05]
+        trend = (f" For {' and '.join(shaky)} the two groups already moved apart before 2015 "
+                 "(pre-trend tests in the appendix), so read those estimates with care."
+                 if shaky else "")
         parts.append(
-            f"After the 2015 quota removal, China's exports of rare-earth "
-            f"{STAGE.get(r['hs6'], r['hs6'])} (HS {r['hs6']}) to its ten largest 2010-2014 "
-            f"buyers moved {fv(np.expm1(r['estimate']), 'change')} against its other buyers "
-            f"(p-value {fv(r['p_value'], 'p')}).{trend}")
-    split = len(m_rows)
-    return "\n\n".join(p for p in (" ".join(parts[:split]), " ".join(parts[split:])) if p)
+            "2015 quota removal. China's exports to its ten largest 2010-2014 buyers against "
+            f"its other buyers, after 2015 and before: {effects} (95% intervals).{trend}")
+    return "\n\n".join(parts)

@@ -214,7 +214,8 @@ def run_section(spec: SectionSpec, args: tuple, steps: Steps) -> Section:
         try:
             body: Body = importlib.import_module(spec.module).section(*args)
             section = Section(spec.key, spec.title, body.text, body.tables, body.figures,
-                              message=body.message, lead=spec.lead, appendix=spec.appendix)
+                              message=body.message, lead=spec.lead, appendix=spec.appendix,
+                              notes=body.notes)
         except NeedsData as exc:
             section = Section(spec.key, spec.title, exc.text, exc.tables, status="needs_data",
                               message=redact(str(exc)), lead=spec.lead, appendix=spec.appendix)
@@ -234,14 +235,14 @@ def _distinct(caught: list) -> tuple[str, ...]:
 
 
 def _with_warnings(section: Section, caught: list) -> Section:
-    """Append the distinct retrade warnings an analysis raised to its text."""
+    """Append the distinct retrade warnings an analysis raised to its notes (in the appendix)."""
     from dataclasses import replace
 
     texts = [t.split(": ", 1)[-1] for t in _distinct(caught)]
     if not texts:
         return section
     block = "Data checks noted: " + " ".join(f"({i + 1}) {t}" for i, t in enumerate(texts))
-    return replace(section, text="\n\n".join(p for p in (section.text, block) if p))
+    return replace(section, notes="\n\n".join(p for p in (section.notes, block) if p))
 
 
 def _build(settings: Settings, quarter: str, steps: Steps) -> RunData:

@@ -7,8 +7,8 @@ chains the stages); these frozen dataclasses are the hand-over.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
@@ -77,8 +77,9 @@ class Section:
     ``status`` says whether it was computed (``ok``), failed (``failed``, with
     the error in ``message``), lacks data (``needs_data``, with what to fetch or
     import in ``message``) or was not asked for (``skipped``). ``lead`` is the
-    one sentence under the title saying what the section answers; an
-    ``appendix`` section is printed after the body.
+    one sentence under the title saying what the section answers; ``notes``
+    (caveats, data checks) are printed in the appendix; an ``appendix``
+    section is printed after the body.
     """
 
     key: str
@@ -90,6 +91,7 @@ class Section:
     message: str = ""
     lead: str = ""
     appendix: bool = False
+    notes: str = ""
 
     def __post_init__(self) -> None:
         _check_slug("section", self.key)

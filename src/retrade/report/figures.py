@@ -97,7 +97,7 @@ def percent_axis(ax: Any, axis: str = "y", decimals: int = 0) -> Any:
 
 
 def millions_axis(ax: Any, axis: str = "y") -> Any:
-    """Label ``ax``'s ``axis`` (holding US dollars) in millions, without an offset; returns ``ax``."""
+    """Label ``ax``'s ``axis`` (holding US dollars) in millions, with no offset; returns ``ax``."""
     from matplotlib.ticker import FuncFormatter
 
     getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e6:,.0f}"))

@@ -63,11 +63,12 @@ def format_value(value: object, spec: str = "number") -> str:
 
     Examples
     --------
-    >>> format_value(0.28947, "percent"), format_value(-0.5886, "change"), format_value(9.6e-11, "p")
+    >>> fv = format_value
+    >>> fv(0.28947, "percent"), fv(-0.5886, "change"), fv(9.6e-11, "p")
     ('28.9%', '-58.9%', '<0.001')
-    >>> format_value(295_300_000.0, "usd_m"), format_value(-2.5227, "coef"), format_value(3433, "int")
+    >>> fv(295_300_000.0, "usd_m"), fv(-2.5227, "coef"), fv(3433, "int")
     ('295.3', '-2.523', '3,433')
-    >>> format_value(float("nan"), "percent"), format_value(0.031, "pp:1"), format_value(True, "yesno")
+    >>> fv(float("nan"), "percent"), fv(0.031, "pp:1"), fv(True, "yesno")
     ('', '+3.1 pp', 'yes')
     """
     if _missing(value):

@@ -126,10 +126,16 @@ def _section_views(section: Section, images: Mapping[str, bytes]) -> tuple[Secti
         tuple(table_view(t) for t in section.tables if not t.appendix))
     tables = tuple(table_view(t) for t in section.tables if t.appendix)
     figures = tuple(figure_view(f, images) for f in section.figures if f.appendix)
-    if not (tables or figures):
+    notes = paragraphs(section.notes)
+    if section.appendix:
+        from dataclasses import replace
+
+        return (replace(main, paragraphs=main.paragraphs + notes, figures=main.figures + figures,
+                        tables=main.tables + tables),)
+    if not (tables or figures or notes):
         return (main,)
     detail = SectionView(f"{section.key}-details", f"{section.title}: details", "ok", "", "",
-                         (), figures, tables)
+                         notes, figures, tables)
     return main, detail
 
 

@@ -77,7 +77,7 @@ def _document(page: Page):
 def _text(pdf, text: str, size: float = 9.5, style: str = "", color=INK, gap: float = 1.5):
     pdf.set_font(FONT, style, size)
     pdf.set_text_color(*color)
-    pdf.multi_cell(0, size * 0.5, _plain(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, _plain(text), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(gap)
 
 
@@ -112,32 +112,77 @@ def _figure(pdf, figure: FigureView) -> None:
 
 
 def _widths(pdf, table: TableView) -> tuple[float, ...]:
+    """Column widths: each column as wide as its text, the widest ones narrowed to fit the page.
+
+    Narrow columns (numbers, codes, years) keep their width; only columns wider
+    than an equal share of what is left are narrowed (their text then wraps).
+    """
     pdf.set_font(FONT, "", 7)
     sample = [table.headers, *table.rows[:200]]
-    wanted = [max(pdf.get_string_width(str(row[i])) for row in sample) + 3
-              for i in range(len(table.headers))]
-    capped = [max(min(w, 70.0), 8.0) for w in wanted]
-    scale = min(1.0, (pdf.epw - 0.01) / sum(capped))
-    return tuple(w * scale for w in capped)
+    wanted = [min(max(pdf.get_string_width(str(row[i])) for row in sample) + 2 * PAD + 0.5,
+                  90.0) for i in range(len(table.headers))]
+    room = pdf.epw - 0.01
+    fixed: dict[int, float] = {}
+    while True:
+        left = [i for i in range(len(wanted)) if i not in fixed]
+        share = (room - sum(fixed.values())) / max(len(left), 1)
+        fits = {i: wanted[i] for i in left if wanted[i] <= share}
+        if not fits:
+            break
+        fixed |= fits
+    out = [fixed.get(i, share) for i in range(len(wanted))]
+    return tuple(out)
+
+
+LINE = 3.4  # mm per line of table text
+PAD = 1.0  # mm of padding left and right of a cell
+
+
+def _row_height(pdf, cells, widths) -> tuple[float, list[list[str]]]:
+    """The height of a table row and each cell's lines (wrapped only where a cell overflows)."""
+    lines = []
+    pdf.c_margin = 0
+    for text, width in zip(cells, widths, strict=True):
+        if pdf.get_string_width(text) <= width - 2 * PAD:
+            lines.append([text])
+        else:
+            lines.append(pdf.multi_cell(width - 2 * PAD, LINE, text, dry_run=True,
+                                        output="LINES"))
+    return LINE * max(len(c) for c in lines) + 0.8, lines
+
+
+def _draw_row(pdf, lines, widths, text_columns, height: float, bold: bool) -> None:
+    pdf.set_font(FONT, "B" if bold else "", 7)
+    x, y = pdf.l_margin, pdf.get_y()
+    for cell, width, text in zip(lines, widths, text_columns, strict=True):
+        for i, line in enumerate(cell):
+            pdf.set_xy(x + PAD, y + 0.4 + i * LINE)
+            pdf.cell(width - 2 * PAD, LINE, line, align="L" if text else "R")
+        x += width
+    pdf.set_xy(pdf.l_margin, y + height)
+    pdf.set_draw_color(*((29, 29, 29) if bold else (225, 225, 225)))
+    pdf.set_line_width(0.3 if bold else 0.15)
+    pdf.line(pdf.l_margin, y + height, pdf.l_margin + sum(widths), y + height)
 
 
 def _table(pdf, table: TableView) -> None:
-    from fpdf.fonts import FontFace
-
+    """A table over as many pages as it needs, its header repeated on each."""
     if pdf.will_page_break(20):
         pdf.add_page()
     _text(pdf, table.caption, 9, "B", gap=0.5)
     widths = _widths(pdf, table)
-    pdf.set_font(FONT, "", 7)
     pdf.set_text_color(*INK)
-    align = tuple("LEFT" if text else "RIGHT" for text in table.text_columns)
-    with pdf.table(width=sum(widths), col_widths=widths, align="LEFT", text_align=align,
-                   borders_layout="HORIZONTAL_LINES", line_height=3.6,
-                   headings_style=FontFace(emphasis="BOLD"), padding=(0.5, 1)) as out:
-        for row in (table.headers, *table.rows):
-            line = out.row()
-            for cell in row:
-                line.cell(_plain(str(cell)))
+    pdf.set_font(FONT, "B", 7)
+    header = _row_height(pdf, [_plain(h) for h in table.headers], widths)
+    _draw_row(pdf, header[1], widths, table.text_columns, header[0], True)
+    pdf.set_font(FONT, "", 7)
+    for row in table.rows:
+        height, lines = _row_height(pdf, [_plain(str(c)) for c in row], widths)
+        if pdf.will_page_break(height):
+            pdf.add_page()
+            _draw_row(pdf, header[1], widths, table.text_columns, header[0], True)
+            pdf.set_font(FONT, "", 7)
+        _draw_row(pdf, lines, widths, table.text_columns, height, False)
     pdf.ln(1)
     if table.source:
         _text(pdf, "Source: " + table.source, 7, "", MUTED, gap=2)
