@@ -73,6 +73,10 @@ def commands(quarter: str) -> dict[str, str]:
             "retrade import FILE --reporter CHN --flow export (a monthly table of China's "
             "rare-earth exports: world totals such as overview_monthly.csv, or by HS6 line)"
         ),
+        "monthly_lines": (
+            "retrade import FILE --reporter CHN --flow export (a monthly table of China's "
+            "exports by HS6 line: 280530, 284690 or 850511)"
+        ),
         "importers": (
             f"retrade fetch comtrade -r JPN,USA -p all -f M --hs all --periods 2010-{last} "
             "(needs RETRADE_COMTRADE_KEY)"

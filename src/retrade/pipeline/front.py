@@ -281,15 +281,22 @@ def summary(tables: Tables, quarter: str) -> str:
     if trade.empty:
         return (f"Report for {quarter}. The store holds no trade data yet: the report rests on "
                 "the reference tables bundled with retrade (USGS mine output, policy events).")
-    annual = trade.loc[trade["frequency"] == "A", "last_period"].astype(str).max()
-    monthly = trade.loc[trade["frequency"] == "M", "last_period"].astype(str).max()
-    reach = " and ".join(p for p in (
-        f"{annual} (annual)" if isinstance(annual, str) else "",
-        f"{monthly} (monthly)" if isinstance(monthly, str) else "") if p)
-    lag = int(quarter[:4]) - int(str(annual or monthly)[:4])
+    annual, monthly = (_last(trade, f) for f in ("A", "M"))
+    reach = " and ".join(p for p in (f"{annual} (annual)" if annual else "",
+                                     f"{monthly} (monthly)" if monthly else "") if p)
+    if not reach:
+        return f"Report for {quarter}."
+    lag = int(quarter[:4]) - int((annual or monthly)[:4])
     behind = (f"; the latest trade year is {lag} years before the report's, as trade "
               "statistics are published with a lag" if lag > 1 else "")
     return f"Report for {quarter}. The trade data run to {reach}{behind}."
+
+
+def _last(coverage: pd.DataFrame, frequency: str) -> str:
+    """The latest ``last_period`` of ``frequency`` in ``coverage`` ('' when there is none)."""
+    periods = coverage.loc[coverage["frequency"] == frequency, "last_period"].dropna().astype(str)
+    periods = periods[periods != ""]
+    return str(periods.max()) if len(periods) else ""
 
 
 def added(tables: Tables, fetched: tuple, quarter: str | None) -> tuple[str, ...]:

@@ -50,8 +50,8 @@ def source_label(source: str) -> str:
 
     Examples
     --------
-    >>> source_label("wits"), source_label("monthly_table/overview_monthly")
-    ('WITS (World Bank): China's exports by partner', 'Monthly table: overview monthly')
+    >>> source_label("baci_summary"), source_label("monthly_table/overview_monthly")
+    ('BACI (CEPII): world trade summaries', 'Monthly table: overview monthly')
     """
     if source in SOURCES:
         return SOURCES[source]

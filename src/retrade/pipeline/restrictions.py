@@ -131,6 +131,27 @@ def monthly_lines(monthly: pd.DataFrame | None) -> dict[str, pd.Series]:
     return out
 
 
+def monthly_needs(monthly: pd.DataFrame | None, command: str) -> str:
+    """What the monthly analysis lacks, naming the monthly tables already imported.
+
+    A table of world totals by mineral group (such as ``overview_monthly``)
+    feeds the forecasts but not this analysis, which needs China's exports
+    by HS6 line; the message says so instead of asking for the table again.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"table": ["overview_monthly"]})
+    >>> monthly_needs(m, "retrade import FILE").split(";")[0]
+    'the imported monthly table overview_monthly holds no China export value by HS6 line'
+    """
+    if monthly is None or monthly.empty:
+        return command
+    names = ", ".join(sorted(monthly["table"].astype(str).unique()))
+    plural = "s" if "," in names else ""
+    return (f"the imported monthly table{plural} {names} hold{'' if plural else 's'} no China "
+            f"export value by HS6 line; {command}")
+
+
 def tech_ban(lines: dict[str, pd.Series], seed: int,
              note: Callable[[str], None] = _quiet) -> tuple[list[dict], dict, list[str]]:
     """Intervention rows, results by line and lines the event cannot be estimated on."""
@@ -221,11 +242,12 @@ def monthly_part(lines: dict[str, pd.Series], seed: int, command: str, note) -> 
 
 def section(data: RunData, options) -> Body:
     china, lines, cmds = data.china_exports(), monthly_lines(data.monthly), data.commands
+    needed = monthly_needs(data.monthly, cmds["monthly_lines"])
     if china.empty and not lines:
         raise NeedsData("needs China's exports by partner: " + cmds["china_annual"]
-                        + "; and for the monthly analysis " + cmds["monthly"])
+                        + "; and for the monthly analysis " + needed)
     annual = annual_part(china, cmds["china_annual"], options.note)
-    monthly = monthly_part(lines, options.seed, cmds["monthly"], options.note)
+    monthly = monthly_part(lines, options.seed, needed, options.note)
     skipped, missing = annual.skipped + monthly.skipped, annual.missing + monthly.missing
     text = [_describe(annual.rows, monthly.rows)]
     if skipped:

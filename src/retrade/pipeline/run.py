@@ -40,7 +40,7 @@ from retrade.pipeline.fetching import FetchPlan, fetch_section, run_fetch
 from retrade.pipeline.forecasts import DEFAULT_MODELS
 from retrade.pipeline.front import front_page
 from retrade.pipeline.steps import Steps, StepTiming
-from retrade.report import Finding, Report, Section, report_style, write_report
+from retrade.report import Finding, FrontPage, Report, Section, report_style, write_report
 
 log = logging.getLogger("retrade.pipeline")
 
@@ -301,6 +301,23 @@ def _about(sections: list[Section], data: RunData, options: RunOptions, offline:
                    lead="How this report was made, and what would complete it.", appendix=True)
 
 
+FRONT_FAILED = "The key findings could not be computed"
+
+
+def _front(sections: list[Section], options: RunOptions, fetched: tuple,
+           steps: Steps) -> FrontPage:
+    """The front page; if it fails, a front page that says so (the sections are kept)."""
+    with steps.step("front page") as record:
+        try:
+            return front_page({t.name: t.frame for s in sections for t in s.tables}, options,
+                              fetched)
+        except Exception as exc:  # the analyses' results must not be lost to the summary
+            log.debug("front page failed:\n%s", redact(traceback.format_exc()))
+            record.outcome = "failed"
+            return FrontPage(summary=redact(f"{FRONT_FAILED} ({type(exc).__name__}: {exc}); "
+                                            "the sections below are complete."))
+
+
 def _arrange(sections: list[Section]) -> tuple[Section, ...]:
     """The sections in reading order (:data:`READING_ORDER`; any other key at the end)."""
     from dataclasses import replace
@@ -421,8 +438,7 @@ def run_quarterly(
             data = _build(settings, quarter, steps)
             analysed = [fetch_section(fetched, offline=offline),
                         *_analyse(wanted, data, options, steps)]
-            front = front_page({t.name: t.frame for s in analysed for t in s.tables}, options,
-                               fetched)
+            front = _front(analysed, options, fetched, steps)
             report = Report(quarter, TITLE,
                             _arrange([_about(analysed, data, options, offline), *analysed]),
                             _parameters(options, offline, plan, wanted, settings), _inputs(data),
@@ -431,7 +447,8 @@ def run_quarterly(
                 folder = write_report(report, settings.reports_dir)
     finally:
         _close_new_figures(before)
-    failed = any(s.status == "failed" for s in report.sections) or data.build is None
+    failed = (any(s.status == "failed" for s in report.sections) or data.build is None
+              or front.summary.startswith(FRONT_FAILED))
     outcomes = tuple(SectionOutcome(s.key, s.title, s.status, s.message) for s in report.sections)
     return RunResult(folder, quarter, outcomes, tuple(steps.timings), int(failed),
                      front.findings)
