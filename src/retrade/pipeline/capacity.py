@@ -49,7 +49,7 @@ def _share_figure(shares, spread) -> ReportFigure:
     ax.axhline(0.28, color="0.5", ls=":", lw=1, label="the often-quoted 28%")
     ax.set_ylim(0, 0.6)
     percent_axis(ax)
-    ax.legend(loc="upper right")
+    ax.legend(loc="lower right")
     return ReportFigure("nonchina_mine_share", fig,
                         "Non-China share of world rare-earth mine output (% of tonnes of rare-"
                         "earth oxide; bars: the range across USGS editions)",

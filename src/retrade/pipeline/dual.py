@@ -18,7 +18,7 @@ import pandas as pd
 from retrade.models import breaks
 from retrade.models.dual_chain import dual_chain
 from retrade.pipeline.data import Body, NeedsData, RunData, share_series
-from retrade.pipeline.labels import IMPORTER, STAGE, WITS_SOURCE, share_source
+from retrade.pipeline.labels import IMPORTER, POSSESSIVE, STAGE, WITS_SOURCE, share_source
 from retrade.report import ReportFigure, ReportTable
 from retrade.report.figures import percent_axis
 
@@ -172,8 +172,8 @@ def _text(res, shares: pd.DataFrame, tests: pd.DataFrame) -> str:
 
     lines = []
     for (importer, hs6), (basis, series) in share_series(shares).items():
-        lines.append(f"China's share of {IMPORTER.get(importer, importer).removeprefix('the ')}"
-                     f"'s imports of rare-earth {STAGE.get(hs6, hs6)} (HS {hs6}) went from "
+        lines.append(f"China's share of {POSSESSIVE.get(importer, importer)} imports of "
+                     f"rare-earth {STAGE.get(hs6, hs6)} (HS {hs6}) went from "
                      f"{fv(series.iloc[0], 'percent')} in {series.index[0]} to "
                      f"{fv(series.iloc[-1], 'percent')} in {series.index[-1]}"
                      f"{' (mirror-based)' if basis == 'mirror' else ''}.")

@@ -394,7 +394,8 @@ def section(data: RunData, options) -> Body:
     figs = all_figures(outcomes)
     missing = notes + [f"not forecast: {r}" for r in refused]
     return Body(_text(outcomes), tables, figs,
-                message=("partial: " + "; ".join(missing)) if missing else "")
+                message=("partial: " + "; ".join(missing)) if missing else "",
+                notes=scenario_notes())
 
 
 def _text(outcomes: list[Outcome]) -> str:
@@ -404,6 +405,13 @@ def _text(outcomes: list[Outcome]) -> str:
              "with 80% and 95% intervals. Shares are modelled on the logit scale and values on "
              "the log scale, so intervals stay within range. The table gives each series' last "
              "observed value and its forecast for next year."]
-    lines.append("Scenarios move the base forecast by stated assumptions: " + " ".join(
-        f"'{s.name}': {s.description.rstrip('.')}." for s in fc.DEFAULT_SCENARIOS))
+    lines.append("Scenarios move the base forecast by stated assumptions ("
+                 + ", ".join(f"'{s.name}'" for s in fc.DEFAULT_SCENARIOS)
+                 + "); the appendix describes each and charts its paths.")
     return "\n\n".join(lines)
+
+
+def scenario_notes() -> str:
+    """Each default scenario's assumptions, for the appendix."""
+    return "Scenarios: " + " ".join(f"'{s.name}': {s.description.rstrip('.')}."
+                                    for s in fc.DEFAULT_SCENARIOS)

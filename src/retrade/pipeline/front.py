@@ -24,7 +24,6 @@ REFERENCE_SHARE = 0.28  # the often-quoted "about 28%" of non-China supply
 FORECAST_SERIES = ("china_share_usa_284690", "china_share_jpn_284690", "nonchina_mine_share")
 RESTRICTION_LINES = ("284690", "280530", "850511")
 SHORT = {"USA": "US", "JPN": "Japan"}
-POSSESSIVE = {"USA": "US", "JPN": "Japan's"}
 
 
 def latest_shares(tables: Tables, importer: str) -> dict[str, tuple[str, float, str]]:
@@ -57,7 +56,7 @@ def share_finding(tables: Tables, importer: str) -> Finding | None:
     others = [f"{format_value(shares[h][1], 'percent')} of its {L.STAGE[h]} imports"
               for h in ("280530", "850511") if h in shares and h != lead
               and shares[h][0] == period]
-    who = POSSESSIVE[importer]
+    who = L.POSSESSIVE[importer]
     sentence = (f"China supplied {format_value(value, 'percent')} of {who} imports of "
                 f"rare-earth {L.STAGE[lead]} (HS {lead}) by value in {period}"
                 + (f", and {' and '.join(others)}" if others else "") + ".")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 IMPORTER = {"USA": "the US", "JPN": "Japan", "EU27": "the EU", "KOR": "Korea", "CHN": "China"}
+# "China's share of {POSSESSIVE} imports"
+POSSESSIVE = {"USA": "US", "JPN": "Japan's", "EU27": "EU", "KOR": "Korea's", "CHN": "China's"}
 STAGE = {"253090": "ores", "261220": "ores", "284610": "cerium compounds",
          "284690": "compounds", "280530": "metals", "850511": "permanent magnets"}
 SERIES = {
