@@ -144,12 +144,17 @@ class RunResult:
 
     def to_dict(self) -> dict:
         """The run as plain data for scripts: folder, exit code, sections, key findings, steps."""
+        import math
         from dataclasses import asdict
 
+        def plain(record) -> dict:  # NaN is not JSON: a missing number is None
+            return {k: None if isinstance(v, float) and math.isnan(v) else v
+                    for k, v in asdict(record).items()}
+
         return {"quarter": self.quarter, "folder": str(self.folder), "exit_code": self.exit_code,
-                "sections": [asdict(s) for s in self.sections],
-                "findings": [asdict(f) for f in self.findings],
-                "steps": [asdict(t) for t in self.steps]}
+                "sections": [plain(s) for s in self.sections],
+                "findings": [plain(f) for f in self.findings],
+                "steps": [plain(t) for t in self.steps]}
 
     def summary(self) -> str:
         """Lines for the terminal: the folder, each section's status, the steps' times."""
