@@ -26,6 +26,8 @@ _DATA = typer.Option(None, "--data-dir", help="Data folder (default RETRADE_DATA
 _REPORTS = typer.Option(None, "--reports-dir", help="Reports folder (default RETRADE_REPORTS_DIR, ./reports).")  # noqa: E501
 _SEED = typer.Option(0, "--seed", help="Seed of every random draw.")
 _QUIET = typer.Option(False, "--quiet", "-q", help="No progress display.")
+_JSON = typer.Option(False, "--json", help="Print the result as JSON (section statuses, key "
+                     "findings, steps) on stdout, for scripts; implies --quiet.")
 
 
 def run_command(
@@ -37,6 +39,7 @@ def run_command(
     reports_dir: Path | None = _REPORTS,
     seed: int = _SEED,
     quiet: bool = _QUIET,
+    as_json: bool = _JSON,
 ) -> None:
     """Run the quarterly pipeline: fetch what is new, build the panel, analyse, write the report."""
     import matplotlib
@@ -51,9 +54,14 @@ def run_command(
         result = run_quarterly(
             quarter=quarter, offline=offline, settings=settings, sections=sections,
             forecast_models=models.split(",") if models else DEFAULT_MODELS, seed=seed,
-            progress=not quiet)
+            progress=not (quiet or as_json))
     except (RetradeError, ValueError, OSError) as exc:
         err.print(f"[bold red]error:[/] {redact(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
-    out.print(result.summary(), markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        import json
+
+        typer.echo(redact(json.dumps(result.to_dict(), indent=2, default=str)))
+    else:
+        out.print(result.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(result.exit_code)
