@@ -58,6 +58,7 @@ def _register() -> None:
     from retrade.cli import forecast as forecast_cli
     from retrade.cli import panel as panel_cli
     from retrade.cli import run as run_cli
+    from retrade.cli import store as store_cli
 
     app.add_typer(fetch.app, name="fetch")
     app.add_typer(catalog.app, name="catalog")
@@ -68,6 +69,7 @@ def _register() -> None:
     app.add_typer(estimate.app, name="estimate")
     app.add_typer(forecast_cli.app, name="forecast")
     app.command("run")(run_cli.run_command)
+    app.add_typer(store_cli.app, name="store")
 
 
 _register()

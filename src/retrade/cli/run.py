@@ -28,6 +28,8 @@ _SEED = typer.Option(0, "--seed", help="Seed of every random draw.")
 _QUIET = typer.Option(False, "--quiet", "-q", help="No progress display.")
 _JSON = typer.Option(False, "--json", help="Print the result as JSON (section statuses, key "
                      "findings, steps) on stdout, for scripts; implies --quiet.")
+_MAX_CALLS = typer.Option(None, "--max-calls", help="Cap on API calls this run (default RETRADE_MAX_CALLS, none); a stopped fetch resumes next run.")  # noqa: E501
+_MAX_MINUTES = typer.Option(None, "--max-minutes", help="Cap on minutes spent fetching this run (default RETRADE_MAX_MINUTES, none).")  # noqa: E501
 
 
 def run_command(
@@ -40,19 +42,23 @@ def run_command(
     seed: int = _SEED,
     quiet: bool = _QUIET,
     as_json: bool = _JSON,
+    max_calls: int | None = _MAX_CALLS,
+    max_minutes: float | None = _MAX_MINUTES,
 ) -> None:
     """Run the quarterly pipeline: fetch what is new, build the panel, analyse, write the report."""
     import matplotlib
 
     from retrade.errors import RetradeError
-    from retrade.pipeline import run_quarterly
+    from retrade.pipeline import FetchPlan, run_quarterly
     from retrade.pipeline.forecasts import DEFAULT_MODELS
 
     matplotlib.use("Agg")  # the report's figures are files; no window may open
     try:
         settings = load_settings(data_dir=data_dir, reports_dir=reports_dir)
+        plan = FetchPlan(max_calls=max_calls, max_minutes=max_minutes)
         result = run_quarterly(
             quarter=quarter, offline=offline, settings=settings, sections=sections,
+            fetch_plan=plan,
             forecast_models=models.split(",") if models else DEFAULT_MODELS, seed=seed,
             progress=not (quiet or as_json))
     except (RetradeError, ValueError, OSError) as exc:

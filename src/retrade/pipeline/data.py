@@ -67,7 +67,7 @@ def commands(quarter: str) -> dict[str, str]:
         "china_annual": (
             "retrade import FILE (a WITS 'By HS6 Product' download of China's exports by "
             f"partner), or retrade fetch comtrade -r CHN -p all -f X --hs all --periods "
-            f"2010-{last} (needs RETRADE_COMTRADE_KEY)"
+            f"2010-{last} (keyless: the public preview, which retrade run also fetches)"
         ),
         "monthly": (
             "retrade import FILE --reporter CHN --flow export (a monthly table of China's "
@@ -79,7 +79,7 @@ def commands(quarter: str) -> dict[str, str]:
         ),
         "importers": (
             f"retrade fetch comtrade -r JPN,USA -p all -f M --hs all --periods 2010-{last} "
-            "(needs RETRADE_COMTRADE_KEY)"
+            "(keyless: the public preview, which retrade run also fetches)"
         ),
         "world_summary": (
             "retrade import FILE (a BACI world summary by HS6 and year, which holds Japan's "

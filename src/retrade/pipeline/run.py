@@ -2,8 +2,9 @@
 
 Steps, each timed and shown (see :mod:`retrade.pipeline.steps`):
 
-1. **fetch** what is new (:mod:`retrade.pipeline.fetching`; skipped with
-   ``offline=True``, without a key for Comtrade, or without network);
+1. **fetch** what is new (:mod:`retrade.pipeline.fetching`: the keyless
+   Comtrade plan without a key, the full one with; skipped with
+   ``offline=True`` or without network);
 2. **build** the panel from the store (:func:`retrade.panel.build.build_panel`);
    if the build fails, the analyses fall back on the last good build and the
    run's exit code is 1;
