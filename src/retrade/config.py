@@ -10,9 +10,14 @@ data_dir                ``RETRADE_DATA_DIR``         ``./data``
 reports_dir             ``RETRADE_REPORTS_DIR``      ``./reports``
 comtrade_key            ``RETRADE_COMTRADE_KEY``     none (keyless public preview)
 comtrade_url            ``RETRADE_COMTRADE_URL``     ``https://comtradeapi.un.org``
-census_key              ``RETRADE_CENSUS_KEY``       none (the Census API works keyless)
+census_key              ``RETRADE_CENSUS_KEY``       none (since May 2026 the Census
+                                                     data API refuses calls without one)
 census_url              ``RETRADE_CENSUS_URL``       ``https://api.census.gov``
 min_interval            ``RETRADE_MIN_INTERVAL``     ``1.0`` seconds between calls
+max_calls               ``RETRADE_MAX_CALLS``        none: HTTP requests a fetch or a
+                                                     quarterly run may send
+max_minutes             ``RETRADE_MAX_MINUTES``      none: minutes a fetch or a
+                                                     quarterly run may spend fetching
 ======================  ===========================  ==================================
 
 The config file is ``$RETRADE_CONFIG``, else ``./retrade.toml``, else
@@ -45,6 +50,8 @@ _ENV = {
     "census_key": "RETRADE_CENSUS_KEY",
     "census_url": "RETRADE_CENSUS_URL",
     "min_interval": "RETRADE_MIN_INTERVAL",
+    "max_calls": "RETRADE_MAX_CALLS",
+    "max_minutes": "RETRADE_MAX_MINUTES",
 }
 
 # every secret value ever loaded in this process, so redact() can scrub them anywhere
@@ -129,6 +136,8 @@ class Settings:
     census_key: Secret | None = field(default=None, repr=False)
     census_url: str = DEFAULT_CENSUS_URL
     min_interval: float = 1.0
+    max_calls: int | None = None
+    max_minutes: float | None = None
 
     @property
     def raw_dir(self) -> Path:
@@ -218,8 +227,24 @@ def _coerce(values: dict[str, Any]) -> Settings:
                 ) from None
             if value < 0:
                 raise ConfigError(f"min_interval must be >= 0 seconds, got {value}")
+        elif f.name in ("max_calls", "max_minutes"):
+            value = _cap(f.name, value)
         out[f.name] = value
     return Settings(**out)
+
+
+def _cap(name: str, value: Any) -> int | float:
+    """A call or minute cap: a number >= 0 (calls whole), else :class:`ConfigError` naming it."""
+    kind = int if name == "max_calls" else float
+    try:
+        number = kind(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < 0 or (kind is int and str(value).strip() not in
+                                        (str(number), f"{number}.0")):
+        unit = "a whole number of calls" if kind is int else "a number of minutes"
+        raise ConfigError(f"{name} must be {unit} >= 0, got {value!r}")
+    return number
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:

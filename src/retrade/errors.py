@@ -23,11 +23,41 @@ class CatalogError(RetradeError, ValueError):
 
 
 class FetchError(RetradeError):
-    """A call to a remote API failed in a way that retrying will not fix."""
+    """A call to a remote API failed in a way that retrying will not fix.
+
+    ``status`` is the HTTP status of the answer where there was one.
+    """
+
+    status: int | None = None
 
 
 class AuthError(FetchError):
     """The API rejected the credentials (HTTP 401): the key is missing, wrong or expired."""
+
+
+class KeyRequired(AuthError):
+    """The API wants an API key for this call and none (or a refused one) was sent.
+
+    Raised for the US Census data API, which since May 2026 redirects a call
+    without a valid key to an HTML sign-up page; the message says where to get
+    a key and which setting holds it.
+    """
+
+
+class Redirected(FetchError):
+    """The API answered with a redirect to another page instead of data.
+
+    A redirect is never followed as if its target were the data asked for.
+    ``status``, ``location`` and ``headers`` keep what the answer said, so a
+    fetcher can tell a known page (such as a key wall) from an unknown one.
+    """
+
+    def __init__(self, message: str, *, status: int = 302, location: str = "",
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.location = location
+        self.headers = dict(headers or {})
 
 
 class RateLimited(FetchError):

@@ -111,15 +111,27 @@ app = typer.Typer(
     help="Rare-earth trade data, econometrics and forecasting.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals can hold API keys
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, pwsh
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from retrade import __version__
+
+        typer.echo(f"retrade {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _root(
     verbose: int = typer.Option(
         0, "--verbose", "-v", count=True, help="More log output (-vv for debug); tracebacks."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """Rare-earth trade data, econometrics and forecasting."""

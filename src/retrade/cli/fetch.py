@@ -1,9 +1,9 @@
 """``retrade fetch``: bring trade data from the APIs into ``data/raw/``.
 
 A thin layer over :mod:`retrade.fetch`. Exit codes: 0 done, 2 bad input or a
-failed call (the message says which), 3 stopped by the daily quota or
-``--max-calls`` (everything fetched so far is kept; run the same command again
-to resume).
+failed call (the message says which, e.g. a key the API wants), 3 stopped by
+the daily quota, ``--max-calls`` or ``--max-minutes`` (everything fetched so
+far is kept; run the same command again to resume).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ out = Console()
 
 DATA_DIR = typer.Option(None, "--data-dir", help="Data folder (default RETRADE_DATA_DIR, ./data).")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
-MAX_CALLS = typer.Option(
-    None, "--max-calls", min=0, help="Stop (resumably) after this many requests (>= 0).")
+MAX_CALLS = typer.Option(None, "--max-calls", min=0, help="Stop (resumably) after this many requests (default RETRADE_MAX_CALLS).")  # noqa: E501
+MAX_MINUTES = typer.Option(None, "--max-minutes", min=0, help="Stop (resumably) after this many minutes (default RETRADE_MAX_MINUTES).")  # noqa: E501
 
 
 def _run(action: Callable[[], Any]) -> Any:
@@ -56,6 +56,7 @@ def comtrade(
     count_first: bool = typer.Option(True, "--count-first/--no-count-first", help="Ask row counts before wide calls."),  # noqa: E501
     availability: bool = typer.Option(True, "--availability/--no-availability", help="Use release dates to skip what is fresh."),  # noqa: E501
     max_calls: int | None = MAX_CALLS,
+    max_minutes: float | None = MAX_MINUTES,
     data_dir: Path | None = DATA_DIR,
     quiet: bool = QUIET,
 ) -> None:
@@ -66,7 +67,7 @@ def comtrade(
     report = _run(lambda: fetch_comtrade(
         reporters=reporters, partners=partners, flows=flows, hs=hs, periods=periods,
         frequency=frequency, settings=settings, progress=not quiet, count_first=count_first,
-        availability=availability, max_calls=max_calls,
+        availability=availability, max_calls=max_calls, max_minutes=max_minutes,
     ))
     _finish(report)
 
@@ -100,17 +101,18 @@ def census(
     dataset: str = typer.Option("hs", "--dataset", help="hs (by country) or porths (by port)."),
     variables: str | None = typer.Option(None, "--variables", help="Census 'get' list (default: monthly values, quantities, weights)."),  # noqa: E501
     max_calls: int | None = MAX_CALLS,
+    max_minutes: float | None = MAX_MINUTES,
     data_dir: Path | None = DATA_DIR,
     quiet: bool = QUIET,
 ) -> None:
-    """Fetch monthly US imports/exports by HS10 and country (US Census Bureau; RETRADE_CENSUS_KEY optional)."""  # noqa: E501
+    """Fetch monthly US imports/exports by HS10 and country (US Census Bureau; needs RETRADE_CENSUS_KEY, free at https://api.census.gov/data/key_signup.html)."""  # noqa: E501
     from retrade.fetch.census import fetch_census
 
     settings = _run(lambda: load_settings(data_dir=data_dir))
     report = _run(lambda: fetch_census(
         flows=flows, hs=hs, periods=periods, dataset=dataset, settings=settings,
         variables=variables.split(",") if variables else None, progress=not quiet,
-        max_calls=max_calls,
+        max_calls=max_calls, max_minutes=max_minutes,
     ))
     _finish(report)
 

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from retrade.cli.output import print_error
-from retrade.config import load_settings
+from retrade.config import load_settings, redact
 
 out = Console()
 err = Console(stderr=True)
@@ -27,6 +27,10 @@ _DATA = typer.Option(None, "--data-dir", help="Data folder (default RETRADE_DATA
 _REPORTS = typer.Option(None, "--reports-dir", help="Reports folder (default RETRADE_REPORTS_DIR, ./reports).")  # noqa: E501
 _SEED = typer.Option(0, "--seed", help="Seed of every random draw.")
 _QUIET = typer.Option(False, "--quiet", "-q", help="No progress display.")
+_JSON = typer.Option(False, "--json", help="Print the result as JSON (section statuses, key "
+                     "findings, steps) on stdout, for scripts; implies --quiet.")
+_MAX_CALLS = typer.Option(None, "--max-calls", help="Cap on API calls this run (default RETRADE_MAX_CALLS, none); a stopped fetch resumes next run.")  # noqa: E501
+_MAX_MINUTES = typer.Option(None, "--max-minutes", help="Cap on minutes spent fetching this run (default RETRADE_MAX_MINUTES, none).")  # noqa: E501
 
 
 def run_command(
@@ -38,23 +42,33 @@ def run_command(
     reports_dir: Path | None = _REPORTS,
     seed: int = _SEED,
     quiet: bool = _QUIET,
+    as_json: bool = _JSON,
+    max_calls: int | None = _MAX_CALLS,
+    max_minutes: float | None = _MAX_MINUTES,
 ) -> None:
     """Run the quarterly pipeline: fetch what is new, build the panel, analyse, write the report."""
     import matplotlib
 
     from retrade.errors import RetradeError
-    from retrade.pipeline import run_quarterly
+    from retrade.pipeline import FetchPlan, run_quarterly
     from retrade.pipeline.forecasts import DEFAULT_MODELS
 
     matplotlib.use("Agg")  # the report's figures are files; no window may open
     try:
         settings = load_settings(data_dir=data_dir, reports_dir=reports_dir)
+        plan = FetchPlan(max_calls=max_calls, max_minutes=max_minutes)
         result = run_quarterly(
             quarter=quarter, offline=offline, settings=settings, sections=sections,
+            fetch_plan=plan,
             forecast_models=models.split(",") if models else DEFAULT_MODELS, seed=seed,
-            progress=not quiet)
+            progress=not (quiet or as_json))
     except (RetradeError, ValueError, OSError) as exc:
         print_error(exc)  # one literal line: user text is never read as markup
         raise typer.Exit(2) from None
-    out.print(result.summary(), markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        import json
+
+        typer.echo(redact(json.dumps(result.to_dict(), indent=2, default=str)))
+    else:
+        out.print(result.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(result.exit_code)

@@ -9,6 +9,11 @@ Every fetcher sends its requests through :class:`HttpClient`. It
   403 with a quota message is :class:`QuotaExhausted` (a stop, never a retry loop),
   and a 429 or 5xx that outlasts the retries is :class:`RateLimited` or
   :class:`ServerError`, so a failure is never mistaken for "no data";
+* never follows a redirect of a data call: a 3xx answer is :class:`Redirected`
+  (with its ``Location`` and headers), because a page a server redirects to
+  (the US Census key sign-up page, a login or error page) is not the data asked
+  for. Only :meth:`HttpClient.download` follows redirects, for files served
+  from storage on another host, whose size and checksum are verified after;
 * keeps keys out of sight: secret query parameters and headers are added at
   send time only, go to the configured origin only (never to another host, nor
   along a redirect to one), and every URL or body that reaches a log or an
@@ -42,6 +47,7 @@ from retrade.errors import (
     FetchError,
     QuotaExhausted,
     RateLimited,
+    Redirected,
     ResponseError,
     ServerError,
 )
@@ -171,7 +177,7 @@ class HttpClient:
             timeout=self.timeout,
             transport=self.transport,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-            follow_redirects=True,
+            follow_redirects=False,  # a redirected data call is an error (see _classify)
             event_hooks={"request": [self._guard_secrets]},
         )
 
@@ -265,12 +271,14 @@ class HttpClient:
         started = time.monotonic()
         self.calls += 1
         try:
-            with self._client.stream("GET", self._join(path), params=full,
-                                     headers=headers) as response:
+            with self._client.stream("GET", self._join(path), params=full, headers=headers,
+                                     follow_redirects=target is not None) as response:
                 if target is not None and response.status_code == 200:
                     _save_body(response, target)
                 else:
                     response.read()
+        except httpx.TooManyRedirects:
+            raise FetchError(f"{shown}: too many redirects; nothing was read") from None
         except httpx.TimeoutException:
             log.warning("timeout: %s", shown)
             raise _Retryable("timeout", f"{shown} timed out after {self.timeout:.0f}s") from None
@@ -287,6 +295,8 @@ class HttpClient:
         if status in (200, 204):
             body = b"" if to_file else response.content
             return HttpResponse(status, dict(response.headers), body, shown, elapsed)
+        if 300 <= status < 400:
+            raise _redirected(response, shown)
         message = _error_message(response)
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -315,7 +325,20 @@ class HttpClient:
                 f"{shown} answered 403: {message}. The daily quota is used up; everything "
                 "fetched so far is stored, and running the same command later resumes."
             )
-        raise FetchError(f"{shown} answered {status}: {message}")
+        error = FetchError(f"{shown} answered {status}: {message}")
+        error.status = status
+        raise error
+
+
+def _redirected(response: httpx.Response, shown: str) -> Redirected:
+    """The error for a 3xx answer: where it points, and the answer's headers, redacted."""
+    location = redact(response.headers.get("Location", ""))
+    headers = {k: redact(v) for k, v in response.headers.items()}
+    target = f" to {location}" if location else ""
+    return Redirected(
+        f"{shown} answered {response.status_code} (a redirect{target}) instead of data; "
+        "retrade does not read another page as data",
+        status=response.status_code, location=location, headers=headers)
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

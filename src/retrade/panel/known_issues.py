@@ -4,7 +4,8 @@ Some source-years are broken in ways that move every estimate built on them.
 The best documented is China's 2016 export quantities as WITS serves them: the
 China -> World totals fall to 1.43 kt (280530), 5.06 kt (284690) and 35 kt
 (850511) against about 6, 20-35 and 90-130 kt in the neighbouring years, while
-values fall far less (PROVENANCE-trade §4). Unit values computed from such a
+values fall far less (WITS China-reported exports, compared with CEPII's BACI,
+which reconciles both sides' reports). Unit values computed from such a
 year are meaningless.
 
 This module keeps such facts as data (:data:`KNOWN_ISSUES`) and adds a check
@@ -49,7 +50,8 @@ KNOWN_ISSUES: tuple[KnownIssue, ...] = (
         sources=("wits",),
         note="China-reported 2016 quantities collapse in WITS (280530 1.43 kt, 284690 5.06 kt, "
         "850511 35 kt against about 6, 20-35 and 90-130 kt in neighbouring years); values are "
-        "less affected, but BACI's 2016 value is 1.86x WITS for 284690 (PROVENANCE-trade §4)",
+        "less affected, but BACI's 2016 value is 1.86x WITS for 284690 (WITS China-reported "
+        "exports against CEPII's BACI)",
     ),
 )
 

@@ -8,7 +8,7 @@ them into ``data/processed/world_summary.parquet`` and
 :func:`importer_totals` gives the importers' total imports, which
 mirror-based dependency metrics divide by.
 
-Caveat (PROVENANCE of the BACI summaries): ``<country>_import_share`` is the
+Caveat (how the BACI summaries were transcribed): ``<country>_import_share`` is the
 importer's share of *world* imports of the line, not China's share of the
 importer's imports.
 """

@@ -16,10 +16,19 @@ from retrade.models import capacity as cap
 from retrade.models import capacity_scenarios as cs
 from retrade.pipeline.data import Body, RunData
 from retrade.report import ReportFigure, ReportTable
+from retrade.report.figures import percent_axis
 
 BASE_YEAR = 2024  # the base year of project_supply: USGS MCS2026's 2024 figures
 N_DRAWS = 2000
 METRIC = "share_of_supply"
+USGS = "USGS Mineral Commodity Summaries (the edition of each row; 2026 preferred)"
+DEFINITIONS_SOURCE = (f"{USGS}; IEA Global Critical Minerals Outlook 2024 and 2025; the demand "
+                      "estimates named in each row.")
+PROJECTION_SOURCE = (f"retrade Monte Carlo projections ({N_DRAWS:,} draws) from the {USGS} 2024 "
+                     "figures; demand growth from Arafura and IEA rates; the new-project pipeline "
+                     "is an illustrative assumption.")
+TONNES = {"numerator_t": "tonnes", "denominator_t": "tonnes", "china": "tonnes",
+          "world_reported": "tonnes", "nonchina": "tonnes"}
 
 
 def _years_as_text(frame):
@@ -30,19 +39,33 @@ def _years_as_text(frame):
 def _share_figure(shares, spread) -> ReportFigure:
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig, ax = plt.subplots(figsize=(8, 3.4))
     ax.plot(shares["year"], shares["share_reported"], "o-", label="non-China share (USGS)")
-    ax.vlines(spread["year"], spread["share_min"], spread["share_max"], color="C3", lw=4,
+    ax.vlines(spread["year"], spread["share_min"], spread["share_max"], color="C1", lw=4,
               alpha=0.5, label="range across USGS editions")
     iea = cap.iea_mining_shares()
     ax.scatter(iea["year"], iea["nonchina_share"], marker="x", color="k",
-               label="IEA (1 - China mining share)")
-    ax.axhline(0.28, color="0.6", ls=":", label="'about 28%'")
+               label="IEA (100% less China's mining share)")
+    ax.axhline(0.28, color="0.5", ls=":", lw=1, label="the often-quoted 28%")
     ax.set_ylim(0, 0.6)
-    ax.legend(fontsize=8)
-    ax.set_title("Non-China share of world rare-earth mine output")
+    percent_axis(ax)
+    ax.legend(loc="lower right")
     return ReportFigure("nonchina_mine_share", fig,
-                        "Non-China share of mine output by year, with USGS edition revisions")
+                        "Non-China share of world rare-earth mine output (% of tonnes of rare-"
+                        "earth oxide; bars: the range across USGS editions)",
+                        f"{USGS}; IEA Global Critical Minerals Outlook.")
+
+
+def _projection_figure(base) -> ReportFigure:
+    ax = base.plot()
+    ax.set_title("")
+    percent_axis(ax)
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles, ["non-China share of world supply", "share of demand met from outside "
+                        "China", "IEA non-China mining share"], loc="upper left")
+    return ReportFigure("capacity_projection", ax.figure,
+                        "Base scenario: non-China share of supply and of demand met, to 2035 "
+                        "(median; shaded: 90% interval)", PROJECTION_SOURCE)
 
 
 def _decomposition(sensitivity) -> str:
@@ -72,17 +95,23 @@ def section(data: RunData, options) -> Body:
             "pipeline is an illustrative assumption (four regional tranches, 60 kt REO a "
             "year), not a sourced project list.",
             f"Scenario 'base': {base.scenario.description}"]
+    mine = shares[["year", "edition", "china", "world_reported", "nonchina", "share_reported"]]
     tables = (
         ReportTable("capacity_definitions", _years_as_text(sensitivity[columns]),
-                    f"The non-China share in {BASE_YEAR} by definition"),
-        ReportTable("mine_shares", _years_as_text(shares[["year", "edition", "china",
-                                                          "world_reported", "nonchina",
-                                                          "share_reported"]]),
-                    "USGS mine production (t REO) and the non-China share"),
+                    f"The non-China share in {BASE_YEAR}, by definition", DEFINITIONS_SOURCE,
+                    {**TONNES, "nonchina_share": "percent"},
+                    {"numerator_t": "non-China (t)", "denominator_t": "world or demand (t)",
+                     "nonchina_share": "non-China share"}),
+        ReportTable("mine_shares", _years_as_text(mine.iloc[::-1].reset_index(drop=True)),
+                    "Rare-earth mine output, China and world (tonnes of oxide), newest first",
+                    USGS + ".", {**TONNES, "share_reported": "percent"},
+                    {"world_reported": "world", "nonchina": "outside China",
+                     "share_reported": "non-China share"}),
         ReportTable("capacity_scenarios", _years_as_text(compared),
-                    "Non-China share of supply by scenario (median and 90% interval)"),
+                    "Non-China share of supply by scenario (90% interval)", PROJECTION_SOURCE,
+                    {c: "percent" for c in ("mean", "median", "lower", "upper")}
+                    | {"sd": "number:3"}, {"lower": "5th percentile", "upper": "95th percentile",
+                                     "sd": "std. dev."}),
     )
-    figures = (_share_figure(shares, cap.edition_spread()),
-               ReportFigure("capacity_projection", base.plot().figure,
-                            "Base scenario: projected non-China share (90% interval)"))
+    figures = (_share_figure(shares, cap.edition_spread()), _projection_figure(base))
     return Body("\n\n".join(text), tables, figures)

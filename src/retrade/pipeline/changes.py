@@ -1,8 +1,8 @@
-"""Section 'What changed since last quarter': new data and forecast revisions.
+"""Section 'What changed since last quarter': new data, revised values and forecast revisions.
 
-:func:`retrade.report.changes.what_changed` compares this run's ``forecasts``
-and ``data_coverage`` tables with the latest earlier report under the reports
-folder. Forecast points are matched on series, model and period, so a series
+:func:`retrade.report.changes.what_changed` compares this run's ``forecasts``,
+``data_coverage`` and ``data_totals`` tables with the latest earlier report
+under the reports folder. Forecast points are matched on series, model and period, so a series
 whose chosen model changed has no matched points; the section names those
 series instead of hiding them.
 """
@@ -65,11 +65,29 @@ def _text(changes: Changes) -> str:
 def section(tables: dict[str, pd.DataFrame], options) -> Body:
     """Compare ``tables`` (this run's, by name) with the previous report in the reports folder."""
     changes = what_changed(tables, reports_dir=options.reports_dir, quarter=options.quarter)
+    before = f"the {changes.previous_quarter} report"
     out = []
     if len(changes.data):
-        out.append(ReportTable("changes_data", changes.data,
-                               "Rows and last period by source: previous report and now"))
+        out.append(ReportTable(
+            "changes_data", changes.data, "New data: rows and last period by source",
+            f"{before} and this run's data coverage.",
+            labels={"rows_before": "rows then", "rows_now": "rows now",
+                    "last_period_before": "last period then",
+                    "last_period_now": "last period now"}))
+    if len(changes.revisions):
+        out.append(ReportTable(
+            "changes_revisions", changes.revisions,
+            "Revised values: total value by source and period, then and now (largest first)",
+            f"{before} and this run's totals by source and period.",
+            {"value_usd_before": "usd_m", "value_usd_now": "usd_m", "change": "usd_m",
+             "change_pct": "pct:2"},
+            {"value_usd_before": "then (USD m)", "value_usd_now": "now (USD m)",
+             "change": "change (USD m)", "change_pct": "change (%)"}))
     if len(changes.forecasts):
-        out.append(ReportTable("changes_forecasts", revisions(changes.forecasts),
-                               "Forecast revisions (matched points, largest first)"))
+        out.append(ReportTable(
+            "changes_forecasts", revisions(changes.forecasts),
+            "Forecast revisions: median then and now (matched points, largest first)",
+            f"{before} and this run's forecasts.",
+            {"change_pct": "pct:2"},
+            {"yhat_before": "median then", "yhat_now": "median now", "change_pct": "change (%)"}))
     return Body(_text(changes), tuple(out))

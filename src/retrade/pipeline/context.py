@@ -13,6 +13,7 @@ from __future__ import annotations
 import retrade.reference as ref
 from retrade.models.events import treatments
 from retrade.pipeline.data import Body, RunData
+from retrade.pipeline.labels import POLICY_SOURCE
 from retrade.report import ReportTable
 
 # published estimates that the dependency and forecast sections can be held against
@@ -20,9 +21,9 @@ COMPARABLE = ("import_share_from_china", "net_import_reliance", "trade_share_chi
 
 
 def policy_timeline():
-    """``date, actor, event_type, description`` of every bundled policy event, oldest first."""
-    events = ref.policy_events()
-    return events[["date", "actor", "event_type", "description"]].reset_index(drop=True)
+    """``date, actor, event_type, description, source`` of every bundled event, newest first."""
+    events = ref.policy_events().sort_values("date_start", ascending=False, kind="stable")
+    return events[["date", "actor", "event_type", "description", "source"]].reset_index(drop=True)
 
 
 def published_shares():
@@ -37,18 +38,22 @@ def published_shares():
 def section(data: RunData, options) -> Body:
     curated = treatments()
     published = published_shares()
-    text = ("The dated measures behind the analyses, from the bundled events table (each row "
-            "names its source). The curated treatments tie the events the models estimate to "
-            "the HS lines and partners they reach, with how partly each maps to HS lines. "
+    timeline = policy_timeline()
+    text = (f"The timeline lists {len(timeline)} dated measures, newest first, each with its "
+            f"source; the latest is dated {timeline['date'].iloc[0]}. "
             f"{len(published)} published figures on China's share of Japan's, the US's and "
             "Korea's imports and on US import reliance are listed for comparison with the "
             "dual-chain shares; definitions differ (tonnes or value, HS lines, years), so "
-            "compare orders of magnitude, not decimals.")
+            "compare orders of magnitude, not decimals. The appendix shows how the events the "
+            "models estimate map to HS lines and partners.")
     tables = (
-        ReportTable("policy_timeline", policy_timeline(), "Policy events (bundled reference)"),
-        ReportTable("treatments", curated[["name", "date", "end", "direction", "hs6", "partners"]],
-                    "Events as model treatments"),
+        ReportTable("policy_timeline", timeline, "Policy timeline, newest first", POLICY_SOURCE,
+                    labels={"event_type": "kind"}),
         ReportTable("published_shares", published,
-                    "Published import shares and reliance figures to compare with"),
+                    "Published import shares and reliance figures to compare with",
+                    "the studies named in each row (bundled table of published estimates).",
+                    {"value": "number:1"}),
+        ReportTable("treatments", curated[["name", "date", "end", "direction", "hs6", "partners"]],
+                    "Events as the models use them (treatments)", POLICY_SOURCE, appendix=True),
     )
     return Body(text, tables)

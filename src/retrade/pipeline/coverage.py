@@ -7,7 +7,9 @@ panel rows by source and frequency, each monthly table
 bundled reference tables (``bundled/<table>``). The quality summary counts the
 problems of :func:`retrade.panel.quality.quality_table` and lists the
 reporter-level collapses and spikes, with the documented known issues (China's
-2016 quantities in WITS) named where the panel shows them.
+2016 quantities in WITS) named where the panel shows them. The table
+``data_totals`` (value per source, frequency and period) is what the next
+quarter's report compares to find revised values.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ import retrade.reference as ref
 from retrade.panel import schema as S
 from retrade.panel.known_issues import KNOWN_ISSUES
 from retrade.pipeline.data import Body, NeedsData, RunData
+from retrade.pipeline.labels import source_label
 from retrade.report import ReportTable
+
+STORE_SOURCE = "the store of this run (imported files and API downloads) and bundled tables."
+QUALITY_SOURCE = "retrade's quality checks on the panel (nothing is removed)."
 
 COVERAGE_COLUMNS = ("source", "frequency", "rows", "first_period", "last_period")
 # bundled tables shown in the coverage: name -> (frequency, how to read their periods)
@@ -62,6 +68,28 @@ def coverage_table(data: RunData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COVERAGE_COLUMNS))
 
 
+def totals_table(data: RunData) -> pd.DataFrame:
+    """``source, frequency, period, rows, value_usd``: what each source says per period."""
+    key = ["source", "frequency", "period"]
+    parts = [data.panel.groupby([S.SOURCE, S.FREQUENCY, S.PERIOD], observed=True)
+             .agg(rows=(S.VALUE_USD, "size"), value_usd=(S.VALUE_USD, "sum")).reset_index()
+             .set_axis([*key, "rows", "value_usd"], axis=1)]
+    if data.monthly is not None:
+        monthly = (data.monthly.groupby(["table", "period"], observed=True)
+                   .agg(rows=("value_usd", "size"), value_usd=("value_usd", "sum")).reset_index())
+        parts.append(monthly.assign(source="monthly_table/" + monthly["table"].astype(str),
+                                    frequency="M"))
+    if data.world_summary is not None:
+        world = (data.world_summary.groupby("period", observed=True)
+                 .agg(rows=("world_usd", "size"), value_usd=("world_usd", "sum")).reset_index())
+        parts.append(world.assign(source="baci_summary", frequency="A"))
+    frame = pd.concat([p[[*key, "rows", "value_usd"]].astype({"source": str, "frequency": str,
+                                                                "period": str})
+                       for p in parts if len(p)], ignore_index=True)
+    return frame.sort_values(["source", "frequency", "period"], ascending=[True, True, False],
+                             kind="stable").reset_index(drop=True)
+
+
 def quality_summary(quality: pd.DataFrame) -> pd.DataFrame:
     """Problems found per check, level, source and measure."""
     keys = ["check", "level", "source", "measure"]
@@ -102,17 +130,20 @@ def _not_in_panel(data: RunData) -> list[str]:
 def section(data: RunData, options) -> Body:
     """The section; ``needs_data`` (with the bundled coverage) when the store has no trade data."""
     coverage = ReportTable("data_coverage", coverage_table(data),
-                           "Rows and periods by source (what 'what changed' compares)")
+                           "Rows and periods by source", STORE_SOURCE,
+                           labels={"first_period": "from", "last_period": "to"})
     if not data.has_trade_data:
         cmds = data.commands
         raise NeedsData(
             "the store holds no trade data; run " + cmds["china_annual"] + "; "
             + cmds["monthly"] + "; " + cmds["world_summary"], (coverage,))
     flags = headline_flags(data.quality)
-    text = [f"The panel holds {len(data.panel):,} rows from "
-            f"{data.panel[S.SOURCE].nunique()} source(s); the quality checks flag "
-            f"{len(data.quality):,} problem(s), listed by kind below (nothing is removed: each "
-            "analysis says what it does about them)."]
+    sources = ", ".join(source_label(str(s)) for s in sorted(data.panel[S.SOURCE].unique()))
+    text = [f"The panel holds {len(data.panel):,} rows ({sources or 'no panel source'}). The "
+            f"quality checks flag {len(data.quality):,} rows or partner-years, most of them "
+            "single partners' spikes, collapses and gaps; nothing is removed, and each analysis "
+            "says what it does about them. The flags that move the headline shares, China's "
+            "own totals, are listed on their own below."]
     text += known_issue_lines(flags)
     if data.note:
         text.append(f"Note: {data.note}.")
@@ -122,8 +153,12 @@ def section(data: RunData, options) -> Body:
     if skipped:
         text.append("Stored but not in the panel: " + "; ".join(skipped) + ".")
     tables = (coverage,
-              ReportTable("quality_summary", quality_summary(data.quality),
-                          "Problems found by the quality checks"),
               ReportTable("quality_headline", flags,
-                          "Collapses and spikes of reporters' totals (ratio to the neighbours)"))
+                          "Collapses and spikes of reporters' totals (ratio to the neighbouring "
+                          "years' median)", QUALITY_SOURCE, {"ratio": "number:2"}),
+              ReportTable("quality_summary", quality_summary(data.quality),
+                          "Problems found by the quality checks, by kind", QUALITY_SOURCE),
+              ReportTable("data_totals", totals_table(data),
+                          "Total value by source and period (USD millions), newest first",
+                          STORE_SOURCE, {"value_usd": "usd_m"}))
     return Body("\n\n".join(text), tables)

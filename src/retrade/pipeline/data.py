@@ -27,7 +27,8 @@ from retrade.store import ProcessedStore
 
 @dataclass(frozen=True)
 class Body:
-    """What an analysis hands to the report: text, tables, figures and a one-line message.
+    """What an analysis hands to the report: text, tables, figures, a one-line message, and notes
+    (caveats and data checks, printed in the appendix).
 
     The runner wraps it into a :class:`~retrade.report.Section` with the
     section's key, title and status.
@@ -37,6 +38,7 @@ class Body:
     tables: tuple[ReportTable, ...] = ()
     figures: tuple[ReportFigure, ...] = ()
     message: str = ""
+    notes: str = ""
 
 
 class NeedsData(RetradeError):
@@ -65,15 +67,19 @@ def commands(quarter: str) -> dict[str, str]:
         "china_annual": (
             "retrade import FILE (a WITS 'By HS6 Product' download of China's exports by "
             f"partner), or retrade fetch comtrade -r CHN -p all -f X --hs all --periods "
-            f"2010-{last} (needs RETRADE_COMTRADE_KEY)"
+            f"2010-{last} (keyless: the public preview, which retrade run also fetches)"
         ),
         "monthly": (
             "retrade import FILE --reporter CHN --flow export (a monthly table of China's "
             "rare-earth exports: world totals such as overview_monthly.csv, or by HS6 line)"
         ),
+        "monthly_lines": (
+            "retrade import FILE --reporter CHN --flow export (a monthly table of China's "
+            "exports by HS6 line: 280530, 284690 or 850511)"
+        ),
         "importers": (
             f"retrade fetch comtrade -r JPN,USA -p all -f M --hs all --periods 2010-{last} "
-            "(needs RETRADE_COMTRADE_KEY)"
+            "(keyless: the public preview, which retrade run also fetches)"
         ),
         "world_summary": (
             "retrade import FILE (a BACI world summary by HS6 and year, which holds Japan's "

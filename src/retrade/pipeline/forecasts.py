@@ -33,7 +33,9 @@ from retrade.forecast.core import MIN_OBS
 from retrade.models import capacity as cap
 from retrade.panel.monthly import china_monthly_exports
 from retrade.pipeline.data import SHARE_IMPORTERS, Body, RunData, share_series
+from retrade.pipeline.labels import FORECAST_SOURCE, SERIES
 from retrade.report import ReportFigure, ReportTable
+from retrade.report.figures import millions_axis, percent_axis
 
 DEFAULT_MODELS: tuple[str, ...] = ("naive", "ets", "sarimax", "ensemble")
 HORIZON = {"A": 6, "M": 24}
@@ -220,12 +222,91 @@ def series_row(outcome: Outcome) -> dict:
             "data": s.note, "why_this_model": outcome.reason}
 
 
-def figures(outcome: Outcome) -> tuple[ReportFigure, ReportFigure]:
-    key, name = outcome.planned.key, outcome.planned.series.name
-    return (ReportFigure(f"fan_{key}", outcome.result.plot(),
-                         f"{name}: {outcome.result.model} forecast, 80% and 95% intervals"),
-            ReportFigure(f"scenarios_{key}", outcome.scenarios.plot(),
-                         f"{name}: the default scenarios (median, 80% interval)"))
+def plain_name(outcome: Outcome) -> str:
+    """The series' name in words (its key's label, else the name it was given)."""
+    name = SERIES.get(outcome.planned.key, outcome.planned.series.name)
+    return name[0].upper() + name[1:]
+
+
+def _units(ax, unit: str) -> None:
+    if unit == "share":
+        percent_axis(ax)
+    elif unit == "USD":
+        millions_axis(ax)
+        ax.set_ylabel("USD millions a month")
+    if unit == "share":
+        ax.set_ylabel("")
+
+
+def _fan(ax, outcome: Outcome, title: str, legend: bool) -> None:
+    outcome.result.plot(ax=ax)
+    ax.set_title(title)
+    _units(ax, outcome.planned.series.unit)
+    handles, labels = ax.get_legend_handles_labels()
+    if legend:
+        ax.legend(handles, [_legend_label(t) for t in labels], loc="best")
+    elif ax.get_legend() is not None:
+        ax.get_legend().remove()
+
+
+def _legend_label(label: str) -> str:
+    if label == "observed":
+        return label
+    if label.endswith("(median)"):
+        return "forecast (median)"
+    return label.rsplit(" ", 1)[-1] + " interval"
+
+
+def share_fans(outcomes: list[Outcome]) -> ReportFigure | None:
+    """One small multiple per China-share series: history, median forecast, 80/95% fans."""
+    import matplotlib.pyplot as plt
+
+    shares = [o for o in outcomes if o.planned.key.startswith("china_share_")]
+    if not shares:
+        return None
+    cols = 2 if len(shares) > 1 else 1
+    rows = -(-len(shares) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(9, 3.1 * rows), sharey=True, squeeze=False)
+    for i, (ax, o) in enumerate(zip(axes.flat, shares, strict=False)):
+        _fan(ax, o, plain_name(o).removeprefix("China's share of "), legend=i == 0)
+        ax.set_ylim(0, 1)
+    for ax in axes.flat[len(shares):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return ReportFigure("fan_china_shares", fig,
+                        "China's share of US and Japanese imports: history and forecast (% of "
+                        "import value; shaded: 80% and 95% intervals)", FORECAST_SOURCE)
+
+
+def single_fan(outcome: Outcome, *, appendix: bool = False) -> ReportFigure:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    _fan(ax, outcome, "", legend=True)
+    unit = {"share": "%", "USD": "USD millions a month"}.get(outcome.planned.series.unit, "")
+    return ReportFigure(f"fan_{outcome.planned.key}", fig,
+                        f"{plain_name(outcome)}: history and forecast ({unit}; shaded: 80% and "
+                        "95% intervals)", FORECAST_SOURCE, appendix)
+
+
+def scenario_figure(outcome: Outcome) -> ReportFigure:
+    fig = outcome.scenarios.plot()
+    ax = fig.axes[0]
+    ax.set_title("")
+    _units(ax, outcome.planned.series.unit)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, [t.removesuffix(" (median)") for t in labels], loc="best")
+    return ReportFigure(f"scenarios_{outcome.planned.key}", fig,
+                        f"{plain_name(outcome)}: the default scenarios (medians; shaded: 80% "
+                        "intervals)", FORECAST_SOURCE, appendix=True)
+
+
+def all_figures(outcomes: list[Outcome]) -> tuple[ReportFigure, ...]:
+    """The share fans together, the other series one by one, every scenario chart (appendix)."""
+    shares = share_fans(outcomes)
+    others = [single_fan(o) for o in outcomes if not o.planned.key.startswith("china_share_")]
+    return (*([shares] if shares else []), *others,
+            *(scenario_figure(o) for o in outcomes))
 
 
 def plan_all(data: RunData) -> tuple[list[Planned], list[str]]:
@@ -260,38 +341,77 @@ def _stack(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(columns))
 
 
+def summary_rows(outcomes: list[Outcome], year: int) -> pd.DataFrame:
+    """Per series: the last value observed, and the forecast for ``year`` (or its last period)."""
+    rows = []
+    for o in outcomes:
+        s = o.planned.series
+        tidy = forecast_rows(o)
+        tidy = tidy[tidy["level"] == 0.8]
+        periods = tidy["period"].astype(str)
+        pick = tidy[periods.str.startswith(str(year))] if s.frequency == "A" else tidy
+        row = (pick if len(pick) else tidy).iloc[-1]
+        last = s.data.dropna(subset=["y"]).iloc[-1]
+        scale = 1e-6 if s.unit == "USD" else 100.0 if s.unit == "share" else 1.0
+        rows.append({"series": plain_name(o), "unit": _UNIT_WORDS.get(s.unit, s.unit),
+                     "last_observed": s.end.strftime("%Y" if s.frequency == "A" else "%Y-%m"),
+                     "last_value": float(last["y"]) * scale, "forecast_for": row["period"],
+                     "median": row["yhat"] * scale, "low_80": row["yhat_lower"] * scale,
+                     "high_80": row["yhat_upper"] * scale, "model": o.result.model})
+    return pd.DataFrame(rows)
+
+
+_UNIT_WORDS = {"share": "%", "USD": "USD m a month"}
+
+
 def section(data: RunData, options) -> Body:
     plans, notes = plan_all(data)
     outcomes, refused = run_all(plans, options)
+    year = int(options.quarter[:4]) + 1
+    number = {c: "number:1" for c in ("last_value", "median", "low_80", "high_80")}
     tables = (
+        ReportTable("forecast_summary", summary_rows(outcomes, year),
+                    f"The forecasts at a glance: last value observed and the forecast for {year} "
+                    "(or the last period forecast), with its 80% interval", FORECAST_SOURCE,
+                    number, {"last_observed": "last observed", "last_value": "value",
+                             "forecast_for": "forecast for", "low_80": "80% interval from",
+                             "high_80": "to"}),
         ReportTable("forecasts", _stack([forecast_rows(o) for o in outcomes], FORECAST_COLUMNS),
-                    "Forecasts: median (yhat) and interval bounds at each level"),
+                    "Forecasts: median (yhat) and interval bounds at each level",
+                    FORECAST_SOURCE, {"level": "percent:0"}, appendix=True),
         ReportTable("forecast_series", pd.DataFrame([series_row(o) for o in outcomes]),
-                    "The series, the chosen model and why"),
+                    "The series, the chosen model and why", FORECAST_SOURCE, appendix=True),
         ReportTable("forecast_model_choice",
                     _stack([choice_rows(o) for o in outcomes], CHOICE_COLUMNS),
-                    "Backtest scores of the candidate models (MASE, interval coverage, MSIS)"),
+                    "Backtest scores of the candidate models (MASE, interval coverage, MSIS)",
+                    FORECAST_SOURCE, {"mase": "number:3", "msis": "number:2",
+                                      "coverage_80": "percent:0", "coverage_95": "percent:0"},
+                    appendix=True),
         ReportTable("forecast_scenarios", _stack([scenario_rows(o) for o in outcomes], ()),
-                    "Scenario paths (the base forecast moved by each scenario's assumptions)"),
+                    "Scenario paths (the base forecast moved by each scenario's assumptions)",
+                    FORECAST_SOURCE, {"level": "percent:0"}, appendix=True),
     )
-    figs = tuple(f for o in outcomes for f in figures(o))
+    figs = all_figures(outcomes)
     missing = notes + [f"not forecast: {r}" for r in refused]
     return Body(_text(outcomes), tables, figs,
-                message=("partial: " + "; ".join(missing)) if missing else "")
+                message=("partial: " + "; ".join(missing)) if missing else "",
+                notes=scenario_notes())
 
 
 def _text(outcomes: list[Outcome]) -> str:
-    lines = ["Each series is forecast with the model that did best in a rolling-origin "
-             "backtest among those whose intervals covered adequately (table "
-             "forecast_model_choice); yhat is the median, with 80% and 95% intervals. Shares "
-             "are modelled on the logit scale and levels on the log scale, so intervals stay "
-             "in range."]
-    for o in outcomes:
-        rows = forecast_rows(o)
-        last = rows[(rows["period"] == rows["period"].max()) & (rows["level"] == 0.95)].iloc[0]
-        lines.append(f"{o.planned.series.name}: {o.result.model} ({o.result.spec}); "
-                     f"{last['period']} median {last['yhat']:.4g} [95%: "
-                     f"{last['yhat_lower']:.4g}, {last['yhat_upper']:.4g}].")
-    lines.append("Scenarios: " + "; ".join(f"'{s.name}': {s.description}"
-                                          for s in fc.DEFAULT_SCENARIOS))
+    lines = ["Each series is forecast with the model that did best when tried on its own past "
+             "(a rolling-origin backtest), among the models whose intervals held the outcomes "
+             "as often as they should; the appendix gives the scores. Forecasts are medians "
+             "with 80% and 95% intervals. Shares are modelled on the logit scale and values on "
+             "the log scale, so intervals stay within range. The table gives each series' last "
+             "observed value and its forecast for next year."]
+    lines.append("Scenarios move the base forecast by stated assumptions ("
+                 + ", ".join(f"'{s.name}'" for s in fc.DEFAULT_SCENARIOS)
+                 + "); the appendix describes each and charts its paths.")
     return "\n\n".join(lines)
+
+
+def scenario_notes() -> str:
+    """Each default scenario's assumptions, for the appendix."""
+    return "Scenarios: " + " ".join(f"'{s.name}': {s.description.rstrip('.')}."
+                                    for s in fc.DEFAULT_SCENARIOS)

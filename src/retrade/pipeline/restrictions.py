@@ -16,14 +16,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 import retrade.models as rm
 from retrade.errors import SpecificationError
 from retrade.pipeline.data import Body, NeedsData, RunData
+from retrade.pipeline.labels import MONTHLY_SOURCE, STAGE, WITS_SOURCE
 from retrade.report import ReportFigure, ReportTable
+from retrade.report.figures import millions_axis
 
 LINES = ("280530", "284690", "850511")
+FIGURE_LINES = ("284690", "280530", "850511")  # the line drawn: compounds where there are any
+DID_SOURCE = WITS_SOURCE.rstrip(".") + "; PPML difference-in-differences (partner and year " \
+    "fixed effects, errors clustered by partner)."
+COEF_FORMATS = {"estimate": "coef", "std_error": "number:3", "conf_low": "coef",
+                "conf_high": "coef", "pretrend_f": "number:2", "step_log": "coef",
+                "cumulative_effect": "change", "cumulative_low": "change",
+                "cumulative_high": "change", "level": "percent:0"}
 ANNUAL_EVENT = "2015 quota removal"
 MONTHLY_EVENT = "2023-12 technology ban"
 BASELINE = (2010, 2014)
@@ -77,11 +87,17 @@ def _event_figure(studies: dict) -> ReportFigure:
                              squeeze=False)
     for ax, (hs6, study) in zip(axes[0], studies.items(), strict=True):
         study.plot(ax=ax)
-        p = study.pretrend.p_value if study.pretrend else float("nan")
-        ax.set_title(f"HS {hs6}: PPML event study (pre-trend p = {p:.3f})", fontsize=9)
+        ax.set_title(f"Rare-earth {STAGE.get(hs6, hs6)} (HS {hs6})")
+        ax.set_xlabel("years after the quota removal (0 = 2015)")
+        if ax.get_legend() is not None and ax is not axes[0][0]:
+            ax.get_legend().remove()
+    axes[0][0].set_ylabel("log points, top-10 buyers vs others")
     fig.tight_layout()
     return ReportFigure("quota_removal_event_study_plot", fig,
-                        "2015 quota removal: exposure x event time (PPML, 95% intervals)")
+                        "China's exports to its ten largest 2010-2014 buyers against its other "
+                        "buyers, by year around the 2015 quota removal (log points; band: 95% "
+                        "interval; hollow dot: 2014, the reference year; dashed line: 2015)",
+                        DID_SOURCE, appendix=True)
 
 
 def _event_table(studies: dict) -> pd.DataFrame:
@@ -115,6 +131,27 @@ def monthly_lines(monthly: pd.DataFrame | None) -> dict[str, pd.Series]:
     return out
 
 
+def monthly_needs(monthly: pd.DataFrame | None, command: str) -> str:
+    """What the monthly analysis lacks, naming the monthly tables already imported.
+
+    A table of world totals by mineral group (such as ``overview_monthly``)
+    feeds the forecasts but not this analysis, which needs China's exports
+    by HS6 line; the message says so instead of asking for the table again.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"table": ["overview_monthly"]})
+    >>> monthly_needs(m, "retrade import FILE").split(";")[0]
+    'the imported monthly table overview_monthly holds no China export value by HS6 line'
+    """
+    if monthly is None or monthly.empty:
+        return command
+    names = ", ".join(sorted(monthly["table"].astype(str).unique()))
+    plural = "s" if "," in names else ""
+    return (f"the imported monthly table{plural} {names} hold{'' if plural else 's'} no China "
+            f"export value by HS6 line; {command}")
+
+
 def tech_ban(lines: dict[str, pd.Series], seed: int,
              note: Callable[[str], None] = _quiet) -> tuple[list[dict], dict, list[str]]:
     """Intervention rows, results by line and lines the event cannot be estimated on."""
@@ -130,16 +167,27 @@ def tech_ban(lines: dict[str, pd.Series], seed: int,
         rows.append({"hs6": hs6, "measure": "value_usd", "step_log": step["estimate"],
                      "std_error": step["std_error"], "p_value": step["p_value"],
                      "months": c.months, "cumulative_effect": c.relative,
-                     "cumulative_low": c.relative_low, "cumulative_high": c.relative_high})
+                     "cumulative_low": c.relative_low, "cumulative_high": c.relative_high,
+                     "level": c.level})
         results[hs6] = res
     return rows, results, skipped
 
 
 def _tech_ban_figure(results: dict) -> ReportFigure:
-    hs6, res = next(iter(results.items()))
-    ax = res.plot()
+    hs6 = next(h for h in (*FIGURE_LINES, *results) if h in results)
+    ax = results[hs6].plot()
+    ax.figure.set_size_inches(8, 3.4)
+    ax.set_title("")
+    ax.set_ylabel("USD millions a month")
+    millions_axis(ax)
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles, ["observed", "expected without the ban (model before December 2023)"],
+              loc="upper left")
     return ReportFigure("tech_ban_intervention_plot", ax.figure,
-                        f"HS {hs6}: observed monthly exports against the pre-ban counterfactual")
+                        f"China's monthly exports of rare-earth {STAGE.get(hs6, hs6)} (HS {hs6}) "
+                        "against the path expected without the December 2023 technology ban "
+                        "(USD millions; shaded: 95% interval of the expected path)",
+                        MONTHLY_SOURCE)
 
 
 def caveat_lines(results) -> list[str]:
@@ -167,9 +215,12 @@ def annual_part(china: pd.DataFrame, command: str, note) -> Part:
     tables, figures = [], []
     if rows:
         tables = [ReportTable("quota_removal_did", pd.DataFrame(rows),
-                              "2015 quota removal: post x top-10 exposure, PPML on value"),
+                              "2015 quota removal: difference-in-differences coefficients "
+                              "(post-2015 x top-10 buyer, PPML on export value)", DID_SOURCE,
+                              COEF_FORMATS, appendix=True),
                   ReportTable("quota_removal_event_study", _event_table(studies),
-                              "Event-study coefficients (reference: the year before)")]
+                              "2015 quota removal: event-study coefficients by year (reference: "
+                              "2014)", DID_SOURCE, COEF_FORMATS, appendix=True)]
         figures = [_event_figure(studies)]
     return Part(rows, tables, figures, results, skipped, [])
 
@@ -182,44 +233,108 @@ def monthly_part(lines: dict[str, pd.Series], seed: int, command: str, note) -> 
     tables, figures = [], []
     if rows:
         tables = [ReportTable("tech_ban_intervention", pd.DataFrame(rows),
-                              "2023-12 technology ban: step and cumulative effect")]
+                              "December 2023 technology ban: intervention-model coefficients "
+                              "and cumulative effect", MONTHLY_SOURCE, COEF_FORMATS,
+                              appendix=True)]
         figures = [_tech_ban_figure(results)]
     return Part(rows, tables, figures, list(results.values()), skipped, [])
 
 
 def section(data: RunData, options) -> Body:
     china, lines, cmds = data.china_exports(), monthly_lines(data.monthly), data.commands
+    needed = monthly_needs(data.monthly, cmds["monthly_lines"])
     if china.empty and not lines:
         raise NeedsData("needs China's exports by partner: " + cmds["china_annual"]
-                        + "; and for the monthly analysis " + cmds["monthly"])
+                        + "; and for the monthly analysis " + needed)
     annual = annual_part(china, cmds["china_annual"], options.note)
-    monthly = monthly_part(lines, options.seed, cmds["monthly"], options.note)
+    monthly = monthly_part(lines, options.seed, needed, options.note)
     skipped, missing = annual.skipped + monthly.skipped, annual.missing + monthly.missing
     text = [_describe(annual.rows, monthly.rows)]
     if skipped:
         text.append("Not estimated: " + "; ".join(skipped) + ".")
     caveats = caveat_lines([*annual.results, *monthly.results])
+    notes = ("Caveats: " + " ".join(f"({i + 1}) {c.rstrip('.')}." for i, c in
+                                    enumerate(caveats))) if caveats else ""
     if caveats:
-        text.append("Caveats: " + " ".join(f"({i + 1}) {c}" for i, c in enumerate(caveats)))
+        text.append(f"The appendix lists {len(caveats)} caveats of these estimates (zeros "
+                    "filled, flagged years, pre-trends, what the intervals leave out).")
     tables = (*annual.tables, *monthly.tables)
+    if tables:
+        tables = (effects_table(annual.rows, monthly.rows), *tables)
     if not tables:
         raise NeedsData("no estimable analysis: " + "; ".join(skipped + missing),
                         text="\n\n".join(t for t in text if t))
     return Body("\n\n".join(t for t in text if t), tables, (*annual.figures, *monthly.figures),
-                message=("partial: " + "; ".join(missing)) if missing else "")
+                message=("partial: " + "; ".join(missing)) if missing else "", notes=notes)
+
+
+def effects_rows(rows: list[dict], m_rows: list[dict]) -> pd.DataFrame:
+    """Both events' effects as percent changes with their intervals, one row per line.
+
+    The DiD's log-point coefficients become ``exp(b) - 1``; the intervention's
+    cumulative effect is already relative. Newest event first.
+    """
+    out = [{"event": "December 2023 technology ban", "hs6": r["hs6"],
+            "product": STAGE.get(r["hs6"], r["hs6"]), "effect": r["cumulative_effect"],
+            "low": r["cumulative_low"], "high": r["cumulative_high"],
+            "over": f"{r['months']} months", "p_value": r["p_value"],
+            "pretrend_p": float("nan")} for r in m_rows]
+    out += [{"event": "2015 quota removal", "hs6": r["hs6"],
+             "product": STAGE.get(r["hs6"], r["hs6"]), "effect": np.expm1(r["estimate"]),
+             "low": np.expm1(r["conf_low"]), "high": np.expm1(r["conf_high"]),
+             "over": "2015-2024, top-10 buyers vs others", "p_value": r["p_value"],
+             "pretrend_p": r["pretrend_p"]} for r in rows]
+    return pd.DataFrame(out, columns=["event", "hs6", "product", "effect", "low", "high", "over",
+                                      "p_value", "pretrend_p"])
+
+
+def effects_table(rows: list[dict], m_rows: list[dict]) -> ReportTable:
+    return ReportTable(
+        "restriction_effects", effects_rows(rows, m_rows),
+        "Estimated effects on China's export value (% change; 95% interval)",
+        "WITS (China's exports by partner) for 2015; China's monthly exports as reported to UN "
+        "Comtrade for 2023.",
+        {"effect": "change", "low": "change", "high": "change"},
+        {"hs6": "HS code", "effect": "effect", "low": "interval from", "high": "to",
+         "over": "measured over", "p_value": "p-value", "pretrend_p": "pre-trend test p"})
+
+
+def _interval(effect: float, low: float, high: float) -> str:
+    from retrade.report.format import format_value as fv
+
+    return f"{fv(effect, 'change')} ({fv(low, 'change')} to {fv(high, 'change')})"
+
+
+def _verdict(lows: list[float], highs: list[float]) -> str:
+    clear = sum(1 for lo, hi in zip(lows, highs, strict=True) if hi < 0 or lo > 0)
+    if clear == 0:
+        return "none of the intervals rules out no effect"
+    return f"{clear} of {len(lows)} intervals rule out no effect"
 
 
 def _describe(rows: list[dict], m_rows: list[dict]) -> str:
     parts = []
-    for r in rows:
-        parts.append(f"HS {r['hs6']}: {r['estimate']:+.3f} (p = {r['p_value']:.3f}, "
-                     f"pre-trend p = {r['pretrend_p']:.3f})")
-    text = ("2015 quota removal, exposure DiD (PPML, log points for the ten largest "
-            "2010-2014 buyers against the rest): " + "; ".join(parts) + "." if parts else "")
-    m_parts = [f"HS {r['hs6']}: cumulative {r['cumulative_effect']:+.1%} "
-               f"[{r['cumulative_low']:+.1%}, {r['cumulative_high']:+.1%}] over {r['months']} "
-               "months" for r in m_rows]
-    if m_parts:
-        text += (" " if text else "") + ("December 2023 technology ban, monthly exports against "
-                                         "the counterfactual: " + "; ".join(m_parts) + ".")
-    return text
+    if m_rows:
+        effects = "; ".join(
+            f"{STAGE.get(r['hs6'], r['hs6'])} {_interval(r['cumulative_effect'], r['cumulative_low'], r['cumulative_high'])}"  # noqa: E501
+            for r in m_rows)
+        parts.append(
+            f"December 2023 technology ban. Over the {m_rows[0]['months']} months that "
+            "followed, China's export value differed from the path that a model of the "
+            f"earlier months expects by: {effects} (95% intervals); "
+            f"{_verdict([r['cumulative_low'] for r in m_rows], [r['cumulative_high'] for r in m_rows])}. "  # noqa: E501
+            "The ban covered processing technology, not goods, so any effect on trade is "
+            "indirect.")
+    if rows:
+        effects = "; ".join(
+            f"{STAGE.get(r['hs6'], r['hs6'])} "
+            f"{_interval(np.expm1(r['estimate']), np.expm1(r['conf_low']), np.expm1(r['conf_high']))}"  # noqa: E501
+            for r in rows)
+        shaky = [STAGE.get(r["hs6"], r["hs6"]) for r in rows if r["pretrend_p"] < 0.05]
+        trend = (f" For {' and '.join(shaky)} the two groups already moved apart before 2015 "
+                 "(pre-trend tests in the appendix), so read those estimates with care."
+                 if shaky else "")
+        parts.append(
+            "2015 quota removal. China's exports to its ten largest 2010-2014 buyers against "
+            f"its other buyers, after 2015 and before: {effects} (95% intervals).{trend}")
+    return "\n\n".join(parts)

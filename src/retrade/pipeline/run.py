@@ -2,15 +2,21 @@
 
 Steps, each timed and shown (see :mod:`retrade.pipeline.steps`):
 
-1. **fetch** what is new (:mod:`retrade.pipeline.fetching`; skipped with
-   ``offline=True``, without a key for Comtrade, or without network);
+1. **fetch** what is new (:mod:`retrade.pipeline.fetching`: the keyless
+   Comtrade plan without a key, the full one with; skipped with
+   ``offline=True`` or without network);
 2. **build** the panel from the store (:func:`retrade.panel.build.build_panel`);
    if the build fails, the analyses fall back on the last good build and the
    run's exit code is 1;
 3. **analyses**, each isolated: an exception in one becomes a ``failed``
    section carrying the error, data it lacks a ``needs_data`` section naming
    the command to run, and the others go on;
-4. **write** ``reports/<quarter>/`` atomically (:func:`retrade.report.write_report`).
+4. **front page**: key findings read off the sections' tables, compared with
+   the previous report's (:mod:`retrade.pipeline.front`);
+5. **write** ``reports/<quarter>/`` atomically (:func:`retrade.report.write_report`):
+   "What changed since last quarter" first, then the analyses, then the
+   appendix (how the report was made, data updates, coverage and quality,
+   and each section's detailed tables).
 
 The same store, quarter and seed give byte-identical tables and ``report.md``.
 """
@@ -33,8 +39,9 @@ from retrade.errors import ConfigError, RetradeWarning
 from retrade.pipeline.data import Body, NeedsData, RunData, from_build, from_store
 from retrade.pipeline.fetching import FetchPlan, fetch_section, run_fetch
 from retrade.pipeline.forecasts import DEFAULT_MODELS
+from retrade.pipeline.front import front_page
 from retrade.pipeline.steps import Steps, StepTiming
-from retrade.report import Report, Section, write_report
+from retrade.report import Finding, FrontPage, Report, Section, report_style, write_report
 from retrade.store.check import clean_leftovers
 
 log = logging.getLogger("retrade.pipeline")
@@ -44,25 +51,46 @@ TITLE = "Rare-earth trade and dependency: quarterly report"
 
 @dataclass(frozen=True)
 class SectionSpec:
-    """One analysis of the report: key, title, and the module whose ``section()`` computes it."""
+    """One analysis of the report: key, title, the module whose ``section()`` computes it, the
+    sentence under the title, and whether it belongs in the appendix."""
 
     key: str
     title: str
     module: str
+    lead: str = ""
+    appendix: bool = False
 
 
 SECTIONS: tuple[SectionSpec, ...] = (
-    SectionSpec("data_coverage", "Data coverage and quality", "retrade.pipeline.coverage"),
-    SectionSpec("export_restrictions", "Export restrictions", "retrade.pipeline.restrictions"),
-    SectionSpec("dual_chain", "Dual-chain dependency", "retrade.pipeline.dual"),
+    SectionSpec("data_coverage", "Data coverage and quality", "retrade.pipeline.coverage",
+                "What the store holds, how far each source reaches, and what the quality "
+                "checks flag.", appendix=True),
+    SectionSpec("export_restrictions", "Export restrictions", "retrade.pipeline.restrictions",
+                "Did China's export measures move its exports? The 2015 removal of export "
+                "quotas and the December 2023 ban on exporting processing technology."),
+    SectionSpec("dual_chain", "Dual-chain dependency", "retrade.pipeline.dual",
+                "How much of Japan's and the US's rare-earth imports come from China, and "
+                "where China's exports go."),
     SectionSpec("overseas_capacity", "Overseas capacity against demand",
-                "retrade.pipeline.capacity"),
-    SectionSpec("forecasts", "Forecasts and scenarios", "retrade.pipeline.forecasts"),
+                "retrade.pipeline.capacity",
+                "How much rare-earth supply comes from outside China, where the 'about 28%' "
+                "comes from, and where it could go by 2035."),
+    SectionSpec("forecasts", "Forecasts and scenarios", "retrade.pipeline.forecasts",
+                "Where China's import shares, its exports and the non-China supply share are "
+                "heading, with intervals and policy scenarios."),
     SectionSpec("reference_context", "Policy timeline and published figures",
-                "retrade.pipeline.context"),
-    SectionSpec("what_changed", "What changed since last quarter", "retrade.pipeline.changes"),
+                "retrade.pipeline.context",
+                "The dated measures behind the analyses, and published figures to hold the "
+                "estimates against."),
+    SectionSpec("what_changed", "What changed since last quarter", "retrade.pipeline.changes",
+                "New periods of data, revised values by source, and revised forecasts, "
+                "against the previous report."),
 )
 SECTION_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS)
+# the order a reader meets them: what changed first, the analyses, then the appendix
+READING_ORDER: tuple[str, ...] = ("what_changed", "export_restrictions", "dual_chain",
+                                  "overseas_capacity", "forecasts", "reference_context",
+                                  "about", "data_updates", "data_coverage")
 
 
 @dataclass(frozen=True)
@@ -99,6 +127,7 @@ class RunResult:
     sections: tuple[SectionOutcome, ...]
     steps: tuple[StepTiming, ...]
     exit_code: int
+    findings: tuple[Finding, ...] = ()
 
     def status(self, key: str) -> str:
         """The status of section ``key``."""
@@ -114,6 +143,20 @@ class RunResult:
     @property
     def needs_data(self) -> tuple[SectionOutcome, ...]:
         return tuple(s for s in self.sections if s.status == "needs_data")
+
+    def to_dict(self) -> dict:
+        """The run as plain data for scripts: folder, exit code, sections, key findings, steps."""
+        import math
+        from dataclasses import asdict
+
+        def plain(record) -> dict:  # NaN is not JSON: a missing number is None
+            return {k: None if isinstance(v, float) and math.isnan(v) else v
+                    for k, v in asdict(record).items()}
+
+        return {"quarter": self.quarter, "folder": str(self.folder), "exit_code": self.exit_code,
+                "sections": [plain(s) for s in self.sections],
+                "findings": [plain(f) for f in self.findings],
+                "steps": [plain(t) for t in self.steps]}
 
     def summary(self) -> str:
         """Lines for the terminal: the folder, each section's status, the steps' times."""
@@ -178,14 +221,16 @@ def run_section(spec: SectionSpec, args: tuple, steps: Steps) -> Section:
         try:
             body: Body = importlib.import_module(spec.module).section(*args)
             section = Section(spec.key, spec.title, body.text, body.tables, body.figures,
-                              message=body.message)
+                              message=body.message, lead=spec.lead, appendix=spec.appendix,
+                              notes=body.notes)
         except NeedsData as exc:
             section = Section(spec.key, spec.title, exc.text, exc.tables, status="needs_data",
-                              message=redact(str(exc)))
+                              message=redact(str(exc)), lead=spec.lead, appendix=spec.appendix)
         except Exception as exc:  # isolation: one analysis must not cost the others
             log.debug("section %s failed:\n%s", spec.key, redact(traceback.format_exc()))
-            section = Section(spec.key, spec.title, status="failed",
-                              message=redact(f"{type(exc).__name__}: {exc}"))
+            section = Section(spec.key, spec.title, status="failed", lead=spec.lead,
+                              message=redact(f"{type(exc).__name__}: {exc}"),
+                              appendix=spec.appendix)
         record.outcome = section.status
     return _with_warnings(section, caught)
 
@@ -197,14 +242,14 @@ def _distinct(caught: list) -> tuple[str, ...]:
 
 
 def _with_warnings(section: Section, caught: list) -> Section:
-    """Append the distinct retrade warnings an analysis raised to its text."""
+    """Append the distinct retrade warnings an analysis raised to its notes (in the appendix)."""
     from dataclasses import replace
 
-    texts = _distinct(caught)
+    texts = [t.split(": ", 1)[-1] for t in _distinct(caught)]
     if not texts:
         return section
-    block = "Warnings raised: " + " ".join(f"({i + 1}) {t}" for i, t in enumerate(texts))
-    return replace(section, text="\n\n".join(p for p in (section.text, block) if p))
+    block = "Data checks noted: " + " ".join(f"({i + 1}) {t}" for i, t in enumerate(texts))
+    return replace(section, notes="\n\n".join(p for p in (section.notes, block) if p))
 
 
 def _build(settings: Settings, quarter: str, steps: Steps) -> RunData:
@@ -228,7 +273,7 @@ def _analyse(wanted: tuple[str, ...], data: RunData, options: RunOptions,
     out: list[Section] = []
     for spec in SECTIONS:
         if spec.key not in wanted:
-            out.append(Section(spec.key, spec.title, status="skipped",
+            out.append(Section(spec.key, spec.title, status="skipped", appendix=spec.appendix,
                                message="not asked for in this run (sections=...)"))
         elif spec.key == "what_changed":
             tables = {t.name: t.frame for s in out for t in s.tables}
@@ -249,15 +294,44 @@ def _about(sections: list[Section], data: RunData, options: RunOptions, offline:
     needs = [s for s in sections if s.status == "needs_data"]
     command = "retrade run --offline" if offline else "retrade run"
     text = [f"Report for {options.quarter}, made by `{command}` with seed {options.seed} and "
-            f"forecast candidates {', '.join(options.forecast_models)}. The manifest lists the "
-            "data hashes, package versions and parameters; the same store, quarter and seed "
-            "give the same numbers."]
+            f"forecast candidates {', '.join(options.forecast_models)}. `manifest.json` beside "
+            "this report lists the data hashes, package versions and parameters; the same "
+            "store, quarter and seed give the same numbers. Every table is also a CSV file in "
+            "`tables/`, at full precision."]
     if needs:
         text.append("To complete it: " + " ".join(f"{s.title}: {s.message}." for s in needs))
     if data.note:
         text.append(f"Warning: {data.note}.")
     return Section("about", "About this report", "\n\n".join(text),
-                   (ReportTable("section_status", table, "Each section's status"),))
+                   (ReportTable("section_status", table, "Each section's status",
+                                "this run of retrade."),),
+                   lead="How this report was made, and what would complete it.", appendix=True)
+
+
+FRONT_FAILED = "The key findings could not be computed"
+
+
+def _front(sections: list[Section], options: RunOptions, fetched: tuple,
+           steps: Steps) -> FrontPage:
+    """The front page; if it fails, a front page that says so (the sections are kept)."""
+    with steps.step("front page") as record:
+        try:
+            return front_page({t.name: t.frame for s in sections for t in s.tables}, options,
+                              fetched)
+        except Exception as exc:  # the analyses' results must not be lost to the summary
+            log.debug("front page failed:\n%s", redact(traceback.format_exc()))
+            record.outcome = "failed"
+            return FrontPage(summary=redact(f"{FRONT_FAILED} ({type(exc).__name__}: {exc}); "
+                                            "the sections below are complete."))
+
+
+def _arrange(sections: list[Section]) -> tuple[Section, ...]:
+    """The sections in reading order (:data:`READING_ORDER`; any other key at the end)."""
+    from dataclasses import replace
+
+    rank = {key: i for i, key in enumerate(READING_ORDER)}
+    placed = [replace(s, appendix=True) if s.key == "data_updates" else s for s in sections]
+    return tuple(sorted(placed, key=lambda s: rank.get(s.key, len(rank))))
 
 
 def _inputs(data: RunData) -> dict:
@@ -369,19 +443,24 @@ def run_quarterly(
     options = RunOptions(quarter, int(seed), models, Path(settings.reports_dir), steps.note)
     before = _open_figures()
     try:
-        with blas_single_thread():
+        with blas_single_thread(), report_style():
             data = _build(settings, quarter, steps)
             analysed = [fetch_section(fetched, offline=offline),
                         *_analyse(wanted, data, options, steps)]
-            report = Report(quarter, TITLE, (_about(analysed, data, options, offline), *analysed),
-                            _parameters(options, offline, plan, wanted, settings), _inputs(data))
+            front = _front(analysed, options, fetched, steps)
+            report = Report(quarter, TITLE,
+                            _arrange([_about(analysed, data, options, offline), *analysed]),
+                            _parameters(options, offline, plan, wanted, settings), _inputs(data),
+                            front)
             with steps.step("write report"):
                 folder = write_report(report, settings.reports_dir)
     finally:
         _close_new_figures(before)
-    failed = any(s.status == "failed" for s in report.sections) or data.build is None
+    failed = (any(s.status == "failed" for s in report.sections) or data.build is None
+              or front.summary.startswith(FRONT_FAILED))
     outcomes = tuple(SectionOutcome(s.key, s.title, s.status, s.message) for s in report.sections)
-    return RunResult(folder, quarter, outcomes, tuple(steps.timings), int(failed))
+    return RunResult(folder, quarter, outcomes, tuple(steps.timings), int(failed),
+                     front.findings)
 
 
 def _parameters(options: RunOptions, offline: bool, plan: FetchPlan, wanted: tuple[str, ...],

@@ -11,7 +11,6 @@ display at a time).
 from __future__ import annotations
 
 import contextlib
-import resource
 import sys
 import time
 from collections.abc import Iterator
@@ -39,7 +38,15 @@ class StepTiming:
 
 
 def peak_rss_mib() -> float:
-    """The process's peak resident set size so far, in MiB (``getrusage``)."""
+    """The process's peak resident set size so far, in MiB (``getrusage``; NaN on Windows).
+
+    The :mod:`resource` module exists on Unix only; on Windows the timings
+    carry no memory figure instead of the import breaking the pipeline.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 

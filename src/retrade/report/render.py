@@ -1,155 +1,172 @@
-"""Render a :class:`~retrade.report.content.Report` as Markdown and as a self-contained HTML page.
+"""Render a :class:`~retrade.report.content.Report` as Markdown and as one self-contained HTML page.
 
-Figures are referenced as ``figures/<name>.png`` and tables are shown inline
-(and linked as ``tables/<name>.csv``); the writer puts those files next to the
-page. Numbers are formatted with a fixed number of significant digits so that
-the same results always render to the same text.
+Both go through :func:`retrade.report.layout.layout`, so they print the same
+front page, sections, appendix and formatted numbers. The HTML page is a
+jinja2 template (``templates/report.html.j2``) with its style sheet inline,
+tables rendered by pandas' Styler, and every figure embedded as a PNG data
+URI: the page travels alone, with no link to load. Long tables are folded
+(``<details>``) and open in full. The Markdown (for version control) links
+the figures as ``figures/<name>.png`` and prints every row.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import html
+import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from retrade.report.content import Report, ReportTable, Section
+from retrade.report.content import Report
+from retrade.report.figures import png
+from retrade.report.layout import STATUS_LABEL, Page, SectionView, TableView, layout
 
-STATUS_LABEL = {
-    "ok": "",
-    "failed": "FAILED",
-    "needs_data": "needs data",
-    "skipped": "skipped",
-}
-MAX_ROWS = 40
+__all__ = ["STATUS_LABEL", "format_number", "render_images", "to_html", "to_markdown"]
 
 
 def format_number(value: object) -> str:
-    """Fixed formatting for report cells: 4 significant digits, thousands separators.
+    """Fixed formatting for a number in text: thousands separators, never an exponent.
 
     Examples
     --------
     >>> format_number(0.123456), format_number(1234567.8), format_number(float("nan"))
-    ('0.1235', '1,234,568', '')
+    ('0.123', '1,234,568', '')
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    from retrade.report.format import format_value
+
+    if isinstance(value, float | np.floating) and np.isnan(value) or value is pd.NA:
         return ""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if v == 0:
-            return "0"
-        if abs(v) >= 1000:
-            return f"{v:,.0f}"
-        return f"{v:.4g}"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d") if (value.hour, value.minute) == (0, 0) else str(value)
-    return str(value)
+    return format_value(value, "number")
 
 
-def _formatted(frame: pd.DataFrame) -> pd.DataFrame:
-    shown = frame.head(MAX_ROWS)
-    return shown.apply(lambda col: col.map(format_number)).astype(str)
+def render_images(report: Report) -> dict[str, bytes]:
+    """Every figure of ``report`` rendered once to PNG bytes, by name."""
+    return {f.name: png(f.figure) for f in report.figures}
 
 
-def _table_markdown(table: ReportTable) -> str:
-    frame = _formatted(table.frame)
-    header = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(row) + " |" for row in frame.itertuples(index=False, name=None)]
-    more = (
-        f"\n\n*{len(table.frame) - MAX_ROWS} more rows in `tables/{table.name}.csv`.*"
-        if len(table.frame) > MAX_ROWS
-        else ""
-    )
-    caption = f"**{table.caption}** " if table.caption else ""
-    return f"{caption}(`tables/{table.name}.csv`)\n\n" + "\n".join([header, rule, *body]) + more
+# ---------------------------------------------------------------- Markdown
 
 
-def _section_markdown(section: Section) -> str:
-    label = STATUS_LABEL[section.status]
-    parts = [f"## {section.title}" + (f" ({label})" if label else "")]
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(table: TableView) -> str:
+    header = "| " + " | ".join(_md_cell(h) for h in table.headers) + " |"
+    rule = "|" + "|".join("---" if t else "---:" for t in table.text_columns) + "|"
+    body = ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+    source = f"\n\n*Source: {table.source}*" if table.source else ""
+    return (f"**{table.caption}** (`tables/{table.name}.csv`)\n\n"
+            + "\n".join([header, rule, *body]) + source)
+
+
+def _md_section(section: SectionView, level: str = "##") -> str:
+    label = section.label
+    parts = [f"{level} {section.title}" + (f" ({label})" if label else "")]
+    if section.lead:
+        parts.append(f"*{section.lead}*")
     if section.message:
         parts.append(f"> {section.message}")
-    if section.text:
-        parts.append(section.text.strip())
+    parts.extend(section.paragraphs)
     for figure in section.figures:
-        parts.append(f"![{figure.caption or figure.name}](figures/{figure.name}.png)")
-        if figure.caption:
-            parts.append(f"*{figure.caption}*")
-    parts.extend(_table_markdown(t) for t in section.tables)
+        parts.append(f"**{figure.caption}**\n\n![{figure.caption}](figures/{figure.name}.png)"
+                     + (f"\n\n*Source: {figure.source}*" if figure.source else ""))
+    parts.extend(_md_table(t) for t in section.tables)
     return "\n\n".join(parts)
 
 
-def to_markdown(report: Report) -> str:
-    """The report as Markdown."""
-    lines = [f"# {report.title}", "", f"Quarter: **{report.quarter}**", ""]
-    lines.append(_contents(report, markdown=True))
-    lines.extend(_section_markdown(s) + "\n" for s in report.sections)
-    return "\n".join(lines).rstrip() + "\n"
+def _md_front(page: Page) -> list[str]:
+    out = []
+    if page.summary:
+        out.append(page.summary)
+    if page.findings:
+        out.append("## Key findings")
+        out.append("\n".join(f"- **{f.number}**: {f.sentence}"
+                             + (f" *{f.change}*" if f.change else "") for f in page.findings))
+    if page.figure:
+        out.append(f"**{page.figure.caption}**\n\n![{page.figure.caption}]"
+                   f"(figures/{page.figure.name}.png)"
+                   + (f"\n\n*Source: {page.figure.source}*" if page.figure.source else ""))
+    if page.recency:
+        out.append(_md_table(page.recency))
+    if page.added:
+        out.append("### What this quarter added\n\n" + "\n".join(f"- {a}" for a in page.added))
+    return out
 
 
-def _contents(report: Report, *, markdown: bool) -> str:
-    rows = []
-    for s in report.sections:
-        label = STATUS_LABEL[s.status]
-        suffix = f" ({label})" if label else ""
-        rows.append(f"- [{s.title}](#{s.key}){suffix}" if markdown else
-                    f'<li><a href="#{s.key}">{html.escape(s.title)}</a>{html.escape(suffix)}</li>')
-    return "\n".join(rows) + "\n" if markdown else "<ul>" + "".join(rows) + "</ul>"
+def to_markdown(report: Report, images: Mapping[str, bytes] | None = None) -> str:
+    """The report as Markdown (figures linked as ``figures/<name>.png``)."""
+    page = layout(report, images if images is not None else _placeholders(report))
+    parts = [f"# {page.title}", f"Quarter: **{page.quarter}**", *_md_front(page)]
+    parts.append("## Contents\n\n" + "\n".join(
+        f"- [{s.title}](#{s.key})" + (f" ({s.label})" if s.label else "")
+        for s in (*page.body, *page.appendix)))
+    parts.extend(_md_section(s) for s in page.body)
+    if page.appendix:
+        parts.append("# Appendix")
+        parts.extend(_md_section(s) for s in page.appendix)
+    return "\n\n".join(parts).rstrip() + "\n"
 
 
-def _table_html(table: ReportTable) -> str:
-    frame = _formatted(table.frame)
-    body = frame.to_html(index=False, escape=True, border=0, classes="data")
-    caption = f"<p><strong>{html.escape(table.caption)}</strong> " if table.caption else "<p>"
-    link = f'<a href="tables/{html.escape(table.name)}.csv">CSV</a></p>'
-    more = (
-        f"<p><em>{len(table.frame) - MAX_ROWS} more rows in the CSV.</em></p>"
-        if len(table.frame) > MAX_ROWS
-        else ""
-    )
-    return caption + link + body + more
+def _placeholders(report: Report) -> dict[str, bytes]:
+    """Markdown only links figures: it needs their names, not their pixels."""
+    return {f.name: b"" for f in report.figures}
 
 
-def _section_html(section: Section) -> str:
-    label = STATUS_LABEL[section.status]
-    badge = f' <span class="status {section.status}">{label}</span>' if label else ""
-    title = html.escape(section.title) + badge
-    parts = [f'<section id="{section.key}"><h2>{title}</h2>']
-    if section.message:
-        parts.append(f'<p class="message">{html.escape(section.message)}</p>')
-    if section.text:
-        paragraphs = [p.strip() for p in section.text.strip().split("\n\n") if p.strip()]
-        parts.extend(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    for figure in section.figures:
-        alt = html.escape(figure.caption or figure.name)
-        parts.append(f'<figure><img src="figures/{figure.name}.png" alt="{alt}">'
-                     f"<figcaption>{alt}</figcaption></figure>")
-    parts.extend(_table_html(t) for t in section.tables)
-    parts.append("</section>")
-    return "\n".join(parts)
+# ---------------------------------------------------------------- HTML
+
+_CODE = re.compile(r"`([^`]+)`")
 
 
-_STYLE = """
-body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
-table.data{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1.5rem}
-table.data td,table.data th{border-bottom:1px solid #ddd;padding:.2rem .6rem;text-align:right}
-figure img{max-width:100%} .status{font-size:.8rem;padding:.1rem .4rem;border-radius:.3rem}
-.failed{background:#fdd} .needs_data{background:#ffd} .skipped{background:#eee}
-.message{border-left:3px solid #bbb;padding-left:.7rem;color:#555}
-"""
+def inline(text: str) -> str:
+    """Escape ``text`` for HTML and show its `back-ticked` words as code.
+
+    Examples
+    --------
+    >>> inline("run `retrade run` & see")
+    'run <code>retrade run</code> &amp; see'
+    """
+    return _CODE.sub(r"<code>\1</code>", html.escape(text, quote=False))
 
 
-def to_html(report: Report) -> str:
-    """The report as one HTML page (figures and CSVs are linked relative to it)."""
-    head = (
-        f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(report.title)}</title><style>{_STYLE}</style></head><body>"
-    )
-    intro = f"<h1>{html.escape(report.title)}</h1><p>Quarter: <strong>{report.quarter}</strong></p>"
-    sections = "\n".join(_section_html(s) for s in report.sections)
-    return head + intro + _contents(report, markdown=False) + sections + "</body></html>\n"
+def table_html(table: TableView) -> str:
+    """One table as HTML (pandas Styler; text columns left, numbers right)."""
+    frame = pd.DataFrame(list(table.rows), columns=range(len(table.headers)), dtype=object)
+    styles = [{"selector": f"th.col{i}, td.col{i}",
+               "props": [("text-align", "left" if text else "right")]}
+              for i, text in enumerate(table.text_columns)]
+    styler = (frame.style.hide(axis="index")
+              .relabel_index([html.escape(h) for h in table.headers], axis="columns")
+              .format(escape="html")
+              .set_table_attributes('class="data"')
+              .set_table_styles(styles))
+    styler.set_uuid(table.name)
+    return styler.to_html(exclude_styles=False, doctype_html=False)
+
+
+def data_uri(data: bytes) -> str:
+    """PNG bytes as a ``data:`` URI (the figure travels inside the page)."""
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+@functools.cache
+def _template():
+    import jinja2
+    import markupsafe
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("retrade.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(inline=lambda t: markupsafe.Markup(inline(t)),
+                       table=lambda t: markupsafe.Markup(table_html(t)), data_uri=data_uri)
+    return env.get_template("report.html.j2")
+
+
+def to_html(report: Report, images: Mapping[str, bytes] | None = None) -> str:
+    """The report as one self-contained HTML page (figures embedded, style sheet inline)."""
+    page = layout(report, images if images is not None else render_images(report))
+    return _template().render(page=page)

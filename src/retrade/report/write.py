@@ -1,8 +1,11 @@
-"""Write a report folder atomically: ``reports/<quarter>/`` with HTML, Markdown, PNG, CSV, manifest.
+"""Write a report folder atomically: ``reports/<quarter>/`` with HTML, PDF, Markdown, PNG, CSV.
 
-Everything is written into a temporary sibling folder first and swapped into
-place at the end, so an interrupted run leaves the previous report intact and
-never a half-written one.
+Each figure is rendered to PNG once; the same bytes go to ``figures/``, into
+the self-contained ``report.html`` and into ``report.pdf``. The front page's
+findings are written as ``tables/findings.csv`` (the next quarter's report
+compares its findings with them). Everything is written into a temporary
+sibling folder first and swapped into place at the end, so an interrupted run
+leaves the previous report intact and never a half-written one.
 """
 
 from __future__ import annotations
@@ -16,16 +19,22 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import pandas as pd
+
 from retrade.config import redact
 from retrade.report.content import Report
-from retrade.report.render import to_html, to_markdown
+from retrade.report.layout import layout
+from retrade.report.pdf import to_pdf
+from retrade.report.render import render_images, to_html, to_markdown
 from retrade.store.atomic import new_temp_dir
 from retrade.store.lock import claim, release
 
 VERSIONED_PACKAGES = (
     "retrade", "pandas", "numpy", "pyarrow", "duckdb", "statsmodels", "pyfixest", "prophet",
-    "scipy", "matplotlib", "pandera", "country_converter",
+    "scipy", "matplotlib", "pandera", "country_converter", "jinja2", "fpdf2",
 )
+FINDING_COLUMNS = ("key", "label", "period", "value", "low", "high", "unit", "change",
+                   "sentence", "source")
 
 
 def package_versions() -> dict[str, str]:
@@ -43,17 +52,24 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_assets(report: Report, folder: Path) -> None:
+def findings_table(report: Report) -> pd.DataFrame:
+    """The front page's findings as a table (what ``tables/findings.csv`` holds)."""
+    findings = report.front.findings if report.front else ()
+    return pd.DataFrame([{c: getattr(f, c) for c in FINDING_COLUMNS} for f in findings],
+                        columns=list(FINDING_COLUMNS))
+
+
+def _write_assets(report: Report, folder: Path, images: dict[str, bytes]) -> None:
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     (folder / "tables").mkdir(parents=True, exist_ok=True)
-    for section in report.sections:
-        for figure in section.figures:
-            # no timestamps or software tags in the PNG, so equal figures give equal files
-            figure.figure.savefig(folder / "figures" / f"{figure.name}.png", dpi=110,
-                                  bbox_inches="tight", metadata={"Software": None})
-        for table in section.tables:
-            table.frame.to_csv(folder / "tables" / f"{table.name}.csv", index=False,
-                               lineterminator="\n", float_format="%.10g")
+    for name, data in images.items():
+        (folder / "figures" / f"{name}.png").write_bytes(data)
+    tables = [(t.name, t.frame) for t in report.tables]
+    if report.front is not None:
+        tables.append(("findings", findings_table(report)))
+    for name, frame in tables:
+        frame.to_csv(folder / "tables" / f"{name}.csv", index=False, lineterminator="\n",
+                     float_format="%.10g")
 
 
 def _manifest(report: Report, folder: Path) -> dict:
@@ -77,9 +93,10 @@ def _manifest(report: Report, folder: Path) -> dict:
 def write_report(report: Report, reports_dir: str | Path) -> Path:
     """Write ``report`` to ``reports_dir/<quarter>/`` (replacing an earlier run of that quarter).
 
-    Returns the report folder. Contents: ``report.html``, ``report.md``,
-    ``figures/*.png``, ``tables/*.csv`` and ``manifest.json`` (file hashes,
-    package versions, parameters, input data hashes, section statuses).
+    Returns the report folder. Contents: ``report.html`` (self-contained),
+    ``report.pdf``, ``report.md``, ``figures/*.png``, ``tables/*.csv`` and
+    ``manifest.json`` (file hashes, package versions, parameters, input data
+    hashes, section statuses).
     """
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -87,9 +104,11 @@ def write_report(report: Report, reports_dir: str | Path) -> Path:
     staging = new_temp_dir(reports_dir, f".{report.quarter}.")  # the user's umask, not 0700
     claimed = claim(staging)  # so a clean-up never removes a folder this run is writing
     try:
-        _write_assets(report, staging)
-        (staging / "report.md").write_text(to_markdown(report), encoding="utf-8")
-        (staging / "report.html").write_text(to_html(report), encoding="utf-8")
+        images = render_images(report)
+        _write_assets(report, staging, images)
+        (staging / "report.md").write_text(to_markdown(report, images), encoding="utf-8")
+        (staging / "report.html").write_text(to_html(report, images), encoding="utf-8")
+        (staging / "report.pdf").write_bytes(to_pdf(layout(report, images)))
         text = json.dumps(_manifest(report, staging), indent=2, sort_keys=True, default=str)
         (staging / "manifest.json").write_text(redact(text) + "\n", encoding="utf-8")
         _swap_into_place(staging, target)

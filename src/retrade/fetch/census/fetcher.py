@@ -22,13 +22,14 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import pyarrow as pa
+from rich.console import Console
 
 from retrade.config import Settings, check_max_calls, load_settings
 from retrade.errors import ResponseError
 from retrade.fetch.census.client import CensusClient, Table
 from retrade.fetch.census.planner import CensusCall, commodity_field, key_columns, plan
 from retrade.fetch.census.request import FLOWS, build_census_request
-from retrade.fetch.runner import FetchReport, StepResult, run_queue
+from retrade.fetch.runner import CALL_SECONDS, Budget, FetchReport, StepResult, run_queue
 from retrade.fetch.state import StoreState
 from retrade.store import Part, RawStore
 from retrade.store.manifest import live_files
@@ -64,6 +65,9 @@ def fetch_census(
     store: RawStore | None = None,
     progress: bool = True,
     max_calls: int | None = None,
+    max_minutes: float | None = None,
+    budget: Budget | None = None,
+    announce: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     now: datetime | None = None,
 ) -> FetchReport:
@@ -84,7 +88,7 @@ def fetch_census(
         The ``get`` list (exact Census names, e.g. year-to-date ``GEN_VAL_YR``);
         by default the monthly values, quantities and weights listed in
         :data:`retrade.fetch.census.planner.GET`.
-    settings, store, progress, max_calls, sleep
+    settings, store, progress, max_calls, max_minutes, budget, announce, sleep
         As for :func:`retrade.fetch.comtrade.fetch_comtrade`.
     now : datetime, optional
         The time used by the revision rule (tests fix it).
@@ -110,21 +114,32 @@ def fetch_census(
         return fetched is not None and not revised_after(month, fetched, now)
 
     calls = plan(request, skip=skip)
+    wanted = len(request.flows) * len(request.codes) * len(request.months)
+    covered = sum(len(c.months) for c in calls)
+    planned = (f"US Census {request.dataset}: {', '.join(request.flows)} of HS "
+               f"{','.join(request.codes)}, {request.months[0]}..{request.months[-1]}: "
+               f"{wanted} flow-line-month(s), {wanted - covered} already stored; "
+               f"{len(calls)} call(s), about "
+               f"{len(calls) * max(settings.min_interval, CALL_SECONDS):.0f} s")
+    if announce is not None:
+        announce(planned)
+    elif progress:
+        Console(stderr=True).print(f"US Census plan: {planned}", highlight=False)
+    budget = budget if budget is not None else Budget.from_settings(
+        settings, max_calls=max_calls, max_minutes=max_minutes)
     client = CensusClient(settings, sleep=sleep)
     try:
         outcome = run_queue(calls, lambda call: _step(client, store, call),
-                            describe=CensusCall.describe, progress=progress, max_calls=max_calls)
+                            describe=CensusCall.describe, progress=progress, budget=budget)
     finally:
         client.close()
-    wanted = len(request.flows) * len(request.codes) * len(request.months)
-    covered = sum(len(c.months) for c in calls)
     notes = (f"{wanted - covered} flow-month slice(s) already stored and not revised since",) \
         if covered < wanted else ()
     return FetchReport(
         source=SOURCE, requests=client.calls, calls_done=outcome.calls_done,
         calls_skipped=outcome.calls_skipped, rows_written=outcome.rows,
         files_written=outcome.files, stopped=outcome.stopped, message=outcome.message,
-        notes=notes,
+        notes=notes, planned=planned,
     )
 
 

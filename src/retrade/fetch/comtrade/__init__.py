@@ -7,8 +7,21 @@
 
 from retrade.fetch.comtrade.bulk import fetch_comtrade_bulk
 from retrade.fetch.comtrade.client import ComtradeClient
-from retrade.fetch.comtrade.fetcher import SOURCE, fetch_comtrade, read_comtrade
-from retrade.fetch.comtrade.planner import KEYED_LIMITS, PREVIEW_LIMITS, Call, Limits, plan
+from retrade.fetch.comtrade.fetcher import (
+    SOURCE,
+    estimate_comtrade,
+    fetch_comtrade,
+    read_comtrade,
+)
+from retrade.fetch.comtrade.planner import (
+    KEYED_LIMITS,
+    PREVIEW_LIMITS,
+    Call,
+    Estimate,
+    Limits,
+    estimate,
+    plan,
+)
 from retrade.fetch.comtrade.reference import (
     REFERENCE_LISTS,
     CatalogCheck,
@@ -21,7 +34,8 @@ from retrade.fetch.comtrade.request import ComtradeRequest, build_request
 
 __all__ = [
     "KEYED_LIMITS", "PREVIEW_LIMITS", "REFERENCE_LISTS", "SOURCE", "Call", "CatalogCheck",
-    "ComtradeClient", "ComtradeRequest", "Limits", "build_request", "check_catalog",
-    "fetch_comtrade", "fetch_comtrade_bulk", "known_reporters", "plan", "read_comtrade",
+    "ComtradeClient", "ComtradeRequest", "Estimate", "Limits", "build_request", "check_catalog",
+    "estimate", "estimate_comtrade", "fetch_comtrade", "fetch_comtrade_bulk", "known_reporters",
+    "plan", "read_comtrade",
     "reference_table", "refresh_reference",
 ]

@@ -11,7 +11,8 @@ Endpoints (base URL ``Settings.comtrade_url``):
 ==============================================  =========================================
 ``/public/v1/preview/{type}/{freq}/{cl}``       keyless preview, at most 500 rows
 ``/data/v1/get/{type}/{freq}/{cl}``             keyed data API (``countOnly`` supported)
-``/{public|data}/v1/getDa/{type}/{freq}/{cl}``  availability: ``lastReleased`` per unit
+``/public/v1/getDA/{type}/{freq}/{cl}``        availability without a key (keyless)
+``/data/v1/getDa/{type}/{freq}/{cl}``          availability with a key: release dates per unit
 ``/bulk/v1/get/{type}/{freq}/{cl}``             bulk file list (premium keys)
 ``/bulk/v1/file/{reporterCode}/{fileUrl}``      one bulk file, gzipped (premium keys)
 ``/files/v1/app/reference/{name}.json``         reference lists (Reporters, partnerAreas)
@@ -30,11 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from retrade.config import Settings, redact
-from retrade.errors import ConfigError, ResponseError
+from retrade.errors import ConfigError, FetchError, ResponseError
 from retrade.fetch.comtrade.planner import KEYED_LIMITS, PREVIEW_LIMITS, Call, Limits
 from retrade.fetch.http import HttpClient, HttpResponse
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
+# the availability endpoint's spellings, first the one each mode's sources use (docs/fetch.md)
+AVAILABILITY_PATHS = {"public": ("getDA", "getDa"), "data": ("getDa", "getDA")}
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class ComtradeClient:
             secret_headers={KEY_HEADER: key} if key is not None else {},
             sleep=sleep,
         )
+        self._availability_name: str | None = None
 
     @property
     def endpoint(self) -> str:
@@ -102,19 +106,36 @@ class ComtradeClient:
         return parse_answer(response)
 
     def count(self, call: Call, *, max_records: int) -> int:
-        """How many rows ``call`` would return (``countOnly``)."""
+        """How many rows ``call`` would return (``countOnly``); see :func:`answer_count`."""
         response = self.http.get(call.path, call.params(max_records=max_records, count_only=True))
-        return parse_answer(response).count
+        return answer_count(parse_answer(response))
 
     def availability(
         self, *, type_code: str, frequency: str, classification: str,
         reporters: tuple[int, ...], periods: tuple[str, ...],
     ) -> Answer:
-        """Published datasets per reporter-period (``getDa``), with ``lastReleased`` dates."""
+        """Published datasets per reporter-period, with their release dates.
+
+        ``/public/v1/getDA/...`` without a key, ``/data/v1/getDa/...`` with one;
+        a 404 on the first spelling is retried once with the other (public
+        clients write it both ways), then raised.
+        """
         root = "data" if self.keyed else "public"
-        path = f"/{root}/v1/getDa/{type_code}/{frequency}/{classification}"
         params = {"reporterCode": ",".join(map(str, reporters)), "period": ",".join(periods)}
-        return parse_answer(self.http.get(path, params))
+        names: tuple[str, ...] = AVAILABILITY_PATHS[root]
+        if self._availability_name is not None:
+            names = (self._availability_name,)
+        for number, name in enumerate(names):
+            path = f"/{root}/v1/{name}/{type_code}/{frequency}/{classification}"
+            try:
+                answer = parse_answer(self.http.get(path, params))
+            except FetchError as exc:
+                if exc.status == 404 and number + 1 < len(names):
+                    continue
+                raise
+            self._availability_name = name
+            return answer
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def bulk_files(
         self, *, type_code: str, frequency: str, classification: str,
@@ -144,6 +165,31 @@ class ComtradeClient:
         if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
             raise ResponseError(f"{response.url}: expected an object with a 'results' list")
         return results, response
+
+
+def answer_count(answer: Answer) -> int:
+    """The row count of a ``countOnly`` answer, wherever the API puts it.
+
+    ``comtradeapicall`` reads the envelope's ``count``; other clients report
+    the count as the one record of ``data`` (``data[0].count``). A single
+    record holding an integer ``count`` and no trade fields is read as the
+    count; otherwise the envelope's ``count`` is.
+
+    Examples
+    --------
+    >>> answer_count(Answer(count=1234, rows=[], sha256="", url=""))
+    1234
+    >>> answer_count(Answer(count=1, rows=[{"count": 1234}], sha256="", url=""))
+    1234
+    """
+    if len(answer.rows) == 1:
+        record = answer.rows[0]
+        inner = record.get("count")
+        if isinstance(inner, int) and not isinstance(inner, bool) and "reporterCode" not in record:
+            if inner < 0:
+                raise ResponseError(f"{answer.url}: 'data[0].count' is {inner!r}, not a row count")
+            return inner
+    return answer.count
 
 
 def parse_answer(response: HttpResponse) -> Answer:
