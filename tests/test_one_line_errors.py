@@ -29,7 +29,7 @@ NO_BAD_VALUE = {
     "--summary": "a flag", "--dry-run": "a flag", "--dynamic": "a flag", "--quiet": "a flag",
     "--offline": "a flag", "--scenarios": "a flag", "--repair": "a flag",
     "--no-hashes": "a flag", "--allow-empty": "a flag", "--count-first": "a flag",
-    "--availability": "a flag",
+    "--availability": "a flag", "--json": "a flag",
     "--name": "forecast run: any text labels the series", "--unit": "forecast run: any text",
 }
 
@@ -203,6 +203,12 @@ CASES = [
     ("run", "--reports-dir", ["run", "--offline", "--sections", "reference_context",
                               "--reports-dir", "{F}/a_file"], "a_file"),
     ("run", "--seed", ["run", "--offline", "--seed", "x"], "'x'"),
+    ("run", "--max-calls", ["run", "--offline", "--max-calls", "-1"], "'-1'"),
+    ("run", "--max-minutes", ["run", "--offline", "--max-minutes", "-5"], "'-5'"),
+    ("fetch comtrade", "--max-minutes", [*COMTRADE, "--max-minutes", "soon"], "'soon'"),
+    ("fetch census", "--max-minutes", [*CENSUS, "--max-minutes", "-2"], "'-2'"),
+    ("store compact", "sources", ["store", "compact", "nosuch"], "'nosuch'"),
+    ("store compact", "--data-dir", ["store", "compact", "--data-dir", "{F}/a_file"], "a_file"),
     ("store check", "--data-dir", ["store", "check", "--data-dir", "{F}/a_file"], "a_file"),
     ("store check", "--reports-dir", ["store", "check", "--reports-dir", "{F}/a_file"],
      "a_file"),
