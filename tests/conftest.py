@@ -47,13 +47,21 @@ def shared():
     return shared_path
 
 
+def _empty_config(factory) -> Path:
+    """An empty config file (a named file that is missing is an error, so it must exist)."""
+    path = factory.getbasetemp() / "empty-config.toml"
+    if not path.exists():
+        path.write_text("", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch, tmp_path):
+def _isolated_settings(monkeypatch, tmp_path, tmp_path_factory):
     """No test sees the developer's keys, config file or data folder."""
     for name in list(os.environ):
         if name.startswith("RETRADE_") and name != "RETRADE_SHARED_DATA":
             monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("RETRADE_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("RETRADE_CONFIG", str(_empty_config(tmp_path_factory)))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     yield
@@ -78,6 +86,7 @@ def real_store(tmp_path_factory):
     with pytest.MonkeyPatch.context() as env:  # set up before the per-test isolation runs
         for name in [n for n in os.environ if n.startswith("RETRADE_")]:
             env.delenv(name)
+        (folder / "no-config.toml").write_text("", encoding="utf-8")  # named, so it must exist
         settings = load_settings(folder / "no-config.toml", data_dir=folder / "data")
     import_file(files[0], settings=settings)
     for monthly in files[1:3]:

@@ -166,29 +166,40 @@ class Settings:
 
 
 def _config_file_values(path: Path | None) -> dict[str, Any]:
-    candidates = (
-        [path]
-        if path
-        else [
-            Path(os.environ["RETRADE_CONFIG"]) if os.environ.get("RETRADE_CONFIG") else None,
-            Path("retrade.toml"),
-            Path.home() / ".config" / "retrade" / "config.toml",
-        ]
-    )
-    for candidate in candidates:
-        if candidate is not None and candidate.is_file():
-            try:
-                values = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(f"config file {candidate} is not valid TOML: {exc}") from None
-            unknown = set(values) - set(_ENV)
-            if unknown:
-                raise ConfigError(
-                    f"config file {candidate} has unknown settings {sorted(unknown)}; "
-                    f"allowed: {sorted(_ENV)}"
-                )
-            return values
+    """The settings of the config file: the one named (argument, ``RETRADE_CONFIG``), else the
+    first default that exists. A named file that is missing or a folder is an error, never a
+    silent fall-back to defaults."""
+    named = path or (Path(os.environ["RETRADE_CONFIG"]).expanduser()
+                     if os.environ.get("RETRADE_CONFIG") else None)
+    if named is not None:
+        how = "the config file given" if path else "RETRADE_CONFIG"
+        if not named.exists():
+            raise ConfigError(f"{how} names {str(named)!r}, which does not exist")
+        if not named.is_file():
+            raise ConfigError(f"{how} names {str(named)!r}, which is a folder, not a TOML file")
+        return _read_config(named)
+    for candidate in (Path("retrade.toml"), Path.home() / ".config" / "retrade" / "config.toml"):
+        if candidate.is_dir():
+            raise ConfigError(f"config file {str(candidate)!r} is a folder, not a TOML file")
+        if candidate.is_file():
+            return _read_config(candidate)
     return {}
+
+
+def _read_config(candidate: Path) -> dict[str, Any]:
+    try:
+        values = tomllib.loads(candidate.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {candidate} is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {candidate} cannot be read: {exc}") from None
+    unknown = set(values) - set(_ENV)
+    if unknown:
+        raise ConfigError(
+            f"config file {candidate} has unknown settings {sorted(unknown)}; "
+            f"allowed: {sorted(_ENV)}"
+        )
+    return values
 
 
 def _coerce(values: dict[str, Any]) -> Settings:
@@ -199,6 +210,8 @@ def _coerce(values: dict[str, Any]) -> Settings:
         value = values[f.name]
         if f.name in ("data_dir", "reports_dir"):
             value = Path(value).expanduser()
+            if value.exists() and not value.is_dir():
+                raise ConfigError(f"{f.name} {str(value)!r} is a file, not a folder")
         elif f.name in ("comtrade_key", "census_key"):
             value = value if isinstance(value, Secret) else Secret(str(value))
         elif f.name in ("comtrade_url", "census_url"):
@@ -252,3 +265,24 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     if unknown:
         raise ConfigError(f"unknown settings {sorted(unknown)}; allowed: {sorted(_ENV)}")
     return _coerce(values)
+
+
+def check_max_calls(value: int | None) -> int | None:
+    """``value`` if it is ``None`` or a whole number >= 0, else a :class:`ConfigError`.
+
+    Examples
+    --------
+    >>> check_max_calls(5)
+    5
+    >>> check_max_calls(-1)
+    Traceback (most recent call last):
+    ...
+    retrade.errors.ConfigError: max_calls must be a whole number >= 0 (or None for no limit), got -1
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(
+            f"max_calls must be a whole number >= 0 (or None for no limit), got {value!r}"
+        )
+    return value

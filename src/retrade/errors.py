@@ -84,12 +84,31 @@ class StoreLocked(StoreError):
     """Another process holds the store's write lock for longer than the wait allowed."""
 
 
+class StoreDiskError(StoreError, OSError):
+    """The disk refused a store operation: a read-only folder, a full disk, a file for a folder."""
+
+
+class StoreIntegrityError(StoreError):
+    """A stored file is missing, damaged, or no longer matches the hash its manifest recorded."""
+
+
+class InputFileError(RetradeError, OSError):
+    """A file named by the user cannot be read (missing, a folder, not text, not a table)."""
+
+
 class ImportFormatError(RetradeError, ValueError):
     """A hand-downloaded file is not in a format retrade understands."""
 
 
 class SchemaError(RetradeError, ValueError):
     """A table does not satisfy the schema it is declared to follow."""
+
+
+class ColumnsMissing(SchemaError, KeyError):
+    """A table lacks columns it must have (a ``KeyError`` too, for code that caught that)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class HarmonizeError(RetradeError, ValueError):
@@ -121,11 +140,12 @@ class PreTrendWarning(RetradeWarning):
 
 
 def check_choice(
-    name: str, value: object, allowed: Sequence[object], *, error: type[ValueError] = ValueError
+    name: str, value: object, allowed: Sequence[object], *, error: type[ValueError] = ConfigError
 ) -> None:
     """Raise ``error`` naming the option, the bad value and the allowed ones.
 
     The one implementation of retrade's "an option must be one of these" check.
+    The default error is :class:`ConfigError` (a ``ValueError`` too).
 
     Examples
     --------
@@ -133,7 +153,7 @@ def check_choice(
     >>> check_choice("flow", "out", ("import", "export"))
     Traceback (most recent call last):
     ...
-    ValueError: flow must be one of ('import', 'export'), got 'out'
+    retrade.errors.ConfigError: flow must be one of ('import', 'export'), got 'out'
     """
     if value not in allowed:
         raise error(f"{name} must be one of {tuple(allowed)}, got {value!r}")

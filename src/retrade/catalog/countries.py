@@ -34,7 +34,7 @@ from typing import Literal
 
 import pandas as pd
 
-from retrade.errors import CatalogError, HarmonizeError
+from retrade.errors import CatalogError, ConfigError, HarmonizeError
 
 WORLD = "WLD"
 OTHER_ASIA_NES = "XOA"
@@ -313,7 +313,7 @@ def to_iso3(values: Iterable[object], *, scheme: Scheme = "name") -> list[str]:
     ['USA', 'JPN']
     """
     if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+        raise ConfigError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     items = list(values)
     lookup = {v: _map_one(v, scheme) for v in set(map(_hashable, items))}
     missing = sorted(str(v) for v, iso in lookup.items() if iso is None)

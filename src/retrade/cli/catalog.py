@@ -30,4 +30,4 @@ def country(
 ) -> None:
     """Map country names or codes to retrade's codes."""
     for value, code in zip(values, to_iso3(values, scheme=scheme), strict=True):  # type: ignore[arg-type]
-        out.print(f"{value}\t{code}\t{country_name(code)}")
+        out.print(f"{value}\t{code}\t{country_name(code)}", markup=False, highlight=False)

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from retrade.errors import ConfigError
+from retrade.cli.inputs import read_panel, read_table, require_columns
+from retrade.errors import check_choice
 
 app = typer.Typer(help="Dual-chain decoupling and overseas capacity against demand.",
                   no_args_is_help=True)
@@ -33,7 +34,7 @@ def capacity(year: Annotated[int, typer.Option(help="USGS production year.")] = 
 def project(
     scenario: Annotated[list[str] | None, typer.Option(
         help="Scenario name(s), repeatable; 'all' for every one (default: base).")] = None,
-    draws: Annotated[int, typer.Option(help="Monte Carlo draws.")] = 2000,
+    draws: Annotated[int, typer.Option(min=1, help="Monte Carlo draws.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     horizon: Annotated[int, typer.Option(help="Last projected year.")] = 2035,
 ) -> None:
@@ -53,14 +54,13 @@ def report(
     level: Annotated[str, typer.Option(help="stage or hs6.")] = "stage",
 ) -> None:
     """Dependency metrics and their availability for a panel file you name."""
-    import pandas as pd
-
     from retrade.models.dual_chain import dual_chain
 
-    if not panel.exists():
-        raise ConfigError(f"panel file {str(panel)!r} does not exist")
-    frame = (pd.read_parquet(panel) if panel.suffix == ".parquet"
-             else pd.read_csv(panel, dtype={"hs6": str, "period": str}))
-    importer_totals = (pd.read_csv(totals, dtype={"hs6": str, "period": str})
-                       if totals else None)
+    check_choice("--level", level, ("stage", "hs6"))
+    frame = read_panel(panel)
+    importer_totals = (read_table(totals, what="importer totals",
+                                  dtype={"hs6": str, "period": str}) if totals else None)
+    if importer_totals is not None:
+        require_columns(importer_totals, ["importer", level, "period", "total"], path=totals,
+                        what=f"importer,{level},period,total table")
     typer.echo(dual_chain(frame, level=level, importer_totals=importer_totals).summary())

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from retrade.errors import ConfigError
+from retrade.cli.inputs import monthly_index, read_panel, read_table, require_columns, write_text
+from retrade.errors import ConfigError, InputFileError, check_choice
 
 app = typer.Typer(help="Export-restriction econometrics: events, exposure DiD, event studies, "
                        "intervention analysis.", no_args_is_help=True)
@@ -33,13 +34,7 @@ def events() -> None:
 
 
 def _read_panel(path: Path):
-    import pandas as pd
-
-    if not path.exists():
-        raise ConfigError(f"panel file {str(path)!r} does not exist")
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path, dtype={"hs6": str, "period": str, "hs_original": str})
+    return read_panel(path)
 
 
 def _baseline(text: str | None) -> tuple[int, int] | None:
@@ -52,13 +47,21 @@ def _baseline(text: str | None) -> tuple[int, int] | None:
     return lo, hi
 
 
+def _check_outputs(*paths: Path | None) -> None:
+    """Refuse an output path that cannot be written before the model runs."""
+    for path in paths:
+        if path is not None and (path.is_dir() or not path.parent.is_dir()):
+            what = "is a folder" if path.is_dir() else "is in a folder that does not exist"
+            raise InputFileError(f"output {str(path)!r} {what}")
+
+
 def _write(result, csv: Path | None, latex: Path | None) -> None:
     typer.echo(str(result.summary()))
     if csv is not None:
-        csv.write_text(result.to_csv(), encoding="utf-8")
+        write_text(csv, result.to_csv())
         typer.echo(f"wrote {csv}")
     if latex is not None:
-        latex.write_text(result.to_latex(), encoding="utf-8")
+        write_text(latex, result.to_latex())
         typer.echo(f"wrote {latex}")
 
 
@@ -69,7 +72,7 @@ def did(
     hs6: Hs6Option = None,
     outcome: Annotated[str, typer.Option(help="log1p, log, ppml, unit_value or share.")] = "ppml",
     measure: Annotated[str, typer.Option(help="value_usd or net_weight_kg.")] = "value_usd",
-    top_k: Annotated[int, typer.Option(help="Size of the exposed group.")] = 10,
+    top_k: Annotated[int, typer.Option(min=1, help="Size of the exposed group.")] = 10,
     baseline: Annotated[str | None, typer.Option(help="Baseline years, e.g. 2010-2014.")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="Partner to leave out.")] = None,
     cluster: Annotated[list[str] | None, typer.Option(help="partner and/or t.")] = None,
@@ -81,7 +84,14 @@ def did(
     """Exposure difference-in-differences (or, with --dynamic, an event study) on a panel file."""
     from retrade.models import event_study, exposure_did
     from retrade.models import top_k as top
+    from retrade.models.outcomes import OUTCOMES
+    from retrade.panel.measures import MEASURES
 
+    check_choice("--outcome", outcome, OUTCOMES)  # before the panel is read and fitted
+    check_choice("--measure", measure, MEASURES)
+    for name in cluster or ():
+        check_choice("--cluster", name, ("partner", "t"))
+    _check_outputs(csv, latex)
     estimator = event_study if dynamic else exposure_did
     result = estimator(
         _read_panel(panel), event, hs6=hs6 or None, outcome=outcome, measure=measure,
@@ -104,11 +114,14 @@ def intervention(
 
     from retrade.models import intervention as run
 
-    if not series.exists():
-        raise ConfigError(f"series file {str(series)!r} does not exist")
-    frame = pd.read_csv(series, dtype={"period": str})
-    if "period" not in frame or column not in frame:
-        raise ConfigError(f"{series.name} needs columns 'period' and {column!r}")
-    values = pd.Series(frame[column].to_numpy(float), name=column,
-                       index=pd.PeriodIndex(frame["period"], freq="M"))
+    _check_outputs(csv, latex)
+    frame = read_table(series, what="series", dtype={"period": str})
+    require_columns(frame, ["period", column], path=series, what="series with a value column "
+                    f"{column!r} (pick it with --column)")
+    values = pd.to_numeric(frame[column], errors="coerce")
+    if values.isna().any():
+        bad = frame.loc[values.isna(), column].iloc[0]
+        raise InputFileError(f"{str(series)!r}: column {column!r} holds {bad!r}, not a number")
+    values = pd.Series(values.to_numpy(float), name=column,
+                       index=monthly_index(frame["period"], path=series))
     _write(run(values, event, seed=seed, name=column), csv, latex)

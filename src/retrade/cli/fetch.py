@@ -15,7 +15,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from retrade.config import load_settings, redact
+from retrade.cli.output import print_error
+from retrade.config import load_settings
 from retrade.errors import RetradeError
 from retrade.fetch.runner import FetchReport
 
@@ -25,20 +26,20 @@ out = Console()
 
 DATA_DIR = typer.Option(None, "--data-dir", help="Data folder (default RETRADE_DATA_DIR, ./data).")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
-MAX_CALLS = typer.Option(None, "--max-calls", help="Stop (resumably) after this many requests (default RETRADE_MAX_CALLS).")  # noqa: E501
-MAX_MINUTES = typer.Option(None, "--max-minutes", help="Stop (resumably) after this many minutes (default RETRADE_MAX_MINUTES).")  # noqa: E501
+MAX_CALLS = typer.Option(None, "--max-calls", min=0, help="Stop (resumably) after this many requests (default RETRADE_MAX_CALLS).")  # noqa: E501
+MAX_MINUTES = typer.Option(None, "--max-minutes", min=0, help="Stop (resumably) after this many minutes (default RETRADE_MAX_MINUTES).")  # noqa: E501
 
 
 def _run(action: Callable[[], Any]) -> Any:
     try:
         return action()
     except (RetradeError, ValueError) as exc:
-        err.print(f"[bold red]error:[/] {redact(str(exc))}", highlight=False)
+        print_error(exc)  # one literal line: user text is never read as markup
         raise typer.Exit(2) from None
 
 
 def _finish(report: FetchReport) -> None:
-    out.print(report.summary(), highlight=False)
+    out.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     if not report.complete:
         err.print("[yellow]stopped early; run the same command again to resume[/]")
         raise typer.Exit(3)
@@ -122,19 +123,27 @@ def comtrade_reference(
     data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Refresh Comtrade's reporter/partner lists into the store; check the catalog against them."""
-    from retrade.fetch.comtrade import check_catalog, reference_table, refresh_reference
+    from retrade.errors import check_choice
+    from retrade.fetch.comtrade import (
+        REFERENCE_LISTS,
+        check_catalog,
+        reference_table,
+        refresh_reference,
+    )
     from retrade.store import RawStore
 
+    for name in lists:
+        check_choice("--list", name, REFERENCE_LISTS)
     settings = _run(lambda: load_settings(data_dir=data_dir))
     counts = _run(lambda: refresh_reference(lists, settings=settings))
     store = RawStore(settings.raw_dir)
     for name, n in counts.items():
         table = reference_table(store, name)
         check = check_catalog(table, name=name) if table is not None else None
-        out.print(f"{name}: {n} entries stored", highlight=False)
+        out.print(f"{name}: {n} entries stored", markup=False, highlight=False)
         if check is not None:
             for code, text in check.unmatched:
-                out.print(f"  not in the catalog: {code} {text}", highlight=False)
+                out.print(f"  not in the catalog: {code} {text}", markup=False, highlight=False)
             for code, text, theirs, ours in check.differing:
                 out.print(f"  differs: {code} {text}: Comtrade {theirs}, catalog {ours}",
-                          highlight=False)
+                          markup=False, highlight=False)

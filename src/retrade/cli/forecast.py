@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
+
+from retrade.cli.inputs import read_table, require_columns, write_csv
+from retrade.errors import InputFileError
 
 app = typer.Typer(
     help="Forecasts with prediction intervals, backtests and scenarios.", no_args_is_help=True
@@ -33,27 +35,36 @@ def run(
         help="ets, sarimax, prophet, naive, snaive, ensemble or "
         "auto (choose by a rolling-origin backtest).",
     ),
-    horizon: int = typer.Option(..., help="Periods to forecast."),
+    horizon: int = typer.Option(..., min=1, help="Periods to forecast."),
     events_csv: Annotated[
         Path | None, typer.Option("--events", help="CSV: date,name[,end].")
     ] = None,
-    initial: int | None = typer.Option(None, help="First training size of the backtest."),
+    initial: int | None = typer.Option(None, min=1, help="First training size of the backtest."),
     scenarios: bool = typer.Option(False, help="Add the default scenarios' paths."),
     output: Annotated[Path | None, typer.Option("--out", help="Write the tidy CSV here.")] = None,
     seed: int = typer.Option(0, help="Seed for models that draw (prophet)."),
 ) -> None:
     """Forecast one series; with --model auto, backtest candidates and report the choice."""
     from retrade import forecast as fc
+    from retrade.forecast.spec import check_option
 
+    check_option(model, ("auto", *fc.MODELS, "ensemble"), "--model")
+    if output is not None and (output.is_dir() or not output.parent.is_dir()):
+        raise InputFileError(f"output {str(output)!r} is a folder or in a folder that does "
+                             "not exist")
+    data = read_table(input_csv, what="series", dtype={"period": str})
+    require_columns(data, ["period", "y"], path=input_csv, what="period,y series")
     series = fc.Series(
-        pd.read_csv(input_csv),
+        data,
         frequency=frequency,
         kind=kind,  # type: ignore[arg-type]
         name=name,
         unit=unit,
         role=role,
     )  # type: ignore[arg-type]
-    events = pd.read_csv(events_csv) if events_csv is not None else None
+    events = read_table(events_csv, what="events") if events_csv is not None else None
+    if events is not None:
+        require_columns(events, ["date", "name"], path=events_csv, what="date,name[,end] table")
     if model == "auto":
         model = _choose(series, horizon, events, initial, seed)
     result = fc.forecast(series, model=model, horizon=horizon, events=events, seed=seed)  # type: ignore[arg-type]
@@ -64,8 +75,8 @@ def run(
         out.print(str(paths.summary()), markup=False, highlight=False)
         table = paths.tidy()
     if output is not None:
-        table.to_csv(output, index=False)
-        out.print(f"wrote {len(table)} rows to {output}")
+        write_csv(output, table)
+        out.print(f"wrote {len(table)} rows to {output}", markup=False, highlight=False)
 
 
 def _choose(series, horizon: int, events, initial: int | None, seed: int) -> str:

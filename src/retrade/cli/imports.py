@@ -52,9 +52,11 @@ def import_command(
     and what was stored.
     """
     if format is not None and format not in FORMATS:
-        raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
+        raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}; got {format!r}",
+                                 param_hint="--format")
     if flow is not None and flow not in FLOWS:
-        raise typer.BadParameter(f"must be one of {', '.join(FLOWS)}", param_hint="--flow")
+        raise typer.BadParameter(f"must be one of {', '.join(FLOWS)}; got {flow!r}",
+                                 param_hint="--flow")
     options = {k: v for k, v in (("flow", flow), ("reporter", reporter)) if v is not None}
     settings = load_settings(data_dir=data_dir)
     report = import_file(path, format=format, settings=settings, dry_run=dry_run, **options)

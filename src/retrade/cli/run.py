@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from retrade.cli.output import print_error
 from retrade.config import load_settings, redact
 
 out = Console()
@@ -28,8 +29,8 @@ _SEED = typer.Option(0, "--seed", help="Seed of every random draw.")
 _QUIET = typer.Option(False, "--quiet", "-q", help="No progress display.")
 _JSON = typer.Option(False, "--json", help="Print the result as JSON (section statuses, key "
                      "findings, steps) on stdout, for scripts; implies --quiet.")
-_MAX_CALLS = typer.Option(None, "--max-calls", help="Cap on API calls this run (default RETRADE_MAX_CALLS, none); a stopped fetch resumes next run.")  # noqa: E501
-_MAX_MINUTES = typer.Option(None, "--max-minutes", help="Cap on minutes spent fetching this run (default RETRADE_MAX_MINUTES, none).")  # noqa: E501
+_MAX_CALLS = typer.Option(None, "--max-calls", min=0, help="Cap on API calls this run (default RETRADE_MAX_CALLS, none); a stopped fetch resumes next run.")  # noqa: E501
+_MAX_MINUTES = typer.Option(None, "--max-minutes", min=0, help="Cap on minutes spent fetching this run (default RETRADE_MAX_MINUTES, none).")  # noqa: E501
 
 
 def run_command(
@@ -62,7 +63,7 @@ def run_command(
             forecast_models=models.split(",") if models else DEFAULT_MODELS, seed=seed,
             progress=not (quiet or as_json))
     except (RetradeError, ValueError, OSError) as exc:
-        err.print(f"[bold red]error:[/] {redact(str(exc))}", highlight=False)
+        print_error(exc)  # one literal line: user text is never read as markup
         raise typer.Exit(2) from None
     if as_json:
         import json

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from retrade.store.manifest import ManifestEntry
+from retrade.store.manifest import ManifestEntry, live_files
 
 Unit = tuple
 
@@ -40,11 +40,14 @@ class StoreState:
 
     @classmethod
     def from_entries(cls, entries: Iterable[ManifestEntry]) -> StoreState:
+        entries = list(entries)
+        live = live_files(entries)  # a unit whose files were retired (removed) is not done
         done: dict[tuple, datetime] = {}
         splits: dict[tuple, tuple[str, ...]] = {}
         for entry in entries:
             cov = entry.coverage
-            if entry.status == "ok" and cov.get("kind") == "data":
+            stored = all(f.path in live for f in entry.files)
+            if entry.status == "ok" and cov.get("kind") == "data" and stored:
                 when = parse_time(entry.recorded_at)
                 for unit in cov.get("units", []):
                     done[(*unit, cov["stem"])] = when

@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
+from retrade.errors import ConfigError
+
 SHARE_EPS = 1e-4
 
 
@@ -40,7 +42,7 @@ def forward(y: np.ndarray, name: str) -> np.ndarray:
         return np.log(y)
     if name == "log1p":
         return np.log1p(y)
-    raise ValueError(f"unknown transform {name!r}; allowed: ['logit', 'log', 'log1p']")
+    raise ConfigError(f"unknown transform {name!r}; allowed: ['logit', 'log', 'log1p']")
 
 
 def inverse(z: np.ndarray, name: str) -> np.ndarray:
@@ -58,7 +60,7 @@ def inverse(z: np.ndarray, name: str) -> np.ndarray:
         return np.exp(z)
     if name == "log1p":
         return np.maximum(np.expm1(z), 0.0)
-    raise ValueError(f"unknown transform {name!r}; allowed: ['logit', 'log', 'log1p']")
+    raise ConfigError(f"unknown transform {name!r}; allowed: ['logit', 'log', 'log1p']")
 
 
 def describe(name: str) -> str:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 import retrade.reference as ref
-from retrade.errors import SpecificationError
+from retrade.errors import ConfigError, SpecificationError
 
 OXIDE_UNITS: tuple[str, ...] = ("t REO", "t TREO")
 _STATUS_RANK = {"verified": 0, "secondary_copy": 1, "derived": 2, "low_tier_source": 3}
@@ -98,7 +98,7 @@ def mine_shares(*, basis: Literal["preferred", "edition"] = "preferred") -> pd.D
     (0.2895, 'MCS2026')
     """
     if basis not in ("preferred", "edition"):
-        raise ValueError(f"basis must be one of ('preferred', 'edition'), got {basis!r}")
+        raise ConfigError(f"basis must be one of ('preferred', 'edition'), got {basis!r}")
     if basis == "preferred":
         table = ref.mine_production(preferred_only=True)
         groups = table.groupby("year")
@@ -172,7 +172,7 @@ def _demand_anchors(source: str | pd.DataFrame) -> pd.DataFrame:
             raise SpecificationError(f"own demand table lacks columns {missing}")
         return source.assign(source="user table")[["year", "value", "unit", "source"]]
     if source not in DEMAND_SOURCES:
-        raise ValueError(f"demand source must be one of {tuple(DEMAND_SOURCES)} or a DataFrame, "
+        raise ConfigError(f"demand source must be one of {tuple(DEMAND_SOURCES)} or a DataFrame, "
                          f"got {source!r}")
     prefix, who = DEMAND_SOURCES[source]
     table = ref.load("demand_supply")

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 import retrade.reference as ref
-from retrade.errors import SpecificationError
+from retrade.errors import ConfigError, SpecificationError
 from retrade.models import capacity as cap
 from retrade.models.tidy import tidy_frame
 
@@ -274,7 +274,7 @@ class ProjectionResult:
     def forecast(self, metric: str = "share_of_demand_met") -> pd.DataFrame:
         """``period, yhat, yhat_lower, yhat_upper`` (median and the ``level`` interval)."""
         if metric not in METRICS:
-            raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+            raise ConfigError(f"metric must be one of {METRICS}, got {metric!r}")
         pick = self.table[self.table["metric"] == metric]
         return pd.DataFrame({"period": pick["year"].astype(str).to_numpy(),
                              "yhat": pick["median"].to_numpy(),
@@ -360,7 +360,7 @@ def project_supply(
     named = scenarios()
     if isinstance(scenario, str):
         if scenario not in named:
-            raise ValueError(f"scenario must be one of {tuple(named)}, got {scenario!r}")
+            raise ConfigError(f"scenario must be one of {tuple(named)}, got {scenario!r}")
         scenario = named[scenario]
     if horizon < base_year or n_draws < 1 or not 0 < level < 1:
         raise SpecificationError(f"need horizon >= base_year, n_draws >= 1 and 0 < level < 1; "

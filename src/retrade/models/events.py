@@ -36,7 +36,7 @@ from typing import Literal
 
 import pandas as pd
 
-from retrade.errors import SpecificationError
+from retrade.errors import ConfigError, SpecificationError
 from retrade.models.tidy import check_option
 
 Timing = Literal["full", "partial"]
@@ -225,7 +225,7 @@ def first_post(t: Treatment, frequency: str, timing: Timing = "full") -> int | p
     check_option("timing", timing, TIMINGS)
     freq = {"A": "Y", "M": "M"}.get(frequency)
     if freq is None:
-        raise ValueError(f"frequency must be 'A' or 'M', got {frequency!r}")
+        raise ConfigError(f"frequency must be 'A' or 'M', got {frequency!r}")
     containing = t.effective.to_period(freq)
     starts_on_date = containing.start_time == t.effective.normalize()
     post = containing if (timing == "partial" or starts_on_date) else containing + 1

@@ -31,7 +31,7 @@ from typing import Literal
 
 import pandas as pd
 
-from retrade.errors import DataQualityWarning, SpecificationError
+from retrade.errors import ConfigError, DataQualityWarning, SpecificationError
 from retrade.models.tidy import check_option
 from retrade.panel import measures
 from retrade.panel import schema as S
@@ -95,7 +95,7 @@ def baseline_share(
 ) -> ExposureSpec:
     """Continuous exposure: each partner's share of the reporter's baseline-window total."""
     if by == "share":
-        raise ValueError("baseline_share measures a share of value_usd or net_weight_kg")
+        raise ConfigError("baseline_share measures a share of value_usd or net_weight_kg")
     return _spec("share", by=by, baseline=baseline, exclude=exclude)
 
 

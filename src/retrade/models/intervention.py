@@ -32,7 +32,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from retrade.errors import SpecificationError
+from retrade.errors import ConfigError, SpecificationError
 from retrade.models.events import Timing, Treatment, first_post, last_post, treatment
 from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
 from retrade.models.tidy import check_option
@@ -187,6 +187,7 @@ def _prepare(series: pd.Series, transform: str, name: str | None) -> tuple[pd.Se
         raise SpecificationError("the series needs a monthly PeriodIndex or DatetimeIndex")
     y = y.sort_index()
     full = pd.period_range(y.index.min(), y.index.max(), freq="M")
+    _check_monthly(y.index, full, name or y.name)
     if len(full) != len(y):
         missing = sorted(str(p) for p in set(full) - set(y.index))
         warnings.warn(f"months {missing[:6]} missing; SARIMAX treats them as missing values",
@@ -218,10 +219,31 @@ def _window(y: pd.Series, t: Treatment, timing: Timing, horizon: int | None):
     return start, (min(stop, ended) if ended is not None else stop)
 
 
+def _check_monthly(index: pd.PeriodIndex, full: pd.PeriodIndex, name: object) -> None:
+    """Refuse a series that is not really monthly: one value a year, or mostly gaps.
+
+    An annual series whose years were read as months (``"2015"`` -> 2015-01)
+    would otherwise be modelled with eleven missing months a year and give a
+    meaningless effect.
+    """
+    months = set(index.month)
+    if len(index) >= 3 and len(months) == 1 and len(full) > len(index):
+        raise SpecificationError(
+            f"series {name!r} has one value a year (every period is month "
+            f"{min(months):02d}, {index[0]} to {index[-1]}): an annual series read as monthly; "
+            "intervention analysis needs monthly data (periods YYYY-MM, one row per month)"
+        )
+    if len(full) - len(index) > len(full) // 2:
+        raise SpecificationError(
+            f"series {name!r} lacks {len(full) - len(index)} of the {len(full)} months from "
+            f"{full[0]} to {full[-1]}: too sparse for a monthly model"
+        )
+
+
 def _regressors(index: pd.PeriodIndex, start: pd.Period, terms: Sequence[str]) -> pd.DataFrame:
     bad = [x for x in terms if x not in TERMS]
     if bad or not terms:
-        raise ValueError(f"terms must be a non-empty selection of {TERMS}, got {list(terms)}")
+        raise ConfigError(f"terms must be a non-empty selection of {TERMS}, got {list(terms)}")
     months = np.array([(p - start).n for p in index])
     columns = {"step": (months >= 0).astype(float), "pulse": (months == 0).astype(float),
                "ramp": np.where(months >= 0, months + 1.0, 0.0)}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from retrade.errors import ConfigError
 from retrade.models.tidy import TIDY_COLUMNS
 
 
@@ -142,10 +143,10 @@ def compare(results: Sequence[Result], *, labels: Sequence[str] | None = None,
     results = list(results)
     unknown = [m for m in meta if m not in META_ROWS]
     if unknown:
-        raise ValueError(f"meta rows must be among {META_ROWS}, got {unknown}")
+        raise ConfigError(f"meta rows must be among {META_ROWS}, got {unknown}")
     labels = list(labels) if labels is not None else [f"({i + 1})" for i in range(len(results))]
     if len(labels) != len(results):
-        raise ValueError(f"{len(labels)} labels for {len(results)} results")
+        raise ConfigError(f"{len(labels)} labels for {len(results)} results")
     order = list(terms) if terms is not None else list(dict.fromkeys(
         t for r in results for t in r.tidy()["term"]))
     columns = {}

@@ -30,7 +30,7 @@ from typing import Literal
 
 import pandas as pd
 
-from retrade.errors import DataQualityWarning, SpecificationError
+from retrade.errors import ConfigError, DataQualityWarning, SpecificationError
 from retrade.panel import measures
 from retrade.panel import schema as S
 from retrade.panel.known_issues import known_issue_flags, quantity_breaks
@@ -121,9 +121,9 @@ def balanced_panel(
 
 def _check_options(flow: str, frequency: str) -> None:
     if flow not in S.FLOWS:
-        raise ValueError(f"flow must be one of {S.FLOWS}, got {flow!r}")
+        raise ConfigError(f"flow must be one of {S.FLOWS}, got {flow!r}")
     if frequency not in S.FREQUENCIES:
-        raise ValueError(f"frequency must be one of {S.FREQUENCIES}, got {frequency!r}")
+        raise ConfigError(f"frequency must be one of {S.FREQUENCIES}, got {frequency!r}")
 
 
 def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...] | None:

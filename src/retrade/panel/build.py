@@ -5,8 +5,9 @@ For each source in the raw store (``data/raw/<source>/`` with a manifest),
 the rows against :mod:`retrade.panel.schema`, and stacks the sources into one
 long table. The same flow reported by two sources stays twice, once per
 ``source`` (pick one per flow with :func:`retrade.panel.sources.select_sources`).
-It then writes, through :class:`retrade.store.ProcessedStore`, each file
-atomically:
+It then writes, through :meth:`retrade.store.ProcessedStore.write_set`, the
+tables and the build record as one unit (all staged, then switched in; a
+build killed part-way leaves the previous set whole):
 
 * ``data/processed/panel.parquet``: the panel, sorted by its key;
 * ``quality.parquet``: the data-quality table (:mod:`retrade.panel.quality`);
@@ -17,8 +18,23 @@ atomically:
 * ``world_summary.parquet``: world trade summaries per HS6 and year (source
   ``baci_summary``; :mod:`retrade.panel.world_summary`), when the store holds any;
 * ``panel_build.json``: the build manifest (the raw manifest entries read,
-  rows per source, skipped sources and why, SHA-256 of each table), written
-  last, so its hashes tell whether the tables beside it belong together.
+  rows per source, skipped sources and why, SHA-256 of each table), switched
+  in last; readers check each table against its hash.
+
+Safeguards
+----------
+* Every raw file is checked against the SHA-256 its manifest entry recorded
+  as it is read: a file changed on disk stops the build with an error naming
+  it (:class:`~retrade.errors.StoreIntegrityError`).
+* A source name that is neither in the store nor has an adapter is a
+  :class:`~retrade.errors.ConfigError` naming it and the known ones.
+* A build that would replace a non-empty panel by an empty one while the
+  store holds data (a filter that matched nothing) is refused unless
+  ``allow_empty=True``: the panel the user had is kept.
+* Rows an adapter leaves out (HS codes outside the catalog, totals, flows it
+  does not take) are counted in a note on the source
+  (``SourceReport.notes``, also emitted as a
+  :class:`~retrade.errors.DataQualityWarning`).
 
 Adapters
 --------
@@ -27,7 +43,9 @@ The adapter of source ``x`` is the module ``retrade.panel.adapters.x`` with
 (through :func:`retrade.panel.schema.conform`). It may define
 ``RAW_KEY: tuple[str, ...]``, the raw columns that identify an observation, so
 that a re-fetched row replaces the old one (``RawStore.read(key=...)``);
-without it every live row is read. The ``source`` column of the panel is the
+without it every live row is read. It may define ``HS_COLUMN``, the raw
+column of HS codes, so the build can say how many rows fall outside the
+catalog (the adapter leaves them out). The ``source`` column of the panel is the
 store's source name, whatever the adapter wrote. A source without an
 adapter is skipped and reported (``PanelBuild.skipped``); an adapter that
 fails, or returns rows that break the schema, stops the build with an error
@@ -38,6 +56,8 @@ share computed from the panel.
 from __future__ import annotations
 
 import importlib
+import pkgutil
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -46,17 +66,19 @@ from typing import Any
 import pandas as pd
 
 from retrade.config import Settings, load_settings
-from retrade.errors import RetradeError, SchemaError
+from retrade.errors import ConfigError, DataQualityWarning, RetradeError, SchemaError
 from retrade.panel import schema as S
 from retrade.panel.mirror import mirror_flows
 from retrade.panel.monthly import monthly_series
 from retrade.panel.quality import quality_table
 from retrade.panel.sources import select_sources
 from retrade.panel.world_summary import world_summary
-from retrade.store import ProcessedStore, RawStore, sha256_file
+from retrade.store import ProcessedStore, RawStore
+from retrade.store.manifest import live_files
+from retrade.store.processed import SET_RECORD
 
 ADAPTERS_PACKAGE = "retrade.panel.adapters"
-BUILD_RECORD = "panel_build"
+BUILD_RECORD = SET_RECORD
 # sources that are aggregate series, not flows: tidied into their own table, not the panel
 SERIES_SOURCES = {
     "monthly_table": ("monthly", monthly_series),
@@ -70,6 +92,7 @@ class Adapter:
 
     to_panel: Callable[[pd.DataFrame], pd.DataFrame]
     raw_key: tuple[str, ...] | None = None
+    hs_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +102,8 @@ class SourceReport:
     ``status`` is ``built``, ``series`` (an aggregate table written beside the
     panel, not into it), ``no_adapter`` (skipped; ``message`` says why),
     ``empty`` (the store holds no rows) or ``no_data`` (named but not in the
-    store). ``entries`` are the manifest entries whose files were live.
+    store). ``entries`` are the manifest entries whose files were live;
+    ``notes`` what the adapter said about rows it left out or changed.
     """
 
     source: str
@@ -88,6 +112,7 @@ class SourceReport:
     panel_rows: int = 0
     entries: tuple[str, ...] = ()
     message: str = ""
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,11 +140,10 @@ class PanelBuild:
             f"panel: {len(self.panel):,} rows from {len(self.rows_by_source)} source(s); "
             f"quality: {len(self.quality):,} issue(s); mirror: {len(self.mirror):,} pair(s)"
         ]
-        lines += [
-            f"  {r.source}: {r.panel_rows:,} rows from {r.raw_rows:,} raw"
-            for r in self.sources
-            if r.status == "built"
-        ]
+        for r in self.sources:
+            if r.status == "built":
+                lines.append(f"  {r.source}: {r.panel_rows:,} rows from {r.raw_rows:,} raw")
+                lines += [f"    note: {note}" for note in r.notes]
         lines += [f"  {r.source}: {r.message}" for r in self.sources if r.status == "series"]
         lines += [f"  {r.source}: skipped ({r.status}) {r.message}" for r in self.skipped]
         return "\n".join(lines)
@@ -138,7 +162,7 @@ def load_adapter(source: str) -> Adapter | None:
     if not callable(to_panel):
         return None
     key = getattr(module, "RAW_KEY", None)
-    return Adapter(to_panel, tuple(key) if key else None)
+    return Adapter(to_panel, tuple(key) if key else None, getattr(module, "HS_COLUMN", None))
 
 
 def _adapter_for(source: str, adapters: Mapping[str, Any] | None) -> Adapter | None:
@@ -149,11 +173,54 @@ def _adapter_for(source: str, adapters: Mapping[str, Any] | None) -> Adapter | N
         return given
     if callable(given):
         return Adapter(given)
-    raise TypeError(f"adapter for {source!r} must be an Adapter or a callable, got {type(given)}")
+    raise ConfigError(f"adapter for {source!r} must be an Adapter or a callable, got {type(given)}")
 
 
-def _source_rows(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFrame:
-    """Run one adapter and validate its rows; errors name the source."""
+def known_sources(store: RawStore, adapters: Mapping[str, Any] | None = None) -> list[str]:
+    """Source names a build can be asked for: adapters, series tables, what the store holds.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> names = known_sources(RawStore(tempfile.mkdtemp()))
+    >>> "wits" in names and "monthly_table" in names and "_common" not in names
+    True
+    """
+    package = importlib.import_module(ADAPTERS_PACKAGE)
+    modules = {m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")}
+    return sorted(modules | set(SERIES_SOURCES) | set(store.sources()) | set(adapters or {}))
+
+
+def check_sources(
+    sources: Sequence[str], store: RawStore, adapters: Mapping[str, Any] | None = None
+) -> list[str]:
+    """``sources`` if every name is a known source, else a :class:`ConfigError` naming the rest."""
+    if isinstance(sources, str):
+        sources = [sources]
+    known = known_sources(store, adapters)
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        raise ConfigError(
+            f"unknown source(s) {unknown}; known sources: {', '.join(known)}"
+        )
+    return list(sources)
+
+
+def _source_rows(
+    source: str, adapter: Adapter, raw: pd.DataFrame
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Run one adapter and validate its rows; errors name the source; the adapter's notes."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rows = _run_adapter(source, adapter, raw)
+    notes = tuple(dict.fromkeys(str(w.message) for w in caught
+                                if issubclass(w.category, DataQualityWarning)))
+    for w in caught:  # pass every warning on, to a notebook or the pipeline's report
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return rows, notes
+
+
+def _run_adapter(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFrame:
     try:
         produced = adapter.to_panel(raw)
     except RetradeError:
@@ -191,8 +258,29 @@ def _read_source(
     raw = store.read(source, key=key)
     if raw.empty:
         return SourceReport(source, "empty", entries=entries, message="no live rows"), None
-    rows = _source_rows(source, adapter, raw)
-    return SourceReport(source, "built", len(raw), len(rows), entries), rows
+    rows, notes = _source_rows(source, adapter, raw)
+    notes = _outside_catalog(raw, adapter.hs_column) + notes
+    return SourceReport(source, "built", len(raw), len(rows), entries, notes=notes), rows
+
+
+def _outside_catalog(raw: pd.DataFrame, column: str | None) -> tuple[str, ...]:
+    """A note (and a warning) counting raw rows whose HS code is outside the catalog."""
+    if column is None or column not in raw.columns:
+        return ()
+    from retrade.panel.adapters._common import stage_or_none
+
+    codes = raw[column].astype("string")
+    distinct = codes.dropna().unique()
+    outside = {str(c) for c in distinct if stage_or_none(c) is None}
+    count = int(codes.isin(outside).sum()) + int(codes.isna().sum())
+    if not count:
+        return ()
+    shown = sorted(outside)
+    more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+    note = (f"{count:,} raw row(s) with HS codes outside the rare-earth catalog left out: "
+            f"{shown[:8]}{more}")
+    warnings.warn(note, DataQualityWarning, stacklevel=4)
+    return (note,)
 
 
 def recorded_key(store: RawStore, source: str) -> list[str] | None:
@@ -223,6 +311,7 @@ def build_panel(
     store: RawStore | None = None,
     sources: Sequence[str] | None = None,
     adapters: Mapping[str, Any] | None = None,
+    allow_empty: bool = False,
 ) -> PanelBuild:
     """Build the panel from the raw store and write it, its quality table and mirror flows.
 
@@ -233,11 +322,15 @@ def build_panel(
     store : RawStore, optional
         The raw store; default ``RawStore(settings.raw_dir)``.
     sources : sequence of str, optional
-        Sources to build from; default every source with a manifest.
+        Sources to build from; default every source with a manifest. A name
+        that is no known source raises :class:`ConfigError` naming it.
     adapters : mapping, optional
         ``source -> Adapter`` (or a bare ``to_panel`` callable) to use instead
         of importing ``retrade.panel.adapters.<source>``; sources missing from
         the mapping have no adapter.
+    allow_empty : bool
+        Replace a non-empty panel by an empty one even though the store holds
+        data (by default such a build is refused and the old panel kept).
 
     Examples
     --------
@@ -258,8 +351,9 @@ def build_panel(
     """
     settings = settings or load_settings()
     store = store or RawStore(settings.raw_dir)
+    names = check_sources(sources, store, adapters) if sources is not None else store.sources()
     reports, frames, extra = [], [], {}
-    for source in list(sources) if sources is not None else store.sources():
+    for source in names:
         if source in SERIES_SOURCES and (adapters is None or source not in adapters):
             report, table = _read_series(source, store)
             reports.append(report)
@@ -271,11 +365,29 @@ def build_panel(
         if rows is not None:
             frames.append(rows)
     panel = assemble(frames)
+    processed = ProcessedStore(settings.processed_dir)
+    if panel.empty and not allow_empty:
+        _keep_nonempty_panel(processed, store, names)
     quality = quality_table(panel)
     mirror = mirror_flows(select_sources(panel))
-    return _write(
-        ProcessedStore(settings.processed_dir), panel, quality, mirror, tuple(reports), extra
-    )
+    return _write(processed, panel, quality, mirror, tuple(reports), extra)
+
+
+def _keep_nonempty_panel(processed: ProcessedStore, store: RawStore, names: Sequence[str]) -> None:
+    """Refuse to replace a non-empty panel by an empty one while the store holds data."""
+    if not processed.exists("panel"):
+        return
+    import pyarrow.parquet as pq
+
+    old_rows = pq.ParquetFile(processed.path("panel")).metadata.num_rows
+    stored = sum(f.rows for s in store.sources() for f, _ in live_files(store.entries(s)).values())
+    if old_rows and stored:
+        raise ConfigError(
+            f"this build gives an empty panel (sources {list(names)}) while the store holds "
+            f"{stored:,} raw rows; the panel of {old_rows:,} rows in {processed.path('panel')} "
+            "is kept. Name other sources, or pass allow_empty=True "
+            "(retrade panel build --allow-empty) to replace it"
+        )
 
 
 def _read_series(source: str, store: RawStore) -> tuple[SourceReport, pd.DataFrame | None]:
@@ -302,18 +414,12 @@ def _write(
     reports: tuple[SourceReport, ...],
     extra: Mapping[str, pd.DataFrame] | None = None,
 ) -> PanelBuild:
-    hashes = {}
     tables = {"panel": panel, "quality": quality, "mirror": mirror, **dict(extra or {})}
-    for name, table in tables.items():
-        hashes[name] = sha256_file(processed.write(name, table))
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
-    processed.write_json(
-        BUILD_RECORD,
-        {
-            "built_at": built_at,
-            "rows": {name: len(table) for name, table in tables.items()},
-            "sha256": hashes,
-            "sources": [asdict(r) for r in reports],
-        },
-    )
+    record = {
+        "built_at": built_at,
+        "rows": {name: len(table) for name, table in tables.items()},
+        "sources": [asdict(r) for r in reports],
+    }
+    hashes = processed.write_set(tables, record)  # all tables and the record as one unit
     return PanelBuild(panel, quality, mirror, reports, hashes, built_at)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from retrade.catalog.countries import GROUPS, WORLD, kind_of
-from retrade.errors import SpecificationError
+from retrade.errors import ConfigError, SpecificationError
 from retrade.panel import schema as S
 
 Measure = Literal["value_usd", "net_weight_kg"]
@@ -31,7 +31,7 @@ MEASURES: tuple[str, ...] = (S.VALUE_USD, S.NET_WEIGHT_KG)
 
 def _check_measure(measure: str) -> None:
     if measure not in MEASURES:
-        raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
+        raise ConfigError(f"measure must be one of {MEASURES}, got {measure!r}")
 
 
 def _check_columns(panel: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -142,7 +142,7 @@ def partner_shares(
     """
     _check_measure(measure)
     if total not in ("world", "partners"):
-        raise ValueError(f"total must be one of ('world', 'partners'), got {total!r}")
+        raise ConfigError(f"total must be one of ('world', 'partners'), got {total!r}")
     _check_columns(panel, [*by, S.PARTNER, measure])
     keys = list(by)
     rows = panel[~is_aggregate_partner(panel[S.PARTNER])]

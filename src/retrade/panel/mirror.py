@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from retrade.catalog.countries import kind_of
-from retrade.errors import SpecificationError
+from retrade.errors import ConfigError, SpecificationError
 from retrade.panel import schema as S
 
 CIF_FOB_FACTOR = 1.06
@@ -253,7 +253,7 @@ def mirror_flows(
     105.6604
     """
     if not cif_fob_factor > 0:
-        raise ValueError(f"cif_fob_factor must be positive, got {cif_fob_factor}")
+        raise ConfigError(f"cif_fob_factor must be positive, got {cif_fob_factor}")
     pairs = _discrepancies(pair_flows(panel))
     pairs = _trust(pairs, {str(c).upper() for c in distrust}, float(cif_fob_factor))
     pairs["note"] = _notes(pairs)

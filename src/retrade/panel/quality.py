@@ -44,6 +44,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from retrade.errors import ConfigError
 from retrade.panel import schema as S
 from retrade.panel.measures import is_aggregate_partner, unit_values
 
@@ -152,7 +153,7 @@ def outliers(
 ) -> pd.DataFrame:
     """Periods below ``threshold`` (or above ``1/threshold``) times their neighbours' median."""
     if not 0 < threshold < 1 or window < 1:
-        raise ValueError(f"threshold must be in (0, 1) and window >= 1, got {threshold}, {window}")
+        raise ConfigError(f"threshold must be in (0, 1) and window >= 1, got {threshold}, {window}")
     out = []
     for level in levels:
         for measure in measures:
@@ -200,7 +201,7 @@ def _neighbour_median(
 def unit_value_outliers(panel: pd.DataFrame, *, factor: float = 10.0) -> pd.DataFrame:
     """Rows whose USD/kg is ``factor`` times off the median of their code, flow and period."""
     if factor <= 1:
-        raise ValueError(f"factor must be > 1, got {factor}")
+        raise ConfigError(f"factor must be > 1, got {factor}")
     rows = panel[~is_aggregate_partner(panel[S.PARTNER])]
     uv = unit_values(rows)
     cell = [rows[c] for c in (S.SOURCE, S.FREQUENCY, S.FLOW, S.HS6, S.PERIOD)]
@@ -320,7 +321,7 @@ def quality_table(
     """
     bad = [level for level in levels if level not in LEVELS]
     if bad:
-        raise ValueError(f"levels must be among {LEVELS}, got {bad}")
+        raise ConfigError(f"levels must be among {LEVELS}, got {bad}")
     parts = [
         gaps(panel, levels=levels),
         outliers(panel, window=window, threshold=threshold, levels=levels),

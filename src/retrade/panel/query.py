@@ -1,26 +1,39 @@
 """Read the built panel: as a DataFrame, or with DuckDB SQL over the processed Parquet tables.
 
-Every table in ``data/processed`` is a view of the same name: ``panel``,
-``quality``, ``mirror`` and whatever else the pipeline writes there. Only
-queries run (``SELECT``, ``WITH ... SELECT``, ``DESCRIBE``, ``SHOW``,
-``SUMMARIZE``, ``EXPLAIN``, ``PRAGMA``); a statement that would write, attach or
-copy is refused, because only :mod:`retrade.store` writes into ``data/``.
-DuckDB reads the Parquet files where they lie, so a query over a large panel
-does not load it into memory first.
+Every table in ``data/processed`` is a table of the same name: ``panel``,
+``quality``, ``mirror`` and whatever else the build writes there.
+
+SQL runs read-only *by construction*, not by screening words: the connection
+is an in-memory DuckDB database whose only tables are the processed Parquet
+files, handed to it as Arrow datasets (pyarrow reads the files, lazily, with
+column and filter push-down, so a large panel is not loaded first). Before the
+user's SQL runs, ``enable_external_access`` is switched off and the
+configuration locked (DuckDB's "Securing DuckDB" settings): DuckDB itself can
+then open no file at all, so ``COPY ... TO``, ``ATTACH``, ``EXPORT``,
+``read_csv('...')``, ``PRAGMA`` statements that run SQL from a file, installing
+extensions and changing those settings back all fail. Reading another file is
+off too unless asked for by name (``tables={"codes": "codes.csv"}``, which
+registers it the same read-only way). Nothing a query does outlives it: the
+connection is closed after each call. The statement-type check that remains
+(one ``SELECT``/``EXPLAIN``/``PRAGMA``-like statement) only gives a clearer
+message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from retrade.config import Settings, load_settings
-from retrade.errors import ConfigError, StoreError
+from retrade.errors import ConfigError, InputFileError, StoreError
 from retrade.panel import schema as S
 from retrade.store.processed import ProcessedStore
 
-# statement types a query may contain (DuckDB's own classification of the SQL)
+# statement types a query may be (DuckDB's own classification): for a clear message only,
+# the safety comes from the connection (see the module docstring)
 _READ_ONLY = ("SELECT", "EXPLAIN", "PRAGMA")
 
 
@@ -82,11 +95,38 @@ def load_importer_totals(*, settings: Settings | None = None) -> pd.DataFrame:
     return importer_totals(store.read("world_summary"))
 
 
-def connect(*, settings: Settings | None = None):
-    """A DuckDB connection with a view per processed table (``panel``, ``quality``, ``mirror`` ...).
+def connect(
+    *,
+    settings: Settings | None = None,
+    tables: Mapping[str, str | Path | pd.DataFrame] | None = None,
+):
+    """A read-only DuckDB connection whose tables are the processed tables (and ``tables``).
 
-    Views read the Parquet files at query time. The caller owns the
-    connection; it may run any SQL, so prefer :func:`query` for reading.
+    The tables of the current build are checked against its record first
+    (:meth:`~retrade.store.ProcessedStore.verify`). The connection cannot
+    read or write any file (external access off, configuration locked); the
+    caller closes it.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Where ``data/processed`` is.
+    tables : mapping, optional
+        More tables by name: a CSV or Parquet file the user names, or a DataFrame.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from retrade.config import load_settings
+    >>> from retrade.store import ProcessedStore
+    >>> s = load_settings(data_dir=tempfile.mkdtemp())
+    >>> _ = ProcessedStore(s.processed_dir).write("panel", pd.DataFrame({"hs6": ["280530"]}))
+    >>> con = connect(settings=s)
+    >>> con.execute("SELECT count(*) FROM panel").fetchone()
+    (1,)
+    >>> con.execute("SELECT current_setting('enable_external_access')").fetchone()
+    (False,)
+    >>> con.close()
     """
     import duckdb
 
@@ -96,15 +136,62 @@ def connect(*, settings: Settings | None = None):
         raise StoreError(
             f"no processed tables in {store.root}; build the panel first (retrade panel build)"
         )
-    con = duckdb.connect()
-    for name in names:
-        path = str(store.path(name)).replace("'", "''")
-        con.execute(f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{path}')")
+    store.verify()
+    datasets = {name: _dataset(store.path(name)) for name in names}
+    for name, given in dict(tables or {}).items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ConfigError(f"a table name must be letters, digits and _, got {name!r}")
+        datasets[name] = given if isinstance(given, pd.DataFrame) else _user_dataset(given)
+    con = duckdb.connect(":memory:", config={
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "allow_community_extensions": False,
+    })
+    try:
+        for name, data in datasets.items():
+            con.register(name, data)
+        for setting in _LOCKDOWN:
+            con.execute(setting)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
-def query(sql: str, *, settings: Settings | None = None) -> pd.DataFrame:
-    """Run a read-only SQL query over the processed tables; the result as a DataFrame.
+# run in this order once the tables are registered: no file access, then no way back
+_LOCKDOWN = ("SET enable_external_access = false", "SET lock_configuration = true")
+
+
+def _dataset(path: Path):
+    import pyarrow.dataset as ds
+
+    return ds.dataset(str(path), format="parquet")
+
+
+def _user_dataset(path: str | Path):
+    """A CSV or Parquet file the user named, as a lazily read Arrow dataset."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"table file {str(path)!r} does not exist or is not a file")
+    kind = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
+    try:
+        return ds.dataset(str(path), format=kind)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise InputFileError(f"table file {str(path)!r} cannot be read as {kind}: {exc}") from None
+
+
+def query(
+    sql: str,
+    *,
+    settings: Settings | None = None,
+    tables: Mapping[str, str | Path | pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Run one read-only SQL query over the processed tables; the result as a DataFrame.
+
+    See :func:`connect` for what makes it read-only and for ``tables``.
 
     Examples
     --------
@@ -119,15 +206,19 @@ def query(sql: str, *, settings: Settings | None = None) -> pd.DataFrame:
     Traceback (most recent call last):
     ...
     retrade.errors.ConfigError: only queries may run here (SELECT, WITH, DESCRIBE ...); got COPY
+    >>> query("SELECT * FROM read_csv('/etc/passwd')", settings=s)
+    Traceback (most recent call last):
+    ...
+    retrade.errors.ConfigError: the query failed: Permission Error: Cannot access file ...
     """
     import duckdb
 
-    con = connect(settings=settings)
+    con = connect(settings=settings, tables=tables)
     try:
         try:
             statements = con.extract_statements(sql)
         except duckdb.Error as exc:
-            raise ConfigError(f"the SQL does not parse: {exc}") from None
+            raise ConfigError(f"the SQL does not parse: {_one_line(exc)}") from None
         kinds = [s.type.name for s in statements]
         refused = [k for k in kinds if k not in _READ_ONLY]
         if refused or len(statements) != 1:
@@ -138,6 +229,12 @@ def query(sql: str, *, settings: Settings | None = None) -> pd.DataFrame:
         try:
             return con.execute(sql).df()
         except duckdb.Error as exc:
-            raise ConfigError(f"the query failed: {exc}") from None
+            raise ConfigError(f"the query failed: {_one_line(exc)}") from None
     finally:
         con.close()
+
+
+def _one_line(exc: Exception) -> str:
+    """DuckDB's message on one line, without its ``LINE 1: ... ^`` display of the SQL."""
+    text = re.split(r"\n\s*LINE \d+:", str(exc))[0]
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())

@@ -106,12 +106,15 @@ def empty_panel() -> pd.DataFrame:
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
     """Add missing optional columns, order and type them (a copy; the input is not mutated).
 
-    Raises :class:`KeyError` naming any required column that is absent.
+    Raises :class:`~retrade.errors.ColumnsMissing` (a ``SchemaError`` and a ``KeyError``)
+    naming any required column that is absent.
     """
     required = (SOURCE, FREQUENCY, PERIOD, YEAR, REPORTER, PARTNER, FLOW, HS6)
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise KeyError(f"panel rows lack required columns {missing}")
+        from retrade.errors import ColumnsMissing
+
+        raise ColumnsMissing(f"panel rows lack required columns {missing}")
     out = frame.copy()
     for column, dtype in DTYPES.items():
         if column not in out.columns:
@@ -126,7 +129,7 @@ def panel_schema():
     """The pandera schema every stored panel satisfies."""
     import pandera.pandas as pa
 
-    nonneg = pa.Check.ge(0)
+    nonneg = pa.Check.in_range(0, float("inf"), include_max=False)  # >= 0 and finite
     return pa.DataFrameSchema(
         {
             SOURCE: pa.Column("string", nullable=False),

@@ -42,6 +42,7 @@ from retrade.pipeline.forecasts import DEFAULT_MODELS
 from retrade.pipeline.front import front_page
 from retrade.pipeline.steps import Steps, StepTiming
 from retrade.report import Finding, FrontPage, Report, Section, report_style, write_report
+from retrade.store.check import clean_leftovers
 
 log = logging.getLogger("retrade.pipeline")
 
@@ -432,6 +433,8 @@ def run_quarterly(
     quarter = check_quarter(quarter or current_quarter())
     wanted, models = check_sections(sections), check_models(forecast_models)
     settings = settings or load_settings()
+    for leftover in clean_leftovers(settings):  # what killed runs left: temp files, staging folders
+        log.info("%s %s: %s", leftover.kind, leftover.path, leftover.message)
     plan = fetch_plan or FetchPlan()
     steps = Steps(progress=progress)
     with steps.step("fetch", live=False) as record:

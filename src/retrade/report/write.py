@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +26,8 @@ from retrade.report.content import Report
 from retrade.report.layout import layout
 from retrade.report.pdf import to_pdf
 from retrade.report.render import render_images, to_html, to_markdown
+from retrade.store.atomic import new_temp_dir
+from retrade.store.lock import claim, release
 
 VERSIONED_PACKAGES = (
     "retrade", "pandas", "numpy", "pyarrow", "duckdb", "statsmodels", "pyfixest", "prophet",
@@ -100,7 +101,8 @@ def write_report(report: Report, reports_dir: str | Path) -> Path:
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     target = reports_dir / report.quarter
-    staging = Path(tempfile.mkdtemp(prefix=f".{report.quarter}.", dir=reports_dir))
+    staging = new_temp_dir(reports_dir, f".{report.quarter}.")  # the user's umask, not 0700
+    claimed = claim(staging)  # so a clean-up never removes a folder this run is writing
     try:
         images = render_images(report)
         _write_assets(report, staging, images)
@@ -111,6 +113,7 @@ def write_report(report: Report, reports_dir: str | Path) -> Path:
         (staging / "manifest.json").write_text(redact(text) + "\n", encoding="utf-8")
         _swap_into_place(staging, target)
     finally:
+        release(claimed)
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target

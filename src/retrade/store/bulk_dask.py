@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retrade.catalog.products import hs_codes
-from retrade.errors import ImportFormatError, require
+from retrade.errors import ConfigError, ImportFormatError, require
 from retrade.store.atomic import sha256_file
 from retrade.store.bulk import (
     BULK_FIELDS,
@@ -117,7 +117,7 @@ def ingest_comtrade_bulk_dask(
     dd = require("dask.dataframe", "dask")
     files = [Path(p) for p in paths]
     if not files:
-        raise ValueError("no bulk files given")
+        raise ConfigError("no bulk files given")
     started = time.perf_counter()
     codes = sorted(set(hs) if hs is not None else hs_codes("all", include_broad=True))
     mapping = _common_header(files)

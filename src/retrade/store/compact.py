@@ -16,7 +16,8 @@ rewritten file move to the end of the read order, which no reader relies on:
 keys are unique). Compaction is safe at any time: it holds the store lock for
 its whole run, so no fetch or import writes meanwhile, and a process killed
 midway leaves either the old files or the compacted ones, each listed in the
-manifest, with the same rows visible to readers.
+manifest with its hash, with the same rows visible to readers (a rewrite goes
+through the store's journal).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retrade.errors import StoreError
-from retrade.store.atomic import sha256_file, write_parquet_atomic
-from retrade.store.lock import store_lock
+from retrade.store.atomic import StagedFiles, sha256_file, write_parquet_atomic
+from retrade.store.journal import commit
 from retrade.store.manifest import ManifestEntry, StoredFile, append_entry, live_files, read_entries
 from retrade.store.raw import RawStore
 
@@ -105,7 +106,7 @@ def compact(store: RawStore, source: str, *, key: Sequence[str]) -> CompactRepor
     if not key:
         raise StoreError("compaction needs the source's observation key")
     folder = store.folder(source)
-    with store_lock(store.root, timeout=store.lock_timeout):
+    with store.locked(source):  # an interrupted write of the source is finished first
         entries = read_entries(folder)
         position = {entry.entry_id: i for i, entry in enumerate(entries)}
         live = sorted(live_files(entries).items(), key=lambda kv: position[kv[1][1].entry_id])
@@ -172,13 +173,21 @@ def _surviving_rows(folder: Path, paths: list[str], key: list[str]) -> list[np.n
 
 
 def _rewrite(folder: Path, source: str, partial: dict[str, np.ndarray], key: list[str]) -> None:
-    """Rewrite each file with its surviving rows, then record them in one manifest entry."""
-    stored = []
-    for rel, rows in partial.items():
-        path = folder / rel
-        table = pq.read_table(path).take(pa.array(np.sort(rows)))
-        write_parquet_atomic(path, table)
-        stored.append(StoredFile(rel, table.num_rows, sha256_file(path)))
-    append_entry(folder, ManifestEntry(
-        source, {"compact": key}, sum(f.rows for f in stored), "", tuple(stored),
-        coverage={"kind": "compact", "key": key}, status="compacted"))
+    """Rewrite each file with its surviving rows and record them in one manifest entry.
+
+    Through the store's journal (:mod:`retrade.store.journal`): the new
+    contents are staged beside the files and switched in with their entry, so
+    a kill never leaves a file whose content its manifest entry does not hash.
+    """
+    stored, moves = [], {}
+    with StagedFiles() as staged:
+        for rel, rows in partial.items():
+            table = pq.read_table(folder / rel).take(pa.array(np.sort(rows)))
+            tmp = staged.new(folder / rel)
+            write_parquet_atomic(tmp, table)
+            stored.append(StoredFile(rel, table.num_rows, sha256_file(tmp)))
+            moves[tmp.relative_to(folder).as_posix()] = rel
+        entry = ManifestEntry(source, {"compact": key}, sum(f.rows for f in stored), "",
+                              tuple(stored), coverage={"kind": "compact", "key": key},
+                              status="compacted")
+        commit(folder, entry, moves, staged)

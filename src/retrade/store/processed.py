@@ -1,8 +1,30 @@
-"""Tables derived from the raw store, under ``data/processed/`` (the panel and its companions)."""
+"""Tables derived from the raw store, under ``data/processed/`` (the panel and its companions).
+
+The tables one build makes (``panel``, ``quality``, ``mirror`` ...) and its
+record (``panel_build.json``, holding each table's SHA-256) are one *set*,
+written as one unit by :meth:`ProcessedStore.write_set`:
+
+1. every file is written and fsynced in a fresh staging folder
+   (``data/processed/.set-<random>/``);
+2. a switch journal (``_switch.json``) naming the files is written
+   atomically: this is the moment the new set exists;
+3. the files are renamed into place, tables of the old set that the new one
+   lacks are removed, the record goes last, and the journal is deleted.
+
+A process killed before step 2 leaves the old set untouched (and a staging
+folder that ``retrade store check --repair`` or the next build removes); one
+killed during step 3 leaves a journal that the next reader or writer finishes
+under the store lock. Readers check what they read against the record: a
+table whose bytes do not hash to the recorded value (a set mixed by an older
+version, or a file changed by hand) is refused with an error naming it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +33,27 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retrade.config import redact
-from retrade.errors import StoreError
-from retrade.store.atomic import write_bytes_atomic, write_parquet_atomic
+from retrade.errors import StoreError, StoreIntegrityError
+from retrade.store.atomic import (
+    fsync_dir,
+    fsync_file,
+    new_temp_dir,
+    sha256_file,
+    write_bytes_atomic,
+    write_parquet_atomic,
+)
 from retrade.store.lock import store_lock
+from retrade.store.verify import read_parquet
+
+# the record of the current set: the panel build's manifest (retrade.panel.build writes it)
+SET_RECORD = "panel_build"
+SWITCH_NAME = "_switch.json"
+STAGING_PREFIX = ".set-"
+_REBUILD = "rebuild it with `retrade panel build` (or run `retrade store check`)"
 
 
 class ProcessedStore:
-    """Named Parquet tables in one folder, each replaced atomically as a whole.
+    """Named Parquet tables in one folder; a build's tables are replaced together as one set.
 
     Examples
     --------
@@ -37,20 +73,69 @@ class ProcessedStore:
             raise StoreError(f"table name must be letters, digits and underscores, got {name!r}")
         return self.root / f"{name}.parquet"
 
-    def write(self, name: str, frame: pd.DataFrame) -> Path:
-        """Write ``frame`` as table ``name``, replacing any previous version atomically."""
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store lock, with any interrupted set switch finished first."""
         with store_lock(self.root, timeout=self.lock_timeout):
+            finish_switch(self.root)
+            yield
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write(self, name: str, frame: pd.DataFrame) -> Path:
+        """Write ``frame`` as a table of its own, replacing any previous version atomically.
+
+        A table that belongs to the current set (listed in its record) is
+        refused: replacing it alone would break the set; use :meth:`write_set`.
+        """
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        with self.locked():
+            if name in self.set_hashes():
+                raise StoreError(
+                    f"{name!r} belongs to the set recorded in {SET_RECORD}.json; "
+                    "write the whole set (write_set) so the tables stay consistent"
+                )
             return write_parquet_atomic(self.path(name), table)
 
-    def read(self, name: str) -> pd.DataFrame:
-        """Read table ``name``; a clear error if it has not been built yet."""
-        path = self.path(name)
-        if not path.exists():
-            raise StoreError(
-                f"no processed table {name!r} at {path}; build it first (retrade panel build)"
-            )
-        return pq.read_table(path).to_pandas()
+    def write_set(
+        self, tables: Mapping[str, pd.DataFrame], record: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """Replace the current set by ``tables`` and ``record`` as one unit; return the hashes.
+
+        The record is written as ``panel_build.json`` with ``sha256`` (each
+        table's hash) and ``tables`` added. Tables of the previous set that are
+        not in ``tables`` are removed with it.
+
+        Examples
+        --------
+        >>> import tempfile, pandas as pd
+        >>> ps = ProcessedStore(tempfile.mkdtemp())
+        >>> hashes = ps.write_set({"panel": pd.DataFrame({"a": [1]})}, {"rows": 1})
+        >>> ps.read("panel")["a"].tolist(), sorted(ps.read_json("panel_build"))
+        ([1], ['rows', 'sha256', 'tables'])
+        """
+        paths = {name: self.path(name) for name in tables}  # names checked before any write
+        with self.locked():
+            staging = new_temp_dir(self.root, STAGING_PREFIX)
+            try:
+                hashes = {name: _stage_table(staging, path.name, tables[name])
+                          for name, path in paths.items()}
+                full = {**record, "sha256": hashes, "tables": sorted(tables)}
+                text = redact(json.dumps(full, indent=2, sort_keys=True, default=str)) + "\n"
+                (staging / f"{SET_RECORD}.json").write_text(text, encoding="utf-8")
+                fsync_file(staging / f"{SET_RECORD}.json")
+                stale = sorted(set(self.set_hashes()) - set(tables))
+                journal = {
+                    "staging": staging.name,
+                    "files": [p.name for p in paths.values()] + [f"{SET_RECORD}.json"],
+                    "remove": [self.path(name).name for name in stale],
+                }
+                write_bytes_atomic(self.root / SWITCH_NAME, json.dumps(journal).encode("utf-8"))
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            finish_switch(self.root)
+        return hashes
 
     def write_json(self, name: str, record: dict[str, Any]) -> Path:
         """Write ``record`` as ``<name>.json`` (e.g. a build manifest), replacing it atomically.
@@ -67,21 +152,120 @@ class ProcessedStore:
         """
         path = self.path(name).with_suffix(".json")
         text = redact(json.dumps(record, indent=2, sort_keys=True, default=str)) + "\n"
-        with store_lock(self.root, timeout=self.lock_timeout):
+        with self.locked():
             return write_bytes_atomic(path, text.encode("utf-8"))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Finish an interrupted set switch, if one is pending (takes the lock only then)."""
+        if (self.root / SWITCH_NAME).exists():
+            with self.locked():
+                pass
+
+    def set_hashes(self) -> dict[str, str]:
+        """``table -> SHA-256`` of the current set, from its record (empty without one)."""
+        path = self.root / f"{SET_RECORD}.json"
+        if not path.exists():
+            return {}
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StoreIntegrityError(f"{path} is not readable JSON ({exc}); {_REBUILD}") from None
+        return dict(record.get("sha256") or {})
+
+    def read(self, name: str) -> pd.DataFrame:
+        """Read table ``name``; a clear error if it has not been built yet or breaks the set."""
+        path = self.path(name)
+        self.settle()
+        if not path.exists():
+            raise StoreError(
+                f"no processed table {name!r} at {path}; build it first (retrade panel build)"
+            )
+        try:
+            return self._read_checked(name).to_pandas()
+        except StoreIntegrityError:
+            with self.locked():  # a build may have switched the set between two reads: retry
+                return self._read_checked(name).to_pandas()
+
+    def _read_checked(self, name: str) -> pa.Table:
+        expected = self.set_hashes().get(name)
+        fix = (f"it does not belong with {SET_RECORD}.json beside it; {_REBUILD}"
+               if expected else "")
+        return read_parquet(self.path(name), sha256=expected, fix=fix)
+
+    def verify(self, names: list[str] | None = None) -> None:
+        """Check that the tables ``names`` (default: all of the set) match the set's record."""
+        self.settle()
+        hashes = self.set_hashes()
+        for name in names if names is not None else sorted(hashes):
+            path = self.path(name)
+            if name in hashes and (not path.exists() or sha256_file(path) != hashes[name]):
+                raise StoreIntegrityError(
+                    f"{path} does not belong with {SET_RECORD}.json beside it "
+                    f"({'missing' if not path.exists() else 'its SHA-256 differs'}); {_REBUILD}"
+                )
 
     def read_json(self, name: str) -> dict[str, Any]:
         """Read ``<name>.json``; a clear error if it has not been written yet."""
         path = self.path(name).with_suffix(".json")
+        self.settle()
         if not path.exists():
             raise StoreError(
                 f"no processed record {name!r} at {path}; build it first (retrade panel build)"
             )
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise StoreIntegrityError(f"{path} is not readable JSON ({exc}); {_REBUILD}") from None
         return data
 
     def exists(self, name: str) -> bool:
+        self.settle()
         return self.path(name).exists()
 
     def names(self) -> list[str]:
+        self.settle()
         return sorted(p.stem for p in self.root.glob("*.parquet"))
+
+
+def _stage_table(staging: Path, filename: str, frame: pd.DataFrame) -> str:
+    """Write one table of a set into the staging folder, durably; its SHA-256."""
+    path = staging / filename
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd")
+    fsync_file(path)
+    return sha256_file(path)
+
+
+def finish_switch(root: Path) -> bool:
+    """Complete an interrupted set switch under ``root`` (call under the store lock).
+
+    Returns whether there was one. Each file still in the staging folder is
+    moved into place, tables the new set dropped are removed, the staging
+    folder and the journal are deleted.
+    """
+    journal = root / SWITCH_NAME
+    if not journal.exists():
+        return False
+    try:
+        plan = json.loads(journal.read_text(encoding="utf-8"))
+        staging = root / plan["staging"]
+        files, remove = list(plan["files"]), list(plan["remove"])
+        if not plan["staging"].startswith(STAGING_PREFIX) or any(
+            "/" in n or "\\" in n or n.startswith("..") for n in [plan["staging"], *files, *remove]
+        ):
+            raise ValueError("it names files outside the processed folder")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise StoreIntegrityError(
+            f"{journal} (an interrupted build's switch) is damaged ({exc}); {_REBUILD}"
+        ) from None
+    for name in files:
+        if (staging / name).exists():
+            (staging / name).replace(root / name)
+    for name in remove:
+        (root / name).unlink(missing_ok=True)
+    fsync_dir(root)
+    shutil.rmtree(staging, ignore_errors=True)
+    journal.unlink()
+    fsync_dir(root)
+    return True

@@ -9,11 +9,13 @@ lists, de-duplicated on the source's key with the newest entry winning.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +24,34 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from retrade.errors import StoreError
-from retrade.store.atomic import move_atomic, sha256_file, write_parquet_atomic
-from retrade.store.lock import store_lock
+from retrade.config import redact
+from retrade.errors import StoreDiskError, StoreError
+from retrade.store.atomic import (
+    TMP_SUFFIX,
+    StagedFiles,
+    claimed_temp_dir,
+    clear_stale,
+    fsync_file,
+    sha256_file,
+    write_parquet_atomic,
+)
+from retrade.store.journal import PENDING_NAME, commit, finish_pending
+from retrade.store.lock import is_claimed, store_lock
 from retrade.store.manifest import (
+    MANIFEST_NAME,
     ManifestEntry,
     StoredFile,
     append_entry,
     live_files,
     read_entries,
 )
+from retrade.store.verify import read_parquet
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+# the scratch folder of streaming writers, beside the source folders
+STAGING_DIR = ".staging"
+# where damaged files are set aside (retrade store check --repair), never deleted
+QUARANTINE_DIR = ".quarantine"
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,18 @@ class RawStore:
         return self.root / source
 
     # -- writing ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def locked(self, source: str | None = None) -> Iterator[None]:
+        """Hold the store lock, with an interrupted write of ``source`` (or all) finished first.
+
+        An ``OSError`` from the disk (a read-only folder, a full disk) becomes
+        a :class:`StoreError` naming the path.
+        """
+        with store_lock(self.root, timeout=self.lock_timeout), disk_errors(self.root):
+            for name in [source] if source else self.sources(settle=False):
+                finish_pending(self.folder(name))
+            yield
+
     def write(
         self,
         source: str,
@@ -108,17 +138,21 @@ class RawStore:
 
         Every file is complete before the entry is appended, and the entry is
         appended only when all files are written; readers never see a partial
-        batch.
+        batch, and a killed write is finished or undone, never left half done
+        (:mod:`retrade.store.journal`).
         """
         folder = self.folder(source)
-        with store_lock(self.root, timeout=self.lock_timeout):
-            stored = []
+        with self.locked(source), StagedFiles() as staged:
+            stored, moves = [], {}
             for part in parts:
                 rel = part.relpath()
-                path = folder / rel
-                write_parquet_atomic(path, part.table)
-                stored.append(StoredFile(rel, part.table.num_rows, sha256_file(path)))
-            return _record(folder, source, stored, query, content_sha256, coverage, status)
+                clear_stale(folder / rel)
+                tmp = staged.new(folder / rel)
+                write_parquet_atomic(tmp, part.table)  # complete and fsynced, beside its target
+                stored.append(StoredFile(rel, part.table.num_rows, sha256_file(tmp)))
+                moves[tmp.relative_to(folder).as_posix()] = rel
+            entry = _entry(source, stored, query, content_sha256, coverage, status)
+            return commit(folder, entry, moves, staged)
 
     @contextlib.contextmanager
     def staging(self) -> Iterator[Path]:
@@ -126,17 +160,14 @@ class RawStore:
 
         Streaming writers (bulk ingestion, Dask workers) write their Parquet
         files here, then hand them to :meth:`add_files`. The folder lies outside
-        every source folder, so :meth:`clean_orphans` never touches a file being
-        written, and it is on the same file system, so the final move is atomic.
-        It is deleted on exit, with anything not added.
+        every source folder and is claimed while in use, so no clean-up touches
+        a file being written, and it is on the same file system, so the final
+        move is atomic. It is deleted on exit, with anything not added.
         """
-        base = self.root / ".staging"
-        base.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="stage-", dir=base))
-        try:
+        with contextlib.ExitStack() as stack:
+            with disk_errors(self.root):  # only the folder's creation: the caller's errors pass
+                folder = stack.enter_context(claimed_temp_dir(self.root / STAGING_DIR, "stage-"))
             yield folder
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
 
     def add_files(
         self,
@@ -168,18 +199,23 @@ class RawStore:
         """
         folder = self.folder(source)
         staged = {_check_relpath(rel): Path(path) for rel, path in files.items()}
-        with store_lock(self.root, timeout=self.lock_timeout):
-            stored = []
+        with self.locked(source), StagedFiles() as tmps:
+            stored, moves = [], {}
             for rel, path in staged.items():
                 rows = pq.ParquetFile(path).metadata.num_rows
-                move_atomic(path, folder / rel)
-                stored.append(StoredFile(rel, rows, sha256_file(folder / rel)))
-            return _record(folder, source, stored, query, content_sha256, coverage, "ok")
+                clear_stale(folder / rel)
+                tmp = tmps.new(folder / rel)
+                os.replace(path, tmp)  # same file system: the staging folder is in the store
+                fsync_file(tmp)
+                stored.append(StoredFile(rel, rows, sha256_file(tmp)))
+                moves[tmp.relative_to(folder).as_posix()] = rel
+            entry = _entry(source, stored, query, content_sha256, coverage, "ok")
+            return commit(folder, entry, moves, tmps)
 
     def remove(self, source: str, paths: Sequence[str], *, reason: str) -> ManifestEntry:
         """Retire files from the store (recorded in the manifest, then deleted)."""
         folder = self.folder(source)
-        with store_lock(self.root, timeout=self.lock_timeout):
+        with self.locked(source):
             files = tuple(StoredFile(p, 0, "") for p in paths)
             entry = ManifestEntry(source, {"remove": reason}, 0, "", files, status="removed")
             append_entry(folder, entry)
@@ -187,23 +223,46 @@ class RawStore:
                 (folder / p).unlink(missing_ok=True)
         return entry
 
-    def clean_orphans(self, source: str) -> list[Path]:
-        """Delete Parquet and temp files no manifest entry lists (left by killed writers)."""
+    def quarantine(self, source: str, paths: Sequence[str], *, reason: str) -> list[Path]:
+        """Move damaged files aside to ``.quarantine/`` and retire them from the manifest.
+
+        Nothing is deleted: the files go to
+        ``<root>/.quarantine/<source>/<time>/<path>``. Once retired, the next
+        fetch or import of the same data stores it again.
+        """
         folder = self.folder(source)
-        with store_lock(self.root, timeout=self.lock_timeout):
-            live = set(live_files(read_entries(folder)))
-            removed = []
-            for path in folder.rglob("*"):
-                rel = path.relative_to(folder).as_posix()
-                if path.is_file() and (path.suffix in (".parquet", ".tmp")) and rel not in live:
-                    path.unlink()
-                    removed.append(path)
-            return removed
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        moved = []
+        with self.locked(source):
+            for rel in paths:
+                if (folder / rel).exists():
+                    target = self.root / QUARANTINE_DIR / source / stamp / rel
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(folder / rel, target)
+                    moved.append(target)
+            files = tuple(StoredFile(p, 0, "") for p in paths)
+            entry = ManifestEntry(source, {"remove": reason}, 0, "", files, status="removed")
+            append_entry(folder, entry)
+        return moved
+
+    def clean_orphans(self, source: str) -> list[Path]:
+        """Delete Parquet and temp files no manifest entry lists (left by killed writers).
+
+        An interrupted write is finished first, and a temporary file a live
+        process still claims is left alone; listed (live) files are never touched.
+        """
+        folder = self.folder(source)
+        with self.locked(source):
+            return [path for path in orphans(folder) if _unlink(path)]
 
     # -- reading ----------------------------------------------------------------------------
     def entries(self, source: str) -> list[ManifestEntry]:
-        """The manifest of ``source``, oldest first."""
-        return read_entries(self.folder(source))
+        """The manifest of ``source``, oldest first (an interrupted write finished first)."""
+        folder = self.folder(source)
+        if (folder / PENDING_NAME).exists():
+            with self.locked(source):
+                pass
+        return read_entries(folder)
 
     def manifest(self, source: str) -> pd.DataFrame:
         """The manifest as a table, one row per entry."""
@@ -216,11 +275,16 @@ class RawStore:
         ]
         return pd.DataFrame(rows)
 
-    def sources(self) -> list[str]:
-        """Sources that have a manifest."""
+    def sources(self, *, settle: bool = True) -> list[str]:
+        """Sources that have a manifest (or the journal of a first write to finish)."""
         if not self.root.exists():
             return []
-        return sorted(p.parent.name for p in self.root.glob("*/_manifest.jsonl"))
+        pending = {p.parent.name for p in self.root.glob(f"*/{PENDING_NAME}")}
+        if pending and settle:
+            with self.locked():
+                pass
+        found = {p.parent.name for p in self.root.glob(f"*/{MANIFEST_NAME}")} | pending
+        return sorted(name for name in found if _SAFE.match(name))
 
     def read(
         self,
@@ -229,6 +293,7 @@ class RawStore:
         key: Sequence[str] | None = None,
         columns: Sequence[str] | None = None,
         where: Mapping[str, Any] | None = None,
+        verify: bool = True,
     ) -> pd.DataFrame:
         """All live rows of ``source``.
 
@@ -241,6 +306,11 @@ class RawStore:
             Columns to return (plus the key).
         where : dict, optional
             Partition values to keep, e.g. ``{"reporter": "156"}``.
+        verify : bool
+            Check each file against the SHA-256 its manifest entry recorded
+            (the bytes are hashed as they are read, so this costs no second
+            read); a changed, damaged or missing file raises
+            :class:`~retrade.errors.StoreIntegrityError` naming it.
         """
         folder = self.folder(source)
         entries = self.entries(source)
@@ -249,13 +319,14 @@ class RawStore:
         tables = []
         # newest last, by place in the manifest (timestamps can tie)
         by_age = sorted(live.items(), key=lambda kv: position[kv[1][1].entry_id])
-        for rel, _ in by_age:
+        for rel, (stored, entry) in by_age:
             if where and not _partition_matches(rel, where):
                 continue
-            path = folder / rel
-            if not path.exists():
-                raise StoreError(f"{path} is listed in the manifest but missing; re-run the fetch")
-            table = pq.read_table(path, columns=_with_key(columns, key))
+            fix = (f"it was written by manifest entry {entry.entry_id} ({_what(entry)}); "
+                   "`retrade store check --repair` sets it aside, then re-run that import "
+                   "or fetch to store it again")
+            table = read_parquet(folder / rel, columns=_with_key(columns, key),
+                                 sha256=stored.sha256 if verify else None, fix=fix)
             if table.num_columns:  # the file of an empty answer has no columns
                 tables.append(table)
         if not tables:
@@ -287,8 +358,7 @@ def _keep_last(table: pa.Table, key: list[str]) -> pa.Table:
     return table.take(np.sort(last.to_numpy()))
 
 
-def _record(
-    folder: Path,
+def _entry(
     source: str,
     stored: Sequence[StoredFile],
     query: Mapping[str, Any],
@@ -296,8 +366,8 @@ def _record(
     coverage: Mapping[str, Any] | None,
     status: str,
 ) -> ManifestEntry:
-    """Append the manifest entry for files just written (call under the store lock)."""
-    entry = ManifestEntry(
+    """The manifest entry for files just staged."""
+    return ManifestEntry(
         source=source,
         query=dict(query),
         rows=sum(f.rows for f in stored),
@@ -306,8 +376,64 @@ def _record(
         coverage=dict(coverage or {}),
         status=status,
     )
-    append_entry(folder, entry)
-    return entry
+
+
+def _what(entry: ManifestEntry) -> str:
+    """A few words on what wrote an entry: the imported file, or the query."""
+    query = entry.query
+    if "file" in query:
+        return f"import of {query['file']}"
+    return f"{entry.source} query {redact(json.dumps(query, sort_keys=True, default=str))[:80]}"
+
+
+def orphans(folder: Path) -> list[Path]:
+    """Files in a source folder that no live entry lists: stray Parquet, unclaimed temp files.
+
+    Call under the store lock with any interrupted write finished. The
+    manifest, the journal and every listed file are left out.
+    """
+    if not folder.is_dir():
+        return []
+    live = set(live_files(read_entries(folder)))
+    found = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if not path.is_file() or rel in live:
+            continue
+        if path.suffix == ".parquet" or (path.suffix == TMP_SUFFIX and not is_claimed(path)):
+            found.append(path)
+    return found
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    parent = path.parent
+    while "=" in parent.name:  # drop partition folders (k=v) left empty
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+    return True
+
+
+@contextlib.contextmanager
+def disk_errors(root: Path) -> Iterator[None]:
+    """Turn an ``OSError`` of the disk under ``root`` into a :class:`StoreDiskError` naming it.
+
+    A ``StoreError`` raised inside (already clear) passes unchanged.
+    """
+    try:
+        yield
+    except StoreError:
+        raise
+    except OSError as exc:
+        where = exc.filename or root
+        reason = exc.strerror or str(exc)
+        raise StoreDiskError(f"cannot use the store at {where}: {reason}") from None
 
 
 def _partition_matches(rel: str, where: Mapping[str, Any]) -> bool:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 from rich.console import Console
 
-from retrade.config import Settings, load_settings
+from retrade.config import Settings, check_max_calls, load_settings
 from retrade.errors import ResponseError
 from retrade.fetch.census.client import CensusClient, Table
 from retrade.fetch.census.planner import CensusCall, commodity_field, key_columns, plan
@@ -100,6 +100,7 @@ def fetch_census(
     ...
     retrade.errors.ConfigError: period '2009-12': the Census monthly API starts at 2010-01
     """
+    check_max_calls(max_calls)  # refused before any call
     settings = settings or load_settings()
     store = store or RawStore(settings.raw_dir)
     request = build_census_request(flows=flows, hs=hs, periods=periods, dataset=dataset,

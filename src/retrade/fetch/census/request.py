@@ -56,7 +56,7 @@ def build_census_request(
     (('284610', '284690'), ('2023-11', '2023-12', '2024-01'))
     """
     if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
+        raise ConfigError(f"dataset must be one of {DATASETS}, got {dataset!r}")
     months = tuple(f"{p[:4]}-{p[4:]}" for p in parse_periods(periods, frequency="M"))
     early = [m for m in months if m < FIRST_MONTH]
     if early:
@@ -94,7 +94,7 @@ def _flows(values: str | Iterable[str]) -> tuple[str, ...]:
     flows = [aliases.get(t, t) for t in tokens]
     bad = [t for t, f in zip(tokens, flows, strict=True) if f not in FLOWS]
     if bad or not flows:
-        raise ValueError(f"unknown flow(s) {bad or tokens}; allowed: {FLOWS} (or M/X)")
+        raise ConfigError(f"unknown flow(s) {bad or tokens}; allowed: {FLOWS} (or M/X)")
     return tuple(f for f in FLOWS if f in flows)
 
 

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from retrade.config import DEFAULT_COMTRADE_URL, Settings, load_settings, redact
+from retrade.config import DEFAULT_COMTRADE_URL, Settings, check_max_calls, load_settings, redact
 from retrade.errors import AuthError, ConfigError, ImportFormatError, ResponseError
 from retrade.fetch.comtrade.client import ComtradeClient
 from retrade.fetch.comtrade.planner import KEYED_LIMITS
@@ -328,6 +328,7 @@ def fetch_comtrade_bulk(
     ...
     retrade.errors.ConfigError: Comtrade bulk files need an API key ...
     """
+    check_max_calls(max_calls)  # refused before any call
     settings = settings or load_settings()
     store = store or RawStore(settings.raw_dir)
     if settings.comtrade_key is None:
@@ -351,9 +352,9 @@ def _list_tasks(reporters: object, periods: object, frequency: str, classificati
                 store: RawStore) -> list[_List]:
     """Check the options (before any call) and cut the periods into list calls."""
     if frequency not in FREQUENCIES:
-        raise ValueError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}")
+        raise ConfigError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}")
     if classification not in CLASSIFICATIONS:
-        raise ValueError(f"classification must be one of {CLASSIFICATIONS}, got "
+        raise ConfigError(f"classification must be one of {CLASSIFICATIONS}, got "
                          f"{classification!r}")
     codes = parse_reporters(reporters, known=known_reporters(store))
     wanted = parse_periods(periods, frequency=frequency)

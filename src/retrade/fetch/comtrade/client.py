@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from retrade.config import Settings, redact
-from retrade.errors import FetchError, ResponseError
+from retrade.errors import ConfigError, FetchError, ResponseError
 from retrade.fetch.comtrade.planner import KEYED_LIMITS, PREVIEW_LIMITS, Call, Limits
 from retrade.fetch.http import HttpClient, HttpResponse
 
@@ -158,7 +158,7 @@ class ComtradeClient:
     def reference(self, name: str) -> tuple[list[dict[str, Any]], HttpResponse]:
         """A reference list such as ``Reporters`` or ``partnerAreas`` (its ``results``)."""
         if not name.replace("_", "").isalnum():
-            raise ValueError(f"reference list name must be alphanumeric, got {name!r}")
+            raise ConfigError(f"reference list name must be alphanumeric, got {name!r}")
         response = self.http.get(f"/files/v1/app/reference/{name}.json")
         body = response.json()
         results = body.get("results") if isinstance(body, dict) else None

@@ -30,7 +30,7 @@ from rich.console import Console
 
 from retrade.catalog import comtrade_to_iso3
 from retrade.catalog.comtrade_v1 import V1_KEY, v1_table
-from retrade.config import Settings, load_settings, redact
+from retrade.config import Settings, check_max_calls, load_settings, redact
 from retrade.errors import FetchError, QuotaExhausted, RateLimited, ResponseError, ServerError
 from retrade.fetch.comtrade.client import Answer, ComtradeClient
 from retrade.fetch.comtrade.planner import (
@@ -136,6 +136,7 @@ def fetch_comtrade(
     ...
     retrade.errors.ConfigError: period '2099': year 2099 is outside 1962-...
     """
+    check_max_calls(max_calls)  # refused before any call
     settings = settings or load_settings()
     store = store or RawStore(settings.raw_dir)
     request = build_request(

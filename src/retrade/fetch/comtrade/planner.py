@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from retrade.errors import ConfigError
 from retrade.fetch.comtrade.request import ComtradeRequest
 from retrade.fetch.runner import CALL_SECONDS
 
@@ -155,7 +156,7 @@ def _digest(parts: object) -> str:
 def base_call(request: ComtradeRequest, *, endpoint: str) -> Call:
     """The whole request as one (usually too large) call."""
     if endpoint not in ENDPOINTS:
-        raise ValueError(f"endpoint must be one of {ENDPOINTS}, got {endpoint!r}")
+        raise ConfigError(f"endpoint must be one of {ENDPOINTS}, got {endpoint!r}")
     return Call(
         endpoint=endpoint, frequency=request.frequency, reporters=request.reporters,
         periods=request.periods, partners=request.partners, flows=request.flows,

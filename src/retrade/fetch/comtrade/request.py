@@ -98,7 +98,7 @@ def build_request(
     ((156,), (0, 842), ('284610', '284690'), ('2019', '2020'))
     """
     if frequency not in FREQUENCIES:
-        raise ValueError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}")
+        raise ConfigError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}")
     return ComtradeRequest(
         frequency=frequency,
         reporters=parse_reporters(reporters, known=known_reporters),
@@ -193,7 +193,7 @@ def parse_flows(values: object) -> tuple[str, ...]:
     items = _items(values)
     bad = [i for i in items if i.lower() not in _FLOW_WORDS]
     if bad or not items:
-        raise ValueError(
+        raise ConfigError(
             f"unknown flow(s) {bad or items}; allowed: {sorted(FLOW_CODES)} or "
             f"{sorted(FLOW_CODES.values())}"
         )

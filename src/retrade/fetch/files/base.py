@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from retrade.catalog.products import product
-from retrade.errors import CatalogError, ImportFormatError
+from retrade.errors import CatalogError, ConfigError, ImportFormatError
 
 HEAD_BYTES = 64 * 1024
 
@@ -240,7 +240,7 @@ def check_options(fmt: str, options: Mapping[str, Any], allowed: Iterable[str]) 
     allowed = tuple(allowed)
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"the {fmt} importer does not take option(s) {unknown}; "
             f"allowed: {list(allowed) or 'none'}"
         )
@@ -262,11 +262,16 @@ def require_columns(
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(\D|$))")
 
 
-def numbers(values: pd.Series, *, column: str, path: str | Path) -> pd.Series:
+def numbers(
+    values: pd.Series, *, column: str, path: str | Path, finite: bool = True
+) -> pd.Series:
     """Parse a column of numbers written as text (thousands separators allowed) to ``Float64``.
 
     Empty cells become missing; any other cell that is not a number raises
-    :class:`ImportFormatError` naming the column, the row and the value.
+    :class:`ImportFormatError` naming the column, the row and the value. So
+    does an infinite value (``inf``, ``1e400``: no trade flow is infinite)
+    unless ``finite=False`` (a ratio column of a derived table, such as a unit
+    value over a zero quantity).
 
     Examples
     --------
@@ -274,16 +279,20 @@ def numbers(values: pd.Series, *, column: str, path: str | Path) -> pd.Series:
     [1234.0, <NA>, 5.5]
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype("Float64")
-    text = values.astype("string").str.strip()
-    cleaned = text.str.replace(_THOUSANDS, "", regex=True)
-    parsed = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("Float64")
+        parsed = values.astype("Float64")
+        text = values.astype("string")
+    else:
+        text = values.astype("string").str.strip()
+        cleaned = text.str.replace(_THOUSANDS, "", regex=True)
+        parsed = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("Float64")
     bad = parsed.isna() & text.notna() & (text != "")
+    if finite:
+        bad |= pd.Series(np.isinf(parsed.to_numpy(dtype=float, na_value=0.0)), index=parsed.index)
     if bad.any():
         first = first_true(bad)
         raise ImportFormatError(
             f"{Path(path).name}: column {column!r} has {int(bad.sum())} value(s) that are not "
-            f"numbers, first {text.iloc[first]!r} at data row {first + 1}"
+            f"finite numbers, first {text.iloc[first]!r} at data row {first + 1}"
         )
     return parsed
 

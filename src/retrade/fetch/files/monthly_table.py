@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from retrade.errors import ImportFormatError
+from retrade.errors import ConfigError, ImportFormatError
 from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
@@ -139,7 +139,7 @@ def _who(reporter: str | None, flow: str | None) -> tuple[str | None, str | None
     from retrade.panel.schema import FLOWS
 
     if flow is not None and flow not in FLOWS:
-        raise ValueError(f"flow must be one of {FLOWS}, got {flow!r}")
+        raise ConfigError(f"flow must be one of {FLOWS}, got {flow!r}")
     if reporter is None:
         return None, flow
     if len(reporter.strip()) == 3 and reporter.strip().isalpha():
@@ -159,7 +159,9 @@ def _typed(raw: pd.DataFrame, *, period_column: str, path: Path) -> pd.DataFrame
         if column in DIMENSIONS or column == period_column:
             out[column] = blank_to_missing(raw[column])
         else:
-            out[column] = numbers(raw[column], column=column, path=path)
+            # values and quantities must be finite; derived ratios (uv = val/qty) may be inf
+            measure = column in _VALUE_NAMES or column in _QTY_NAMES
+            out[column] = numbers(raw[column], column=column, path=path, finite=measure)
     return out
 
 

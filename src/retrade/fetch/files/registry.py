@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from retrade.errors import ImportFormatError
+from retrade.errors import ConfigError, ImportFormatError
 from retrade.fetch.files.base import ImportedTable, first_line, head_text
 
 _MODULES: dict[str, str] = {
@@ -28,7 +28,7 @@ FORMATS: tuple[str, ...] = tuple(_MODULES)
 def format_module(name: str) -> ModuleType:
     """The module that implements format ``name``."""
     if name not in _MODULES:
-        raise ValueError(f"format must be one of {FORMATS}, got {name!r}")
+        raise ConfigError(f"format must be one of {FORMATS}, got {name!r}")
     return importlib.import_module(f"retrade.fetch.files.{_MODULES[name]}")
 
 

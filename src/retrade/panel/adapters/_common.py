@@ -14,7 +14,7 @@ import pandas as pd
 
 from retrade.catalog import to_iso3
 from retrade.catalog.products import product
-from retrade.errors import CatalogError, DataQualityWarning, HarmonizeError
+from retrade.errors import CatalogError, ConfigError, DataQualityWarning, HarmonizeError
 from retrade.panel import schema as S
 
 # quantity units that are masses, as written in the sources -> kilograms per unit
@@ -153,7 +153,7 @@ def _warn_no_rate(count: int, *, currency: str, source: str) -> None:
 def _rate_table(rates: Mapping[str, float] | pd.DataFrame) -> dict[str, float]:
     if isinstance(rates, pd.DataFrame):
         if not {"period", "rate"} <= set(rates.columns):
-            raise ValueError("a rate table needs columns 'period' and 'rate'")
+            raise ConfigError("a rate table needs columns 'period' and 'rate'")
         return {str(p): float(r) for p, r in zip(rates["period"], rates["rate"], strict=True)}
     return {str(p): float(r) for p, r in rates.items()}
 

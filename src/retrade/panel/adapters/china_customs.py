@@ -36,6 +36,8 @@ SOURCE = "china_customs"
 # one observation, as the importer keys it (regime and province only where a download has them);
 # a revised download replaces the rows it repeats
 RAW_KEY: tuple[str, ...] = ("yearmonth", "flow", "partner", "commodity", "regime", "province")
+# the raw column of HS codes: rows outside the catalog are left out, and the build counts them
+HS_COLUMN = "commodity"
 
 
 def to_panel(

@@ -29,6 +29,8 @@ SOURCE = "comext"
 RAW_KEY: tuple[str, ...] = (
     "freq", "reporter", "partner", "product", "flow", "indicators", "TIME_PERIOD",
 )
+# the raw column of HS codes: rows outside the catalog are left out, and the build counts them
+HS_COLUMN = "product"
 FLOWS = {1: "import", 2: "export"}
 AGGREGATES: dict[str, str] = {
     "WORLD": "WLD",

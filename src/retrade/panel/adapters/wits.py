@@ -17,6 +17,8 @@ from retrade.panel.adapters._common import catalog_rows, countries, finish, is_m
 SOURCE = "wits"
 # one observation, as the importer keys it: a later download of the same row replaces it
 RAW_KEY: tuple[str, ...] = ("Reporter", "Partner", "ProductCode", "Year", "TradeFlow")
+# the raw column of HS codes: rows outside the catalog are left out, and the build counts them
+HS_COLUMN = "ProductCode"
 FLOWS: dict[str, str] = {
     "export": "export",
     "exports": "export",
