@@ -370,11 +370,16 @@ def country_name(code: str) -> str:
 
 def kind_of(code: str) -> str:
     """``country``, ``world``, ``nes``, ``special`` or ``group`` for a retrade code."""
-    key = str(code).upper()
+    return _special_kinds().get(str(code).upper(), "country")
+
+
+@functools.lru_cache(maxsize=1)
+def _special_kinds() -> dict[str, str]:
+    """Reserved code -> kind, the first entry of :data:`COMTRADE_SPECIAL` winning."""
+    kinds: dict[str, str] = {}
     for iso, _name, kind in COMTRADE_SPECIAL.values():
-        if iso == key:
-            return kind
-    return "country"
+        kinds.setdefault(iso, kind)
+    return kinds
 
 
 def is_census_country_code(codes: pd.Series) -> pd.Series:
