@@ -196,12 +196,13 @@ def data_vintage(panel: pd.DataFrame) -> str:
     """Sources, batches and the period span of the rows a model used."""
     parts = []
     if "source" in panel:
-        parts.append("source " + "+".join(sorted(set(panel["source"].dropna().astype(str)) - {""})))
+        sources = set(panel["source"].dropna().unique().astype(str))
+        parts.append("source " + "+".join(sorted(sources - {""})))
     if "batch" in panel and panel["batch"].notna().any():
-        batches = sorted(set(panel["batch"].dropna().astype(str)))
+        batches = sorted(set(panel["batch"].dropna().unique().astype(str)))
         parts.append("batch " + ", ".join(batches[:3]) + (" ..." if len(batches) > 3 else ""))
     if "period" in panel and len(panel):
-        periods = panel["period"].dropna().astype(str)
+        periods = pd.Series(panel["period"].dropna().unique().astype(str), dtype=object)
         parts.append(f"periods {periods.min()}..{periods.max()}")
     return "; ".join(parts)
 
