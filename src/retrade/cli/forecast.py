@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 
@@ -30,7 +29,7 @@ def run(
     role: str = typer.Option("other", help="china_share, china_exports, overseas_share, other."),
     model: str = typer.Option(
         "auto",
-        help="ets, sarimax, prophet, naive, snaive, ensemble or "
+        help="ets, autotheta, autoarima, sarimax, prophet, naive, snaive, ensemble or "
         "auto (choose by a rolling-origin backtest).",
     ),
     horizon: int = typer.Option(..., help="Periods to forecast."),
@@ -43,6 +42,8 @@ def run(
     seed: int = typer.Option(0, help="Seed for models that draw (prophet)."),
 ) -> None:
     """Forecast one series; with --model auto, backtest candidates and report the choice."""
+    import pandas as pd
+
     from retrade import forecast as fc
 
     series = fc.Series(
@@ -71,7 +72,7 @@ def run(
 def _choose(series, horizon: int, events, initial: int | None, seed: int) -> str:
     from retrade import forecast as fc
 
-    candidates = ["naive", "ets", "sarimax", "ensemble"]
+    candidates = ["naive", "ets", "autotheta", "autoarima", "sarimax", "ensemble"]
     if series.frequency == "M":
         candidates.insert(1, "snaive")
     start = initial if initial is not None else max(series.n - 3 * horizon, series.n // 2)

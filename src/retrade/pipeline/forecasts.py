@@ -35,7 +35,7 @@ from retrade.panel.monthly import china_monthly_exports
 from retrade.pipeline.data import SHARE_IMPORTERS, Body, RunData, share_series
 from retrade.report import ReportFigure, ReportTable
 
-DEFAULT_MODELS: tuple[str, ...] = ("naive", "ets", "sarimax", "ensemble")
+DEFAULT_MODELS: tuple[str, ...] = ("naive", "ets", "autotheta", "autoarima", "sarimax", "ensemble")
 HORIZON = {"A": 6, "M": 24}
 MIN_YEARS = 8
 MIN_ORIGINS = 3
