@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from retrade.config import load_settings, redact
 from retrade.errors import RetradeError
-from retrade.fetch.runner import FetchReport
+
+if TYPE_CHECKING:
+    from retrade.fetch.runner import FetchReport
 
 app = typer.Typer(help="Fetch trade data from the APIs into data/raw.", no_args_is_help=True)
 err = Console(stderr=True)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 
 from retrade.config import load_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     help="Build the harmonized panel, inspect its data quality and mirror flows, query it.",
@@ -28,6 +30,8 @@ Limit = Annotated[int, typer.Option(help="Rows to print (0 = all).")]
 
 
 def _show(frame: pd.DataFrame, *, csv: bool, limit: int) -> None:
+    import pandas as pd
+
     if csv:
         frame.to_csv(sys.stdout, index=False)
         return
