@@ -12,17 +12,21 @@ but what this script writes into ``benchmarks/.work/`` (not committed).
   (:func:`retrade.testing.synthetic_comtrade_download`, World rows included)
   imported with :func:`retrade.import_file` into a fresh store, against DuckDB
   ``COPY (SELECT * FROM read_csv(...)) TO '...parquet'`` on the same file. Each
-  runs in its own Python process (so each peak RSS, ``ru_maxrss``, is its
-  own); the time is the work only, after the imports. Throughput ratio =
+  runs in its own Python process (so each peak RSS, ``VmHWM``, is its own);
+  the time is the work only, after the imports; ``*_libraries_mb`` is the
+  resident memory once the libraries are loaded, before any work. Throughput ratio =
   DuckDB's time / retrade's (the target is at least 0.3); memory ratio =
   retrade's peak / DuckDB's (at most 2).
 * **models**: :func:`retrade.models.gravity`, :func:`~retrade.models.exposure_did`
   and :func:`~retrade.models.event_study` on simulated panels, against pyfixest
   called directly on the frame retrade prepared for it (same formula, fixed
   effects, cluster and small-sample correction). Time ratio = retrade / pyfixest
-  (the target is at most 1.2). The gravity counterfactual (a second PPML on the
-  untreated flows) is computed when it is first asked for; it is timed apart,
-  against pyfixest fitting the same second model.
+  (the target is at most 1.2). ``prepare_s`` is retrade's own preparation of that
+  frame (balancing, exposure, outcome, fixed-effect keys) and ``estimation_ratio``
+  the rest of the call (collinearity check, fit, tidy results) against pyfixest.
+  The gravity counterfactual (a second PPML on the untreated flows) is computed
+  when it is first asked for; it is timed apart, against pyfixest fitting the
+  same second model.
 * **forecast**: see :mod:`bench_forecast` for the per-series engine comparison.
 
 Timings are the best of ``--repeat`` runs (retrade and the reference
@@ -51,13 +55,19 @@ SIZES = (10_000, 100_000, 1_000_000)
 
 # -- import ---------------------------------------------------------------------------------
 
+# the peak is VmHWM, the high-water mark of this process's own memory: ru_maxrss would carry
+# the benchmark process's peak over through fork and exec
 _PRELUDE = """
-import json, resource, sys, time
+import json, sys, time
 path, work = sys.argv[1], sys.argv[2]
 
+def status_mb(field):
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith(field)) / 1024
+
 def done(started):
-    print(json.dumps({"seconds": time.perf_counter() - started,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": status_mb("VmHWM"),
+                      "base_mb": base_mb}))
 """
 IMPORTERS = {
     "retrade": """
@@ -65,6 +75,8 @@ import shutil
 from retrade.fetch.files import import_file
 from retrade.store import RawStore
 shutil.rmtree(work + "/store", ignore_errors=True)
+import pandas, pyarrow.csv, pyarrow.parquet, retrade.fetch.files.comtrade_file  # noqa
+base_mb = status_mb("VmRSS")
 started = time.perf_counter()
 report = import_file(path, store=RawStore(work + "/store"))
 assert report.written
@@ -74,6 +86,7 @@ done(started)
 import duckdb
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
+base_mb = status_mb("VmRSS")
 started = time.perf_counter()
 con.execute(f"COPY (SELECT * FROM read_csv('{path}')) TO '{work}/duckdb.parquet' (FORMAT parquet)")
 done(started)
@@ -81,20 +94,23 @@ done(started)
 }
 
 
+SRC = ROOT / "src"  # --src: another checkout's src/, to time the code before a change
+
+
 def run_program(program: str, path: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
     out = subprocess.run([sys.executable, "-c", _PRELUDE + program, str(path), str(WORK)],
                          check=True, capture_output=True, text=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def bench_import(sizes, repeat: int) -> pd.DataFrame:
-    from retrade.testing import synthetic_comtrade_download
-
     rows = []
     for n in sizes:
         path = WORK / f"comtrade_download_{n}.csv"
         if not path.exists():
+            from retrade.testing import synthetic_comtrade_download
+
             synthetic_comtrade_download(path, rows=n, seed=0)
         best: dict[str, dict] = {}
         for _ in range(repeat):
@@ -109,7 +125,8 @@ def bench_import(sizes, repeat: int) -> pd.DataFrame:
                      "throughput_ratio": d["seconds"] / r["seconds"],
                      "retrade_us_per_row": 1e6 * r["seconds"] / n,
                      "retrade_peak_mb": r["peak_mb"], "duckdb_peak_mb": d["peak_mb"],
-                     "memory_ratio": r["peak_mb"] / d["peak_mb"]})
+                     "memory_ratio": r["peak_mb"] / d["peak_mb"],
+                     "retrade_libraries_mb": r["base_mb"], "duckdb_libraries_mb": d["base_mb"]})
     return pd.DataFrame(rows)
 
 
@@ -212,7 +229,8 @@ def model_cases(n: int):
 
     yield ("gravity", len(grav), len(g_data), lambda: gravity(grav, halt), fepois_main,
            (lambda: gravity(grav, halt).counterfactual, lambda: (fepois_main(),
-                                                                 fepois_imputation())))
+                                                                 fepois_imputation())),
+           lambda: prepared_gravity(grav, halt))
 
     did_panel = exposure_panel(n)
     options = dict(hs6="284690", reporter="CHN", flow="export", frequency="A", outcome="log1p",
@@ -226,9 +244,10 @@ def model_cases(n: int):
         return pf.feols("y ~ treat | partner + t", data=data, vcov=vd.vcov, ssc=vd.ssc,
                         demeaner=demeaner())
 
+    prepare = lambda: build_design(did_panel, "2015 quota removal", **options)  # noqa: E731
     yield ("exposure_did", len(did_panel), len(data),
            lambda: exposure_did(did_panel, "2015 quota removal", hs6="284690",
-                                exposure=top_k(10)), feols_did, None)
+                                exposure=top_k(10)), feols_did, None, prepare)
     es_data, columns = exposure_dummies(design.data, None, -1)
 
     def feols_es():
@@ -237,19 +256,21 @@ def model_cases(n: int):
 
     yield ("event_study", len(did_panel), len(es_data),
            lambda: event_study(did_panel, "2015 quota removal", hs6="284690",
-                               exposure=top_k(10)), feols_es, None)
+                               exposure=top_k(10)), feols_es, None, prepare)
 
 
 def bench_models(sizes, repeat: int) -> pd.DataFrame:
     rows = []
     for n in sizes:
-        for name, n_panel, n_model, ours, theirs, extra in model_cases(n):
-            t_ours, t_theirs = np.inf, np.inf
+        for name, n_panel, n_model, ours, theirs, extra, prepare in model_cases(n):
+            t_ours = t_theirs = t_prep = np.inf
             for _ in range(repeat):
                 t_ours = min(t_ours, best_of(_quiet(ours), 1)[0])
                 t_theirs = min(t_theirs, best_of(_quiet(theirs), 1)[0])
+                t_prep = min(t_prep, best_of(_quiet(prepare), 1)[0])
             row = {"model": name, "size": n, "panel_rows": n_panel, "model_rows": n_model,
                    "retrade_s": t_ours, "pyfixest_s": t_theirs, "ratio": t_ours / t_theirs,
+                   "prepare_s": t_prep, "estimation_ratio": (t_ours - t_prep) / t_theirs,
                    "retrade_us_per_row": 1e6 * t_ours / n_panel}
             if extra is not None:
                 t_a = best_of(_quiet(extra[0]), repeat)[0]
@@ -269,7 +290,15 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--only", default="import,models")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--src", type=Path, default=None,
+                        help="time another checkout's src/ (e.g. the code before a change)")
     args = parser.parse_args()
+    if args.src is not None:
+        global SRC
+        SRC = args.src.resolve()
+        sys.path.insert(0, str(SRC))
+        for name in [m for m in sys.modules if m == "retrade" or m.startswith("retrade.")]:
+            del sys.modules[name]
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"# {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "

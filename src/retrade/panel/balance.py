@@ -153,30 +153,41 @@ def _select(panel, *, hs6, reporter, flow, frequency) -> pd.DataFrame:
 
 def _sum_cells(rows: pd.DataFrame, units: list[str]) -> pd.DataFrame:
     """One row per cell: summed value and weight (missing if every row's is), the sources
-    joined with ``+`` in sorted order, and the number of rows; built-in reducers only."""
+    joined with ``+`` in sorted order, and the number of rows; the text keys are grouped
+    once, every reduction is a built-in one over the integer cell numbers."""
     keys = [*units, S.PERIOD]
-    rows[S.VALUE_USD] = pd.to_numeric(rows[S.VALUE_USD], errors="coerce").astype(float)
-    rows[S.NET_WEIGHT_KG] = pd.to_numeric(rows[S.NET_WEIGHT_KG], errors="coerce").astype(float)
-    rows[S.SOURCE] = rows[S.SOURCE].astype(str)
-    grouped = rows.groupby(keys, observed=True, dropna=False)
-    cells = grouped[[S.VALUE_USD, S.NET_WEIGHT_KG]].sum(min_count=1)
-    cells[S.SOURCE] = _joined_sources(rows, keys).reindex(cells.index).to_numpy()
-    cells["_rows"] = grouped.size()
-    return cells.reset_index()
+    cell = rows.groupby(keys, observed=True, dropna=False, sort=True).ngroup().to_numpy()
+    order = np.argsort(cell, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(cell[order]) != 0])
+    cells = rows[keys].iloc[order[starts]].reset_index(drop=True)
+    measures = pd.DataFrame({
+        column: pd.to_numeric(rows[column], errors="coerce").astype(float).to_numpy()
+        for column in (S.VALUE_USD, S.NET_WEIGHT_KG)})
+    sums = measures.groupby(cell, sort=True).sum(min_count=1)
+    for column in (S.VALUE_USD, S.NET_WEIGHT_KG):
+        cells[column] = sums[column].to_numpy()
+    cells[S.SOURCE] = _joined_sources(rows[S.SOURCE], cell, order, starts)
+    cells["_rows"] = np.diff(np.r_[starts, len(cell)])
+    return cells
 
 
-def _joined_sources(rows: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """``"+".join(sorted(set(sources)))`` per cell, from a bit per source summed over the
-    distinct (cell, source) pairs: the join runs once per distinct set, not once per cell."""
-    names, codes = np.unique(rows[S.SOURCE].to_numpy(dtype=str), return_inverse=True)
+def _joined_sources(sources: pd.Series, cell: np.ndarray, order: np.ndarray,
+                    starts: np.ndarray) -> np.ndarray:
+    """``"+".join(sorted(set(sources)))`` per cell (sources as text): a bit per distinct
+    source, OR-ed over each cell's rows; the join runs once per distinct set of sources."""
+    raw, distinct = pd.factorize(sources, use_na_sentinel=False)
+    names, text_code = np.unique(np.array([str(v) for v in distinct], dtype=str),
+                                 return_inverse=True)
+    codes = text_code[raw]
     if len(names) > 62:
-        return rows.groupby(keys, observed=True, dropna=False)[S.SOURCE].agg(
-            lambda s: "+".join(sorted(set(s))))
-    pairs = rows[keys].assign(_bit=np.left_shift(1, codes.astype(np.int64)))
-    pairs = pairs.drop_duplicates()
-    masks = pairs.groupby(keys, observed=True, dropna=False)["_bit"].sum()
-    labels = {m: "+".join(names[(m >> np.arange(len(names))) & 1 == 1]) for m in masks.unique()}
-    return masks.map(labels)
+        frame = pd.DataFrame({"cell": cell, "source": names[codes]})
+        return frame.groupby("cell")["source"].agg(lambda s: "+".join(sorted(set(s)))).to_numpy()
+    bits = np.left_shift(np.int64(1), codes.astype(np.int64))
+    masks = np.bitwise_or.reduceat(bits[order], starts)
+    distinct, which = np.unique(masks, return_inverse=True)
+    labels = np.array(["+".join(names[(m >> np.arange(len(names))) & 1 == 1]) for m in distinct],
+                      dtype=object)
+    return labels[which]
 
 
 def _grid(
@@ -270,14 +281,12 @@ def _flag_quantities(out: pd.DataFrame, units: list[str]) -> pd.DataFrame:
 def _max_text(values: pd.Series, keys: pd.DataFrame) -> pd.Series:
     """The largest text per group of ``keys`` (as ``groupby(...).max()``), through the rank of
     each distinct text, so the reduction is a built-in one."""
-    codes, uniques = pd.factorize(values.astype(str))
-    order = np.argsort(np.asarray(uniques, dtype=str), kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    best = pd.Series(rank[codes], index=values.index).groupby(
+    raw, distinct = pd.factorize(values, use_na_sentinel=False)
+    names, text_code = np.unique(np.array([str(v) for v in distinct], dtype=str),
+                                 return_inverse=True)  # sorted, so the largest code wins
+    best = pd.Series(text_code[raw], index=values.index).groupby(
         [keys[c] for c in keys.columns], observed=True).max()
-    return pd.Series(np.asarray(uniques, dtype=object)[order][best.to_numpy()], index=best.index,
-                     name="_note")
+    return pd.Series(names.astype(object)[best.to_numpy()], index=best.index, name="_note")
 
 
 def _warn_suspect(flagged: pd.DataFrame, keys: list[str]) -> None:

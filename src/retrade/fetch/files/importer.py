@@ -267,7 +267,8 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
         table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise ImportFormatError(f"the imported rows cannot be stored as Parquet: {exc}") from None
-    return table.cast(_schema(frame)) if _arrow_text(frame) else table
+    text = _arrow_text(frame)
+    return table.cast(_python_text_schema(table.schema, text)) if text else table
 
 
 def _arrow_text(frame: pd.DataFrame) -> list[str]:
@@ -275,12 +276,16 @@ def _arrow_text(frame: pd.DataFrame) -> list[str]:
             if isinstance(t, pd.StringDtype) and t.storage == "pyarrow"]
 
 
-def _schema(frame: pd.DataFrame) -> pa.Schema:
-    """The Arrow schema of ``frame`` (no text objects), with ``string[pyarrow]`` columns typed as
-    pandas' own string columns are (``string``, not ``large_string``), so stored files do not
-    depend on which of the two an importer used."""
-    sample = frame.iloc[:0].astype(dict.fromkeys(_arrow_text(frame), "string[python]"))
-    return pa.Schema.from_pandas(sample.reset_index(drop=True), preserve_index=False)
+def _python_text_schema(schema: pa.Schema, text: list[str]) -> pa.Schema:
+    """``schema`` with the ``string[pyarrow]`` columns ``text`` typed and described as pandas'
+    own string columns are (``string``, not ``large_string``; pandas type ``unicode``), so
+    stored files do not depend on which of the two an importer used."""
+    meta = json.loads(schema.metadata[b"pandas"])
+    for column in meta["columns"]:
+        if column["name"] in text:
+            column["pandas_type"] = "unicode"
+    fields = [pa.field(f.name, pa.string()) if f.name in text else f for f in schema]
+    return pa.schema(fields, metadata={**schema.metadata, b"pandas": json.dumps(meta).encode()})
 
 
 def _coverage(imported: ImportedTable) -> dict[str, Any]:
