@@ -233,7 +233,10 @@ def read_csv_text(text: str, *, path: str | Path) -> pd.DataFrame:
     table = csv_strings(pa.py_buffer(text.encode("utf-8")), head=head, whole=head == text)
     if table is None:
         return _read_csv_python(text, path=path)
-    return table.to_pandas()
+    # object columns of str, as the csv path gives, whatever pandas' default string dtype
+    return pd.DataFrame({name: table.column(name).to_numpy(zero_copy_only=False)
+                         for name in table.column_names}, columns=table.column_names,
+                        dtype=object)
 
 
 def csv_strings(source: Any, *, head: str, whole: bool = False) -> pa.Table | None:
