@@ -89,7 +89,7 @@ def build_design(
               f"{frame[S.PARTNER].nunique()} partners")
     return Design(data=frame.reset_index(drop=True), treatment=t, exposure=exp, outcome=info,
                   frequency=frequency, first_post=start, sample=sample,
-                  vintage=data_vintage(panel[panel[S.HS6].isin(codes)]),
+                  vintage=data_vintage(panel, panel[S.HS6].isin(codes)),
                   caveats=tuple([t.caveat, *notes] if t.caveat else notes))
 
 

@@ -168,7 +168,7 @@ def gravity(
     coefs = tidy_frame([TERM], fit.coef(), fit.se(), fit.tstat(), fit.pvalue(), ci.iloc[:, 0],
                        ci.iloc[:, 1])
     info = _info(data, fe, fit, vc, t, start, restricting, hits, by_hs6,
-                 data_vintage(panel[panel[S.HS6].isin(data[S.HS6].unique())]))
+                 data_vintage(panel, panel[S.HS6].isin(data[S.HS6].unique())))
     return GravityResult(info=info, coefficients=coefs, caveats=_caveats(t, data, fit, hits),
                          treatment=t, fixed_effect_columns=fe,
                          flows=data[[S.YEAR, "y", TERM, *fe]])

@@ -192,8 +192,12 @@ def _latex(table: pd.DataFrame) -> str:
                       r"\hline", r"\end{tabular}", ""])
 
 
-def data_vintage(panel: pd.DataFrame) -> str:
-    """Sources, batches and the period span of the rows a model used."""
+def data_vintage(panel: pd.DataFrame, rows: pd.Series | None = None) -> str:
+    """Sources, batches and the period span of the rows a model used (``rows``: a mask of
+    ``panel``'s rows, applied to the three columns read rather than to the whole panel)."""
+    if rows is not None:
+        panel = panel.loc[rows.to_numpy(dtype=bool),
+                          [c for c in ("source", "batch", "period") if c in panel]]
     parts = []
     if "source" in panel:
         sources = set(panel["source"].dropna().unique().astype(str))
