@@ -5,12 +5,13 @@ Tolerances (and why):
   are recomputed here with numpy/scipy; only floating-point rounding separates them.
 - SES_RTOL = 1e-6: ETS(A,N,N) interval half-widths against the closed form
   q * sigma * sqrt(1 + (h-1) alpha^2) (Hyndman et al. 2008, table 6.1) from the fitted
-  parameters; both are exact formulas, statsmodels evaluates its own recursion.
+  parameters (statsforecast's, the engine's); both are exact formulas.
 - ARIMA_RTOL = 1e-3: ARIMA(0,1,1) half-widths against q * sigma * sqrt(1 + (h-1)(1+theta)^2);
   the Kalman filter's state variance at the sample end is within this of its steady state.
 - SIM_ATOL = 0.06 (on the model scale, half-widths ~0.5-1): damped-trend ETS bounds against
-  quantiles of 4,000 statsmodels ``simulate`` paths; a tail quantile's Monte Carlo standard
-  error there is ~0.02, so 3 standard errors.
+  quantiles of 4,000 statsmodels ``simulate`` paths of the same model (statsforecast's
+  estimates and residual variance); a tail quantile's Monte Carlo standard error there is
+  ~0.02, so 3 standard errors.
 - COVERAGE_ATOL = 0.04: empirical coverage of naive/seasonal-naive 80% and 95% intervals
   over 1,500 simulated random walks (binomial SE <= 0.011; plus ~0.01 of small-sample
   undercoverage from estimating sigma on 40 observations).
@@ -121,15 +122,14 @@ def test_naive_and_snaive_match_closed_forms():
 
 
 def test_ets_simple_exponential_smoothing_matches_closed_form():
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsforecast.models import AutoETS
 
     s = share_series(n=9)  # below 10 observations the candidate set is ETS(A,N,N) only
     res = forecast(s, model="ets", horizon=5)
     assert res.spec == "ETS(A,N,N)"
     z = np.log(s.y / (1 - s.y))
-    fit = ETSModel(pd.Series(z, index=s.periods.to_period("Y")), error="add").fit(disp=False)
-    params = dict(zip(fit.model.param_names, np.asarray(fit.params), strict=True))
-    alpha, sigma = params["smoothing_level"], np.sqrt(fit.mse)
+    fit = AutoETS(model="ANN").fit(z)  # the engine's estimates (statsforecast)
+    alpha, sigma = fit.model_["par"][0], np.sqrt(fit.model_["sigma2"])
     h = np.arange(1, 6)
     half = norm.ppf(0.975) * sigma * np.sqrt(1 + (h - 1) * alpha**2)
     lo, hi = res.draft.bounds[0.95]
@@ -137,6 +137,7 @@ def test_ets_simple_exponential_smoothing_matches_closed_form():
 
 
 def test_ets_damped_intervals_match_simulated_quantiles():
+    from statsforecast.models import AutoETS
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     from retrade.forecast.statespace import ets
@@ -152,9 +153,14 @@ def test_ets_damped_intervals_match_simulated_quantiles():
     inp = model_input(s, 6, (0.8, 0.95), None, 0)
     draft = ets(inp)
     assert draft.spec == "ETS(A,Ad,N)"
+    # the engine's estimates (statsforecast), simulated by statsmodels' own recursion
+    est = AutoETS(model="AAN", damped=True).fit(inp.z).model_
+    alpha, beta, _, phi = est["par"][:4]
     zs = pd.Series(inp.z, index=pd.DatetimeIndex(s.periods, freq="YS"))
-    fit = ETSModel(zs, error="add", trend="add", damped_trend=True).fit(disp=False)
-    sims = fit.simulate(6, repetitions=4000, anchor="end", rng=np.random.default_rng(0)).to_numpy()
+    fit = ETSModel(zs, error="add", trend="add", damped_trend=True).smooth(
+        [alpha, beta, phi, *est["states"][0][:2]])
+    errors = np.random.default_rng(0).normal(0, np.sqrt(est["sigma2"]), (6, 4000))
+    sims = fit.simulate(6, repetitions=4000, anchor="end", random_errors=errors).to_numpy()
     for level, (lo, hi) in draft.bounds.items():
         np.testing.assert_allclose(lo, np.quantile(sims, 0.5 - level / 2, axis=1), atol=SIM_ATOL)
         np.testing.assert_allclose(hi, np.quantile(sims, 0.5 + level / 2, axis=1), atol=SIM_ATOL)

@@ -148,3 +148,125 @@ SELECT
 FROM coded
 ) TO '{target}' (FORMAT csv, DELIMITER '\t', HEADER true)
 """
+
+
+def synthetic_comtrade_download(
+    path: str | Path,
+    *,
+    rows: int,
+    seed: int = 0,
+    last_year: int = 2024,
+) -> Path:
+    """Write a made-up Comtrade v1 CSV download: annual rare-earth trade of 16 reporters.
+
+    The layout is the v1 CSV ``retrade import`` reads (the 47 data items in API
+    order, comma-separated, quoted where a description holds a comma, flags as
+    ``true``/``false``), the shape a keyed "all partners, every rare-earth line"
+    download has. Rows run year by year (ending at ``last_year``), reporter,
+    flow, the 8 catalog lines (broad ones included), then partner: each
+    reporter-flow-line-year has its World row (partner 0, the sum of the
+    partner rows it totals, as the API reports it) and about half of the 246
+    partners. So a total over all rows counts every flow twice. Observation
+    keys are unique; the file holds the last ``rows`` rows of that sequence, so
+    its first year may be partly covered. Values follow from
+    ``seed``; DuckDB writes the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, csv
+    >>> f = synthetic_comtrade_download(pathlib.Path(tempfile.mkdtemp()) / "c.csv", rows=50)
+    >>> lines = list(csv.reader(f.open()))
+    >>> len(lines), len(lines[0]), lines[0][:3], lines[1][11]
+    (51, 47, ['typeCode', 'freqCode', 'refPeriodId'], '0')
+    """
+    import duckdb
+
+    from retrade.catalog.comtrade_v1 import V1_FIELDS
+    from retrade.catalog.countries import COMTRADE_SPECIAL, _coco_table, _m49_to_iso3
+    from retrade.catalog.products import PRODUCTS
+
+    if rows < 1:
+        raise ValueError(f"rows must be >= 1, got {rows}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    names = dict(zip(_coco_table()["ISO3"], _coco_table()["name_short"], strict=False))
+    partners = [(0, "W00", "World")] + [
+        (code, iso, str(names.get(iso, iso))) for code, iso in sorted(_m49_to_iso3().items())
+    ] + [(c, COMTRADE_SPECIAL[c][0], COMTRADE_SPECIAL[c][1]) for c in (490, 899)]
+    products = [(p.hs6, p.stage, p.description) for p in PRODUCTS]
+    comtrade_iso = {**{c: iso for c, iso, _ in partners}, 842: "USA", 251: "FRA", 699: "IND"}
+    reporters = [(c, comtrade_iso[c], str(names.get(comtrade_iso[c]))) for c in _REPORTERS]
+    per_year = 2 * len(reporters) * len(products) * len(partners)
+    years = -(-2 * rows // per_year) + 1  # about half the partners are kept
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        for name, table in (("p", partners), ("r", reporters), ("k", products)):
+            con.execute(f"CREATE TEMP TABLE {name} (i INTEGER, code VARCHAR, a VARCHAR, b VARCHAR)")
+            con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?, ?)",
+                            [(i, str(t[0]), t[1], t[2]) for i, t in enumerate(table)])
+        con.execute(_DOWNLOAD_SQL.format(
+            rows=int(rows), seed=int(seed), first=int(last_year) - years + 1, years=years,
+            n_par=len(partners), n_rep=len(reporters), n_cmd=len(products),
+            columns=", ".join(V1_FIELDS), target=str(path).replace("'", "''")))
+    finally:
+        con.close()
+    return path
+
+
+# combination i: year (outer), reporter, flow, line, partner (inner); partner 0 is World,
+# the others are kept when a hash of (i, seed) says so; World is the sum of its group
+_DOWNLOAD_SQL = """
+COPY (
+WITH grid AS (
+  SELECT i, i % {n_par} AS pi, i // {n_par} % {n_cmd} AS ki,
+         i // ({n_par} * {n_cmd}) % 2 AS fi, i // ({n_par} * {n_cmd} * 2) % {n_rep} AS ri,
+         {first} + i // ({n_par} * {n_cmd} * 2 * {n_rep}) AS year,
+         i // {n_par} AS g, hash(i, {seed}, 1) AS h1, hash(i, {seed}, 2) AS h2
+  FROM range({years} * {n_par} * {n_cmd} * 2 * {n_rep}) t(i)
+), kept AS (
+  SELECT grid.*, p.code AS partner, p.a AS partner_iso, p.b AS partner_desc,
+         r.code AS reporter, r.a AS reporter_iso, r.b AS reporter_desc,
+         k.code AS cmd, k.b AS cmd_desc
+  FROM grid JOIN p ON p.i = grid.pi JOIN r ON r.i = grid.ri JOIN k ON k.i = grid.ki
+  WHERE pi = 0 OR (h1 % 2 = 0 AND p.a <> r.a)
+), valued AS (
+  SELECT *, CASE WHEN pi = 0 THEN NULL ELSE CAST(h2 % 2000000000 AS DOUBLE) / 100 END AS v,
+         CASE WHEN pi = 0 OR h1 % 40 = 3 THEN NULL ELSE CAST(h1 % 500000000 AS DOUBLE) / 100 END
+           AS w
+  FROM kept
+), totals AS (
+  SELECT *, round(sum(v) OVER (PARTITION BY g), 2) AS v_all,
+         round(sum(w) OVER (PARTITION BY g), 2) AS w_all
+  FROM valued
+), rows AS (
+  SELECT t.*, coalesce(v, v_all) AS value, coalesce(w, CASE WHEN pi = 0 THEN w_all END) AS wgt,
+         CASE WHEN fi = 0 THEN 'M' ELSE 'X' END AS flow,
+         CASE WHEN year >= 2022 THEN 'H6' WHEN year >= 2017 THEN 'H5' WHEN year >= 2012 THEN 'H4'
+              WHEN year >= 2007 THEN 'H3' WHEN year >= 2002 THEN 'H2' WHEN year >= 1996 THEN 'H1'
+              ELSE 'H0' END AS classification
+  FROM totals t
+  ORDER BY year DESC, t.i
+  LIMIT {rows}
+)
+SELECT {columns} FROM (
+SELECT 'C' AS typeCode, 'A' AS freqCode, year * 10000 + 101 AS refPeriodId, year AS refYear,
+  52 AS refMonth, CAST(year AS VARCHAR) AS period,
+  CAST(reporter AS INTEGER) AS reporterCode, reporter_iso AS reporterISO,
+  reporter_desc AS reporterDesc, flow AS flowCode,
+  CASE WHEN flow = 'M' THEN 'Import' ELSE 'Export' END AS flowDesc,
+  CAST(partner AS INTEGER) AS partnerCode, partner_iso AS partnerISO,
+  partner_desc AS partnerDesc, 0 AS partner2Code, 'W00' AS partner2ISO, 'World' AS partner2Desc,
+  classification AS classificationCode, 'HS' AS classificationSearchCode,
+  true AS isOriginalClassification, cmd AS cmdCode, cmd_desc AS cmdDesc, 6 AS aggrLevel,
+  true AS isLeaf, 'C00' AS customsCode, 'TOTAL CPC' AS customsDesc, '0' AS mosCode,
+  0 AS motCode, 'TOTAL MOT' AS motDesc, 8 AS qtyUnitCode, 'kg' AS qtyUnitAbbr, wgt AS qty,
+  false AS isQtyEstimated, -1 AS altQtyUnitCode, 'N/A' AS altQtyUnitAbbr, NULL::DOUBLE AS altQty,
+  false AS isAltQtyEstimated, wgt AS netWgt, wgt IS NULL AS isNetWgtEstimated,
+  NULL::DOUBLE AS grossWgt, false AS isGrossWgtEstimated,
+  CASE WHEN flow = 'M' THEN value END AS cifvalue, CASE WHEN flow = 'X' THEN value END AS fobvalue,
+  value AS primaryValue, 0 AS legacyEstimationFlag, true AS isReported,
+  false AS isAggregate
+FROM rows ORDER BY i)
+) TO '{target}' (FORMAT csv, HEADER true)
+"""

@@ -30,11 +30,12 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Literal
 
 from retrade.errors import CatalogError, ConfigError, HarmonizeError
+
+if TYPE_CHECKING:  # pandas loads where a table is built, so `import retrade` stays light
+    import pandas as pd
 
 WORLD = "WLD"
 OTHER_ASIA_NES = "XOA"
@@ -206,6 +207,8 @@ def _load_name_tables() -> None:
         return
     from importlib import resources
 
+    import pandas as pd
+
     folder = resources.files("retrade.catalog") / "data"
     if folder.is_dir():
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -331,7 +334,7 @@ def _hashable(value: object) -> object:
 
 
 def _map_one(value: object, scheme: str) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
         return None
     if scheme in ("comtrade",):
         return comtrade_to_iso3(value)  # type: ignore[arg-type]
@@ -370,11 +373,16 @@ def country_name(code: str) -> str:
 
 def kind_of(code: str) -> str:
     """``country``, ``world``, ``nes``, ``special`` or ``group`` for a retrade code."""
-    key = str(code).upper()
+    return _special_kinds().get(str(code).upper(), "country")
+
+
+@functools.lru_cache(maxsize=1)
+def _special_kinds() -> dict[str, str]:
+    """Reserved code -> kind, the first entry of :data:`COMTRADE_SPECIAL` winning."""
+    kinds: dict[str, str] = {}
     for iso, _name, kind in COMTRADE_SPECIAL.values():
-        if iso == key:
-            return kind
-    return "country"
+        kinds.setdefault(iso, kind)
+    return kinds
 
 
 def is_census_country_code(codes: pd.Series) -> pd.Series:
@@ -387,6 +395,7 @@ def is_census_country_code(codes: pd.Series) -> pd.Series:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> is_census_country_code(pd.Series(["5700", "-", "0020", "4XXX"])).tolist()
     [True, False, False, False]
     """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -18,7 +18,9 @@ from rich.console import Console
 from retrade.cli.output import print_error
 from retrade.config import load_settings
 from retrade.errors import RetradeError
-from retrade.fetch.runner import FetchReport
+
+if TYPE_CHECKING:
+    from retrade.fetch.runner import FetchReport
 
 app = typer.Typer(help="Fetch trade data from the APIs into data/raw.", no_args_is_help=True)
 err = Console(stderr=True)

@@ -32,7 +32,7 @@ def run(
     role: str = typer.Option("other", help="china_share, china_exports, overseas_share, other."),
     model: str = typer.Option(
         "auto",
-        help="ets, sarimax, prophet, naive, snaive, ensemble or "
+        help="ets, autotheta, autoarima, sarimax, prophet, naive, snaive, ensemble or "
         "auto (choose by a rolling-origin backtest).",
     ),
     horizon: int = typer.Option(..., min=1, help="Periods to forecast."),
@@ -45,6 +45,8 @@ def run(
     seed: int = typer.Option(0, help="Seed for models that draw (prophet)."),
 ) -> None:
     """Forecast one series; with --model auto, backtest candidates and report the choice."""
+    import pandas as pd
+
     from retrade import forecast as fc
     from retrade.forecast.spec import check_option
 
@@ -82,7 +84,7 @@ def run(
 def _choose(series, horizon: int, events, initial: int | None, seed: int) -> str:
     from retrade import forecast as fc
 
-    candidates = ["naive", "ets", "sarimax", "ensemble"]
+    candidates = ["naive", "ets", "autotheta", "autoarima", "sarimax", "ensemble"]
     if series.frequency == "M":
         candidates.insert(1, "snaive")
     start = initial if initial is not None else max(series.n - 3 * horizon, series.n // 2)

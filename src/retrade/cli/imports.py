@@ -17,8 +17,8 @@ import typer
 from rich.console import Console
 
 from retrade.config import load_settings
-from retrade.fetch.files import FORMATS, import_file
-from retrade.fetch.files.china_customs import FLOWS
+from retrade.fetch.files.registry import DECLARED_FLOWS as FLOWS
+from retrade.fetch.files.registry import FORMATS
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
 out = Console()
@@ -59,5 +59,7 @@ def import_command(
                                  param_hint="--flow")
     options = {k: v for k, v in (("flow", flow), ("reporter", reporter)) if v is not None}
     settings = load_settings(data_dir=data_dir)
+    from retrade.fetch.files import import_file
+
     report = import_file(path, format=format, settings=settings, dry_run=dry_run, **options)
     out.print(report.describe(), markup=False, highlight=False, soft_wrap=True)

@@ -10,15 +10,17 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 
 from retrade.cli.output import print_note
 from retrade.config import load_settings
 from retrade.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     help="Build the harmonized panel, inspect its data quality and mirror flows, query it.",
@@ -32,6 +34,8 @@ Limit = Annotated[int, typer.Option(min=0, help="Rows to print (0 = all).")]
 
 
 def _show(frame: pd.DataFrame, *, csv: bool, limit: int) -> None:
+    import pandas as pd
+
     if csv:
         frame.to_csv(sys.stdout, index=False)
         return

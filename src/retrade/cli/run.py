@@ -22,7 +22,7 @@ err = Console(stderr=True)
 _OFFLINE = typer.Option(False, "--offline", help="Fetch nothing: use the store, bundled data.")
 _QUARTER = typer.Option(None, "--quarter", help="Report quarter, e.g. 2026Q4 (default: today's).")
 _SECTIONS = typer.Option(None, "--sections", help="Comma-separated section keys (default: all).")
-_MODELS = typer.Option(None, "--models", help="Forecast candidates, e.g. naive,ets,sarimax,ensemble,prophet.")  # noqa: E501
+_MODELS = typer.Option(None, "--models", help="Forecast candidates, e.g. naive,ets,autotheta,autoarima,sarimax,ensemble,prophet.")  # noqa: E501
 _DATA = typer.Option(None, "--data-dir", help="Data folder (default RETRADE_DATA_DIR, ./data).")
 _REPORTS = typer.Option(None, "--reports-dir", help="Reports folder (default RETRADE_REPORTS_DIR, ./reports).")  # noqa: E501
 _SEED = typer.Option(0, "--seed", help="Seed of every random draw.")

@@ -24,14 +24,16 @@ Scores, per model, on the original scale:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from retrade.errors import SpecificationError
-from retrade.forecast.core import DEFAULT_LEVELS, check_levels, forecast
+from retrade.forecast import events as _events
+from retrade.forecast import transform
+from retrade.forecast.core import DEFAULT_LEVELS, MODELS, check_levels, fit_draft, model_input
 from retrade.forecast.result import Text
 from retrade.forecast.spec import Series, as_series, check_option
 
@@ -178,57 +180,91 @@ def backtest(
     series = as_series(series, **meta)
     levels = check_levels(levels)
     splits = rolling_origins(series.periods, initial=initial, step=step, horizon=horizon)
-    frames = []
-    for split in splits:
-        train = series.head(split.n_train)
-        scale = naive_scale(train.y, train.season_length)
-        actual = series.data.set_index("period")["y"]
-        for model in models:
-            rows = forecast(
-                train,
-                model=model,  # type: ignore[arg-type]  # checked against MODELS in forecast()
-                horizon=horizon,
-                levels=levels,
-                events=events,
-                seed=seed,
-            ).tidy()
-            rows.insert(0, "origin", split.origin)
-            rows["h"] = rows.groupby("level").cumcount() + 1
-            rows["y"] = actual.reindex(rows["period"]).to_numpy()
-            rows["scale"] = scale
-            frames.append(rows)
-    columns = [
-        "origin",
-        "model",
-        "period",
-        "h",
-        "y",
-        "yhat",
-        "yhat_lower",
-        "yhat_upper",
-        "level",
-        "scale",
-        "series",
-    ]
-    table = pd.concat(frames, ignore_index=True)[columns]
+    for model in models:
+        check_option(model, (*MODELS, "ensemble"), "model")
+    checked = _events.check_events(events)
+    actual = series.data.set_index("period")["y"]
+    frames = [_split_rows(series, split, models, horizon, levels, checked, seed, actual)
+              for split in splits]
+    table = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
     return BacktestResult(series, tuple(splits), tuple(models), levels, horizon, table)
 
 
+COLUMNS = ("origin", "model", "period", "h", "y", "yhat", "yhat_lower", "yhat_upper", "level",
+           "scale", "series")
+
+
+def _split_rows(series: Series, split: Split, models, horizon, levels, events, seed,
+                actual: pd.Series) -> pd.DataFrame:
+    """The forecasts of every model from one origin, as backtest rows.
+
+    The model input is built once per origin, and a model fitted there once (an
+    ensemble reuses its members' drafts): what ``forecast`` would give each model.
+    """
+    train = _prefix(series, split.n_train)
+    scale = naive_scale(train.y, train.season_length)
+    inp = model_input(train, horizon, levels, events, seed)
+    y = actual.reindex(inp.future).to_numpy()
+    fitted: dict = {}
+    parts: dict[str, list] = {k: [] for k in ("model", "median", "lower", "upper", "level")}
+    for model in models:
+        draft = fit_draft(train, inp, model, fitted=fitted)[0]
+        for level in sorted(draft.bounds):
+            lo, hi = draft.bounds[level]
+            for key, value in (("median", draft.median), ("lower", lo), ("upper", hi)):
+                parts[key].append(np.asarray(value, dtype=float))
+            parts["model"].append(np.full(horizon, model, dtype=object))
+            parts["level"].append(np.full(horizon, level))
+    blocks = len(parts["model"])
+    name = train.resolved_transform
+    return pd.DataFrame({
+        "origin": np.full(horizon * blocks, split.origin),
+        "model": np.concatenate(parts["model"]),
+        "period": np.tile(inp.future, blocks),
+        "h": np.tile(np.arange(1, horizon + 1), blocks),
+        "y": np.tile(y, blocks),
+        "yhat": transform.inverse(np.concatenate(parts["median"]), name),
+        "yhat_lower": transform.inverse(np.concatenate(parts["lower"]), name),
+        "yhat_upper": transform.inverse(np.concatenate(parts["upper"]), name),
+        "level": np.concatenate(parts["level"]),
+        "scale": scale,
+        "series": train.name,
+    })
+
+
+def _prefix(series: Series, n: int) -> Series:
+    """``series.head(n)`` without checking again what ``series`` already passed (a prefix of a
+    regular series with at least 3 values is one); shorter ones go through the checks."""
+    if n < 3:
+        return series.head(n)
+    out = object.__new__(Series)
+    for f in fields(Series):
+        object.__setattr__(out, f.name, getattr(series, f.name))
+    object.__setattr__(out, "data", series.data.iloc[:n])
+    return out
+
+
 def score_table(table: pd.DataFrame, levels: tuple[float, ...], keys: list[str]) -> pd.DataFrame:
-    """Scores from a backtest table (see the module docstring for definitions)."""
+    """Scores from a backtest table (see the module docstring for definitions).
+
+    Two groupings with built-in reducers: the widest level's rows for MASE and
+    MSIS, every row by level for coverage.
+    """
     widest = max(levels)
     point = table[table["level"] == widest]
-    ae = (point["y"] - point["yhat"]).abs() / point["scale"]
-    out = point.assign(_ase=ae).groupby(keys)["_ase"].agg(["mean", "size"])
-    out.columns = ["mase", "n_forecasts"]
-    for lv in levels:
-        rows = table[table["level"] == lv]
-        inside = (rows["y"] >= rows["yhat_lower"]) & (rows["y"] <= rows["yhat_upper"])
-        out[f"coverage_{round(lv * 100):d}"] = inside.groupby([rows[k] for k in keys]).mean()
     alpha = 1 - widest
     lo, hi, y = point["yhat_lower"], point["yhat_upper"], point["y"]
     score = (hi - lo) + 2 / alpha * ((lo - y).clip(lower=0) + (y - hi).clip(lower=0))
-    out["msis"] = (score / point["scale"]).groupby([point[k] for k in keys]).mean()
+    per_row = point[keys].assign(_ase=(y - point["yhat"]).abs() / point["scale"],
+                                 _msis=score / point["scale"])
+    grouped = per_row.groupby(keys)
+    out = grouped["_ase"].agg(["mean", "size"])
+    out.columns = ["mase", "n_forecasts"]
+    inside = (table["y"] >= table["yhat_lower"]) & (table["y"] <= table["yhat_upper"])
+    cover = inside.groupby([table[k] for k in keys] + [table["level"]]).mean().unstack("level")
+    for lv in levels:
+        out[f"coverage_{round(lv * 100):d}"] = cover[lv] if lv in cover.columns else np.nan
+    out["msis"] = grouped["_msis"].mean()
     out = out.reset_index()
     naive_mase = out.loc[out["model"] == "naive", "mase"]
     if "h" not in keys and len(naive_mase):

@@ -11,28 +11,34 @@ import pandas as pd
 from retrade.errors import SpecificationError
 from retrade.forecast import events as _events
 from retrade.forecast import transform
-from retrade.forecast.baselines import naive, snaive
 from retrade.forecast.draft import Draft, ModelInput
+from retrade.forecast.engine import autoarima, autotheta, ets, naive, snaive
 from retrade.forecast.ensemble import combine, normalised_weights
 from retrade.forecast.prophet_model import prophet
 from retrade.forecast.result import ForecastResult
 from retrade.forecast.spec import Series, as_series, check_option
-from retrade.forecast.statespace import ets, sarimax
+from retrade.forecast.statespace import sarimax
 
-ModelName = Literal["ets", "sarimax", "prophet", "naive", "snaive", "ensemble"]
+ModelName = Literal[
+    "ets", "autoarima", "autotheta", "sarimax", "prophet", "naive", "snaive", "ensemble"
+]
 
-# name -> model function; the single registry forecast() and the backtests dispatch through
+# name -> model function; the single registry forecast() and the backtests dispatch through.
+# statsforecast fits naive, snaive, ets, autoarima and autotheta (retrade.forecast.engine);
+# statsmodels fits SARIMAX, the one with policy-event regressors; prophet is prophet
 MODELS: dict[str, Callable[[ModelInput], Draft]] = {
     "naive": naive,
     "snaive": snaive,
     "ets": ets,
+    "autoarima": autoarima,
+    "autotheta": autotheta,
     "sarimax": sarimax,
     "prophet": prophet,
 }
 DEFAULT_LEVELS = (0.8, 0.95)
 # fewer observations than this leave the fitted models' noise variance close to
 # unidentified (ETS on 3 points gives near-zero intervals), so they are refused
-MIN_OBS = {"ets": 8, "sarimax": 8, "prophet": 6}
+MIN_OBS = {"ets": 8, "autoarima": 8, "autotheta": 8, "sarimax": 8, "prophet": 6}
 
 
 def default_members(frequency: str) -> tuple[str, ...]:
@@ -63,7 +69,7 @@ def forecast(
     series : Series or DataFrame
         The series; a DataFrame (``period, y``) needs ``frequency=`` and
         ``kind=`` (and optionally ``name=``, ``unit=``, ``role=``) in ``meta``.
-    model : {"ets", "sarimax", "prophet", "naive", "snaive", "ensemble"}
+    model : {"ets", "autoarima", "autotheta", "sarimax", "prophet", "naive", "snaive", "ensemble"}
         The model; ``"ensemble"`` averages the quantiles of ``members``.
     horizon : int
         Number of periods to forecast.
@@ -97,27 +103,11 @@ def forecast(
     check_option(model, (*MODELS, "ensemble"), "model")
     levels = check_levels(levels)
     inp = model_input(series, horizon, levels, _events.check_events(events), seed)
-    used = (members or default_members(series.frequency)) if model == "ensemble" else (model,)
-    for name in used:
-        if series.n < MIN_OBS.get(name, 0):
-            raise SpecificationError(
-                f"model {name!r} needs at least {MIN_OBS[name]} observations; "
-                f"{series.name!r} has {series.n} (use model='naive')"
-            )
+    draft, members, w = fit_draft(series, inp, model, members, weights)
     if model != "ensemble":
-        if members is not None or weights is not None:
-            raise SpecificationError(
-                f"members and weights apply to model='ensemble', not {model!r}"
-            )
-        draft = MODELS[model](inp)
         return ForecastResult(
             series, model, draft, inp.future, levels, seed, event_future=_event_future(inp)
         )
-    members = tuple(members) if members is not None else default_members(series.frequency)
-    for name in members:
-        check_option(name, tuple(MODELS), "ensemble member")
-    w = normalised_weights(members, weights)
-    draft = combine([MODELS[name](inp) for name in members], w, members)
     return ForecastResult(
         series,
         "ensemble",
@@ -129,6 +119,46 @@ def forecast(
         tuple(float(x) for x in w),
         _event_future(inp),
     )
+
+
+def fit_draft(
+    series: Series,
+    inp: ModelInput,
+    model: str,
+    members: Sequence[str] | None = None,
+    weights: Sequence[float] | None = None,
+    fitted: dict[str, Draft] | None = None,
+) -> tuple[Draft, tuple[str, ...], np.ndarray]:
+    """The model-scale draft of ``model`` (members and weights for an ensemble).
+
+    ``fitted`` holds drafts already made from the same ``inp``; they are reused (an
+    ensemble's members in a backtest that scores the members too) and new ones added.
+    """
+    fitted = {} if fitted is None else fitted
+    used = (members or default_members(series.frequency)) if model == "ensemble" else (model,)
+    for name in used:
+        if series.n < MIN_OBS.get(name, 0):
+            raise SpecificationError(
+                f"model {name!r} needs at least {MIN_OBS[name]} observations; "
+                f"{series.name!r} has {series.n} (use model='naive')"
+            )
+
+    def one(name: str) -> Draft:
+        if name not in fitted:
+            fitted[name] = MODELS[name](inp)
+        return fitted[name]
+
+    if model != "ensemble":
+        if members is not None or weights is not None:
+            raise SpecificationError(
+                f"members and weights apply to model='ensemble', not {model!r}"
+            )
+        return one(model), (), np.ones(1)
+    members = tuple(members) if members is not None else default_members(series.frequency)
+    for name in members:
+        check_option(name, tuple(MODELS), "ensemble member")
+    w = normalised_weights(members, weights)
+    return combine([one(name) for name in members], w, members), members, w
 
 
 def _event_future(inp: ModelInput) -> dict[str, np.ndarray]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from retrade.forecast.backtest import BacktestResult
@@ -134,8 +135,9 @@ def _all_short(table: pd.DataFrame, widest: float) -> bool:
 
 
 def _coverage_p(table: pd.DataFrame, column: str, level: float) -> pd.Series:
-    """P(at most the observed hits | nominal coverage), per model."""
-    from scipy.stats import binom
+    """P(at most the observed hits | nominal coverage), per model (the binomial CDF)."""
+    from scipy.special import bdtr
 
-    hits = (table[column] * table["n_forecasts"]).round()
-    return pd.Series(binom.cdf(hits, table["n_forecasts"], level), index=table.index)
+    hits = (table[column] * table["n_forecasts"]).round().to_numpy(dtype=float)
+    n = table["n_forecasts"].to_numpy(dtype=np.int64)
+    return pd.Series(bdtr(hits, n, level), index=table.index)

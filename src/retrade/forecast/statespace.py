@@ -1,20 +1,17 @@
-"""Exponential smoothing (ETS) and SARIMAX, fitted with statsmodels on the model scale.
+"""SARIMAX, fitted with statsmodels on the model scale: the model with policy-event regressors.
 
-Both pick their specification from a small, fixed candidate set by AICc, so a
-forecast is reproducible and quick enough for rolling-origin backtests:
+It picks its specification from a small, fixed candidate set by AICc, so a
+forecast is reproducible and quick enough for rolling-origin backtests
+(ETS moved to statsforecast, :mod:`retrade.forecast.engine`; ``ets`` stays
+importable from here):
 
-- ETS (Hyndman et al. 2008, *Forecasting with Exponential Smoothing*), additive
-  errors: trend none or additive damped (damped only with 10+ observations),
-  additive seasonality for monthly series with at least three years. Intervals
-  are statsmodels' exact (closed-form) prediction intervals of the linear
-  model (``ETSResults.get_prediction``).
 - SARIMAX (regression with ARIMA errors): orders (0,1,1) and (1,1,0), each
   with and without drift; monthly series with three years or more add a
   seasonal (0,1,1)_12 part and then have no drift (after both differences a
   constant would be a quadratic trend in levels). Policy-event step dummies enter as exogenous
   regressors; their future values come from the events' dates.
 
-Both models are Gaussian on the model scale, so the median equals the mean.
+The model is Gaussian on the model scale, so the median equals the mean.
 """
 
 from __future__ import annotations
@@ -25,50 +22,9 @@ import numpy as np
 
 from retrade.errors import SpecificationError
 from retrade.forecast.draft import Draft, ModelInput, z_quantile
+from retrade.forecast.engine import ets
 
-
-def ets(inp: ModelInput) -> Draft:
-    """ETS on the model scale, chosen by AICc from a small candidate set."""
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    best, best_label = None, ""
-    for trend, seasonal in _ets_candidates(inp):
-        model = ETSModel(
-            _indexed(inp),
-            error="add",
-            trend=trend,
-            damped_trend=trend is not None,
-            seasonal=seasonal,
-            seasonal_periods=inp.season_length if seasonal else None,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = model.fit(disp=False)
-        if best is None or _aicc(res) < _aicc(best):
-            best, best_label = res, f"ETS(A,{'Ad' if trend else 'N'},{'A' if seasonal else 'N'})"
-    best = _fitted(best, "ETS", inp)
-    n = len(inp.z)
-    pred = best.get_prediction(start=n, end=n + inp.horizon - 1)
-    bounds = {}
-    for lv in inp.levels:
-        frame = pred.summary_frame(alpha=1 - lv)
-        bounds[lv] = (frame["pi_lower"].to_numpy(), frame["pi_upper"].to_numpy())
-    return Draft(np.asarray(pred.predicted_mean, dtype=float), bounds, best_label)
-
-
-def _indexed(inp: ModelInput):
-    import pandas as pd
-
-    freq = "MS" if inp.season_length > 1 else "YS"
-    return pd.Series(inp.z, index=pd.DatetimeIndex(inp.periods, freq=freq))
-
-
-def _ets_candidates(inp: ModelInput) -> list[tuple[str | None, str | None]]:
-    trends: list[str | None] = [None, "add"] if len(inp.z) >= 10 else [None]
-    seasonals: list[str | None] = [None]
-    if inp.season_length > 1 and len(inp.z) >= 3 * inp.season_length:
-        seasonals.append("add")
-    return [(t, s) for t in trends for s in seasonals]
+__all__ = ["ets", "sarimax"]
 
 
 def sarimax(inp: ModelInput) -> Draft:
@@ -116,8 +72,3 @@ def _fitted(best, label: str, inp: ModelInput):
             "use a longer series or model='naive'"
         )
     return best
-
-
-def _aicc(res) -> float:
-    value = float(res.aicc)
-    return value if np.isfinite(value) else np.inf

@@ -240,19 +240,48 @@ def third_country_routing(
     rows = _concat([import_rows(panel, imp) for imp in importers], panel)
     conduit_sets = _conduit_sets(panel, conduits, candidates, threshold, level, measure,
                                  importer_totals)
-    out = []
-    for key, grp in rows.groupby(keys, observed=True):
-        fixed = conduits is not None
-        chosen = conduit_sets if fixed else conduit_sets.get((key[1], key[2]), ())
-        chosen = tuple(c for c in chosen if c not in members(key[0]))
-        country = grp[~measures.is_aggregate_partner(grp[S.PARTNER])]
-        total = float(country[measure].sum())
-        routed = float(country.loc[country[S.PARTNER].isin(chosen), measure].sum())
-        out.append({**dict(zip(keys, key, strict=True)), "routed": routed, "total": total,
-                    "share": routed / total if total > 0 else np.nan,
-                    "conduits": ",".join(sorted(chosen)),
-                    "basis": "fixed list" if fixed else f"China share >= {threshold:g}"})
-    return pd.DataFrame(out, columns=[*keys, "routed", "total", "share", "conduits", "basis"])
+    fixed = conduits is not None
+    columns = [*keys, "routed", "total", "share", "conduits", "basis"]
+    rows = rows.dropna(subset=keys)
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    chosen = _chosen_conduits(rows[keys].drop_duplicates(), conduit_sets, fixed, level)
+    pairs = chosen.drop(columns="conduits").explode("chosen").dropna(subset=["chosen"])
+    pairs = pairs.rename(columns={"chosen": S.PARTNER}).drop_duplicates().assign(_routed=True)
+    routed = rows.merge(pairs, on=[*keys, S.PARTNER], how="left")
+    country = ~measures.is_aggregate_partner(rows[S.PARTNER]).to_numpy()
+    values = pd.DataFrame({
+        "total": rows[measure].where(country).to_numpy(dtype=float),
+        "routed": rows[measure].where(country & routed["_routed"].eq(True).to_numpy()).to_numpy(
+            dtype=float)})
+    sums = values.groupby([rows[k].to_numpy() for k in keys]).sum()
+    sums.index.names = keys
+    out = sums.reset_index().merge(chosen.drop(columns="chosen"), on=keys, how="left")
+    out["share"] = (out["routed"] / out["total"].where(out["total"] > 0)).astype(float)
+    out["basis"] = "fixed list" if fixed else f"China share >= {threshold:g}"
+    out[keys] = out[keys].astype(object)
+    return out[columns]
+
+
+def _chosen_conduits(groups: pd.DataFrame, conduit_sets, fixed: bool, level: str) -> pd.DataFrame:
+    """``groups`` with ``chosen`` (the tuple of conduits of each importer-product-period, members
+    of the importer's own group left out) and ``conduits`` (them as sorted text); both are
+    built once per distinct importer and set, not once per group."""
+    if fixed:
+        sets = groups.assign(_set=[tuple(conduit_sets)] * len(groups))
+    else:
+        table = pd.DataFrame({"_key": list(conduit_sets), "_set": list(conduit_sets.values())})
+        table[[level, S.PERIOD]] = pd.DataFrame(table.pop("_key").tolist(), index=table.index) \
+            if len(table) else pd.DataFrame(columns=[level, S.PERIOD])
+        sets = groups.merge(table, on=[level, S.PERIOD], how="left")
+        none = sets["_set"].isna()
+        sets.loc[none, "_set"] = pd.Series([()] * int(none.sum()), index=sets.index[none],
+                                           dtype=object)
+    distinct = sets[[IMPORTER, "_set"]].drop_duplicates()
+    distinct["chosen"] = [tuple(c for c in cs if c not in members(imp))
+                          for imp, cs in zip(distinct[IMPORTER], distinct["_set"], strict=True)]
+    distinct["conduits"] = [",".join(sorted(c)) for c in distinct["chosen"]]
+    return sets.merge(distinct, on=[IMPORTER, "_set"]).drop(columns="_set")
 
 
 def _conduit_sets(panel, conduits, candidates, threshold, level, measure, importer_totals):
@@ -272,7 +301,9 @@ def classify_partner(partners: pd.Series, conduits: Sequence[str]) -> pd.Series:
     >>> classify_partner(pd.Series(["CHN", "VNM", "XNS", "AUS"]), ["VNM"]).tolist()
     ['china', 'conduit', 'unallocated', 'network']
     """
-    kinds = partners.map(lambda c: kind_of(str(c)))
+    codes, uniques = pd.factorize(partners, use_na_sentinel=False)
+    kinds = pd.Series(np.array([kind_of(str(c)) for c in uniques], dtype=object)[codes],
+                      index=partners.index)  # once per distinct partner
     label = pd.Series("network", index=partners.index, dtype=object)
     label[kinds != "country"] = "unallocated"
     label[partners.isin(list(conduits))] = "conduit"

@@ -89,14 +89,14 @@ def build_design(
               f"{frame[S.PARTNER].nunique()} partners")
     return Design(data=frame.reset_index(drop=True), treatment=t, exposure=exp, outcome=info,
                   frequency=frequency, first_post=start, sample=sample,
-                  vintage=data_vintage(panel[panel[S.HS6].isin(codes)]),
+                  vintage=data_vintage(panel, panel[S.HS6].isin(codes)),
                   caveats=tuple([t.caveat, *notes] if t.caveat else notes))
 
 
 def _hs6_for(panel: pd.DataFrame, t: Treatment, hs6) -> tuple[str, ...]:
     if hs6 is not None:
         return (hs6,) if isinstance(hs6, str) else tuple(hs6)
-    present = tuple(h for h in t.hs6 if h in set(panel[S.HS6].astype(str)))
+    present = tuple(h for h in t.hs6 if h in set(panel[S.HS6].dropna().unique().astype(str)))
     if not present:
         raise SpecificationError(
             f"the panel has none of the HS lines event {t.name!r} maps to {list(t.hs6)}; pass hs6=")

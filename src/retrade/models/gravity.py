@@ -25,9 +25,10 @@ because pyfixest's own have been wrong for fixed-effects-only Poisson models.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -52,11 +53,22 @@ EXPORTER, IMPORTER, PAIR = "exporter", "importer", "pair"
 
 @dataclass(frozen=True, kw_only=True)
 class GravityResult(Result):
-    """PPML gravity estimate of a restriction term, with the imputation counterfactual."""
+    """PPML gravity estimate of a restriction term, with the imputation counterfactual.
+
+    The counterfactual (a second PPML, on the untreated flows) is estimated
+    when it is first asked for (``counterfactual``, ``effect()``, the summary,
+    the plot) and kept.
+    """
 
     treatment: Treatment
-    counterfactual: pd.DataFrame
     fixed_effect_columns: tuple[str, ...]
+    flows: pd.DataFrame = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def counterfactual(self) -> pd.DataFrame:
+        """Actual and counterfactual treated trade by year (``year, actual, counterfactual,
+        flows, effect, flows_without_prediction``)."""
+        return _imputation(require("pyfixest", "models"), self.flows, self.fixed_effect_columns)
 
     def effect(self) -> float:
         """Imputation effect over all treated flows: actual / counterfactual - 1."""
@@ -141,7 +153,7 @@ def gravity(
     pf = require("pyfixest", "models")
     t = treatment(event)
     data = _frame(panel, t, hs6=hs6, flow=flow, by_hs6=by_hs6, drop_years=drop_years)
-    check_coverage(t, sorted(set(data[S.YEAR])), "A", timing)
+    check_coverage(t, sorted(set(data[S.YEAR].unique())), "A", timing)
     start = first_post(t, "A", timing)
     hits = tuple(targets) if targets is not None else t.partners
     data[TERM] = _restriction(data, start, restricting, hits, t.hs6 if by_hs6 else None)
@@ -155,16 +167,16 @@ def gravity(
     ci = fit.confint(alpha=alpha)
     coefs = tidy_frame([TERM], fit.coef(), fit.se(), fit.tstat(), fit.pvalue(), ci.iloc[:, 0],
                        ci.iloc[:, 1])
-    counterfactual = _imputation(pf, data, fe)
     info = _info(data, fe, fit, vc, t, start, restricting, hits, by_hs6,
-                 data_vintage(panel[panel[S.HS6].isin(set(data[S.HS6]))]))
+                 data_vintage(panel, panel[S.HS6].isin(data[S.HS6].unique())))
     return GravityResult(info=info, coefficients=coefs, caveats=_caveats(t, data, fit, hits),
-                         treatment=t, counterfactual=counterfactual, fixed_effect_columns=fe)
+                         treatment=t, fixed_effect_columns=fe,
+                         flows=data[[S.YEAR, "y", TERM, *fe]])
 
 
 def _frame(panel, t: Treatment, *, hs6, flow, by_hs6, drop_years) -> pd.DataFrame:
     check_option("flow", flow, ("export", "import"))
-    codes = hs6 if hs6 is not None else tuple(h for h in t.hs6 if h in set(panel[S.HS6]))
+    codes = hs6 if hs6 is not None else tuple(h for h in t.hs6 if h in set(panel[S.HS6].unique()))
     if not codes:
         raise SpecificationError(f"the panel has none of {t.name!r}'s lines {list(t.hs6)}")
     bal = balanced_panel(panel, hs6=codes, flow=flow, by_hs6=by_hs6, drop_years=drop_years)
@@ -194,18 +206,35 @@ def _restriction(data, start: int, restricting: str, targets: tuple[str, ...],
 
 
 def _fixed_effects(data: pd.DataFrame, by_hs6: bool) -> tuple[str, ...]:
-    """Interacted fixed effects as plain string columns (safe for prediction)."""
-    def combine(*columns):
-        return data[list(columns)].astype(str).agg("|".join, axis=1)
-
-    data["exp_year"] = combine(EXPORTER, S.YEAR)
-    data["imp_year"] = combine(IMPORTER, S.YEAR)
-    data[PAIR] = combine(EXPORTER, IMPORTER)
+    """Interacted fixed effects as columns of ``a|b`` labels (safe for prediction)."""
+    data["exp_year"] = interacted(data, EXPORTER, S.YEAR)
+    data["imp_year"] = interacted(data, IMPORTER, S.YEAR)
+    data[PAIR] = interacted(data, EXPORTER, IMPORTER)
     if not by_hs6:
         return ("exp_year", "imp_year", PAIR)
-    data["pair_hs6"] = combine(EXPORTER, IMPORTER, S.HS6)
-    data["hs6_year"] = combine(S.HS6, S.YEAR)
+    data["pair_hs6"] = interacted(data, EXPORTER, IMPORTER, S.HS6)
+    data["hs6_year"] = interacted(data, S.HS6, S.YEAR)
     return ("exp_year", "imp_year", "pair_hs6", "hs6_year")
+
+
+def interacted(data: pd.DataFrame, *columns: str) -> pd.Categorical:
+    """The columns' values joined as ``"a|b"`` text, as a categorical (categories sorted).
+
+    The text is built once per distinct combination, not once per row.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"e": ["CHN", "USA", "CHN"], "y": [2016, 2016, 2016]})
+    >>> interacted(d, "e", "y").tolist()
+    ['CHN|2016', 'USA|2016', 'CHN|2016']
+    """
+    codes = [pd.factorize(data[c], use_na_sentinel=False)[0] for c in columns]
+    dims = [int(c.max()) + 1 if len(c) else 1 for c in codes]
+    combo, first = np.unique(np.ravel_multi_index(codes, dims), return_index=True)[:2]
+    row_combo = np.searchsorted(combo, np.ravel_multi_index(codes, dims))
+    text = data[list(columns)].iloc[first].astype(str).agg("|".join, axis=1).to_numpy(dtype=str)
+    labels, label_of_combo = np.unique(text, return_inverse=True)
+    return pd.Categorical.from_codes(label_of_combo[row_combo], categories=labels)
 
 
 def _check_term(data, fe, restricting, targets, by_hs6) -> None:

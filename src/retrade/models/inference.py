@@ -144,22 +144,34 @@ def collinear_with_fixed_effects(data: pd.DataFrame, terms: Sequence[str], fe: s
                                  *, tol: float = 1e-10) -> list[str]:
     """Terms that the fixed effects ``fe`` (pyfixest syntax) absorb entirely.
 
-    Each term is regressed on the fixed effects alone; a residual sum of squares
+    Each term is demeaned by the fixed effects (what a regression of the term
+    on the fixed effects alone leaves as residual); a residual sum of squares
     below ``tol`` times its total sum of squares means no variation is left to
-    identify its coefficient.
+    identify its coefficient. All terms go through pyfixest's alternating
+    projections at once, at the tolerance its regressions here use.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"g": list("aabb"), "x": [1.0, 1.0, 2.0, 2.0], "z": [1.0, 2.0, 0.0, 3.0]})
+    >>> collinear_with_fixed_effects(d, ["x", "z"], "g")
+    ['x']
     """
-    pf = _pyfixest()
-    collinear = []
-    for term in terms:
-        x = data[term].astype(float)
-        total = float(((x - x.mean()) ** 2).sum())
-        if total == 0.0:
-            collinear.append(term)
-            continue
-        fit = pf.feols(f"{term} ~ 1 | {fe}", data=data, fixef_rm="none", demeaner=demeaner())
-        if float((np.asarray(fit.resid()) ** 2).sum()) < tol * total:
-            collinear.append(term)
-    return collinear
+    from pyfixest.estimation import demean
+
+    _pyfixest()
+    terms = list(terms)
+    x = data[terms].to_numpy(dtype=float)
+    total = ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+    varying = np.flatnonzero(total != 0.0)
+    left = np.zeros_like(total)
+    if len(varying):
+        codes = [pd.factorize(data[name.strip()])[0] for name in fe.split("+")]
+        resid, _ = demean(x=np.ascontiguousarray(x[:, varying]),
+                          flist=np.column_stack(codes).astype(np.uintp),
+                          weights=np.ones(len(data)), tol=FIXEF_TOL, maxiter=10_000)
+        left[varying] = (np.asarray(resid) ** 2).sum(axis=0)
+    return [t for t, tot, ss in zip(terms, total, left, strict=True)
+            if tot == 0.0 or ss < tol * tot]
 
 
 FIXEF_TOL = 1e-10

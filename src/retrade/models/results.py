@@ -193,16 +193,21 @@ def _latex(table: pd.DataFrame) -> str:
                       r"\hline", r"\end{tabular}", ""])
 
 
-def data_vintage(panel: pd.DataFrame) -> str:
-    """Sources, batches and the period span of the rows a model used."""
+def data_vintage(panel: pd.DataFrame, rows: pd.Series | None = None) -> str:
+    """Sources, batches and the period span of the rows a model used (``rows``: a mask of
+    ``panel``'s rows, applied to the three columns read rather than to the whole panel)."""
+    if rows is not None:
+        panel = panel.loc[rows.to_numpy(dtype=bool),
+                          [c for c in ("source", "batch", "period") if c in panel]]
     parts = []
     if "source" in panel:
-        parts.append("source " + "+".join(sorted(set(panel["source"].dropna().astype(str)) - {""})))
+        sources = set(panel["source"].dropna().unique().astype(str))
+        parts.append("source " + "+".join(sorted(sources - {""})))
     if "batch" in panel and panel["batch"].notna().any():
-        batches = sorted(set(panel["batch"].dropna().astype(str)))
+        batches = sorted(set(panel["batch"].dropna().unique().astype(str)))
         parts.append("batch " + ", ".join(batches[:3]) + (" ..." if len(batches) > 3 else ""))
     if "period" in panel and len(panel):
-        periods = panel["period"].dropna().astype(str)
+        periods = pd.Series(panel["period"].dropna().unique().astype(str), dtype=object)
         parts.append(f"periods {periods.min()}..{periods.max()}")
     return "; ".join(parts)
 

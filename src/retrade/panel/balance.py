@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from retrade.errors import ConfigError, DataQualityWarning, SpecificationError
@@ -142,7 +143,7 @@ def _select(panel, *, hs6, reporter, flow, frequency) -> pd.DataFrame:
     keep &= ~measures.is_aggregate_partner(panel[S.PARTNER])
     for column, wanted in ((S.HS6, _as_tuple(hs6)), (S.REPORTER, _as_tuple(reporter))):
         if wanted is not None:
-            unknown = sorted(set(wanted) - set(panel[column].dropna().astype(str)))
+            unknown = sorted(set(wanted) - set(panel[column].dropna().unique().astype(str)))
             if unknown:
                 raise SpecificationError(f"{column} {unknown} not in the panel")
             keep &= panel[column].isin(wanted)
@@ -151,17 +152,42 @@ def _select(panel, *, hs6, reporter, flow, frequency) -> pd.DataFrame:
 
 
 def _sum_cells(rows: pd.DataFrame, units: list[str]) -> pd.DataFrame:
-    rows[S.VALUE_USD] = pd.to_numeric(rows[S.VALUE_USD], errors="coerce").astype(float)
-    rows[S.NET_WEIGHT_KG] = pd.to_numeric(rows[S.NET_WEIGHT_KG], errors="coerce").astype(float)
-    rows[S.SOURCE] = rows[S.SOURCE].astype(str)
-    grouped = rows.groupby([*units, S.PERIOD], observed=True, dropna=False)
-    cells = grouped.agg(
-        value_usd=(S.VALUE_USD, lambda s: s.sum(min_count=1)),
-        net_weight_kg=(S.NET_WEIGHT_KG, lambda s: s.sum(min_count=1)),
-        source=(S.SOURCE, lambda s: "+".join(sorted(set(s)))),
-        _rows=(S.SOURCE, "size"),
-    )
-    return cells.reset_index()
+    """One row per cell: summed value and weight (missing if every row's is), the sources
+    joined with ``+`` in sorted order, and the number of rows; the text keys are grouped
+    once, every reduction is a built-in one over the integer cell numbers."""
+    keys = [*units, S.PERIOD]
+    cell = rows.groupby(keys, observed=True, dropna=False, sort=True).ngroup().to_numpy()
+    order = np.argsort(cell, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(cell[order]) != 0])
+    cells = rows[keys].iloc[order[starts]].reset_index(drop=True)
+    measures = pd.DataFrame({
+        column: pd.to_numeric(rows[column], errors="coerce").astype(float).to_numpy()
+        for column in (S.VALUE_USD, S.NET_WEIGHT_KG)})
+    sums = measures.groupby(cell, sort=True).sum(min_count=1)
+    for column in (S.VALUE_USD, S.NET_WEIGHT_KG):
+        cells[column] = sums[column].to_numpy()
+    cells[S.SOURCE] = _joined_sources(rows[S.SOURCE], cell, order, starts)
+    cells["_rows"] = np.diff(np.r_[starts, len(cell)])
+    return cells
+
+
+def _joined_sources(sources: pd.Series, cell: np.ndarray, order: np.ndarray,
+                    starts: np.ndarray) -> np.ndarray:
+    """``"+".join(sorted(set(sources)))`` per cell (sources as text): a bit per distinct
+    source, OR-ed over each cell's rows; the join runs once per distinct set of sources."""
+    raw, distinct = pd.factorize(sources, use_na_sentinel=False)
+    names, text_code = np.unique(np.array([str(v) for v in distinct], dtype=str),
+                                 return_inverse=True)
+    codes = text_code[raw]
+    if len(names) > 62:
+        frame = pd.DataFrame({"cell": cell, "source": names[codes]})
+        return frame.groupby("cell")["source"].agg(lambda s: "+".join(sorted(set(s)))).to_numpy()
+    bits = np.left_shift(np.int64(1), codes.astype(np.int64))
+    masks = np.bitwise_or.reduceat(bits[order], starts)
+    distinct, which = np.unique(masks, return_inverse=True)
+    labels = np.array(["+".join(names[(m >> np.arange(len(names))) & 1 == 1]) for m in distinct],
+                      dtype=object)
+    return labels[which]
 
 
 def _grid(
@@ -173,17 +199,38 @@ def _grid(
 ) -> pd.DataFrame:
     """Every unit crossed with every period its reporter (and hs6) covers."""
     scope = [u for u in units if u != S.PARTNER]
-    pieces = []
-    for key, group in cells.groupby(scope, sort=True):
-        periods = sorted(group[S.PERIOD].unique())
-        who = sorted(group[S.PARTNER].unique()) if partners is None else sorted(set(partners))
-        index = pd.MultiIndex.from_product([who, periods], names=[S.PARTNER, S.PERIOD])
-        piece = index.to_frame(index=False)
-        for column, value in zip(scope, key if isinstance(key, tuple) else (key,), strict=True):
-            piece[column] = value
-        pieces.append(piece)
-        _warn_gaps(periods, key, frequency, dropped)
-    return pd.concat(pieces, ignore_index=True)
+    cells = cells.dropna(subset=scope)
+    # keys as plain Python objects, whatever the panel's text dtype
+    periods = cells[[*scope, S.PERIOD]].drop_duplicates().astype(object)
+    if partners is None:
+        who = cells[[*scope, S.PARTNER]].drop_duplicates().astype(object)
+    else:
+        who = periods[scope].drop_duplicates().merge(
+            pd.DataFrame({S.PARTNER: sorted(set(partners))}), how="cross")
+    for key, group in _gapped(periods, scope, frequency):
+        _warn_gaps(sorted(group[S.PERIOD].unique()), key, frequency, dropped)
+    return who.merge(periods, on=scope)
+
+
+def _gapped(periods: pd.DataFrame, scope: list[str], frequency: str):
+    """The (key, rows) of the scope groups whose periods skip one, in sorted key order."""
+    t = _period_index(periods[S.PERIOD], frequency)
+    span = t.groupby([periods[c] for c in scope]).agg(["min", "max", "size"])
+    gapped = span[(span["max"] - span["min"] + 1 > span["size"]).to_numpy()]
+    if gapped.empty:
+        return []
+    rows = periods.merge(gapped.reset_index()[scope], on=scope)
+    return rows.groupby(scope, sort=True)
+
+
+def _period_index(periods: pd.Series, frequency: str) -> pd.Series:
+    """Years, or months counted from year 0, from ``YYYY`` / ``YYYY-MM`` text (parsed once per
+    distinct value)."""
+    codes, uniques = pd.factorize(periods)
+    text = pd.Index(uniques).astype(str)
+    years = text.str[:4].astype(int).to_numpy()
+    values = years * 12 + text.str[5:7].astype(int).to_numpy() - 1 if frequency == "M" else years
+    return pd.Series(values[codes], index=periods.index)
 
 
 def _warn_gaps(periods: list[str], key, frequency: str, dropped: set[str]) -> None:
@@ -200,10 +247,10 @@ def _warn_gaps(periods: list[str], key, frequency: str, dropped: set[str]) -> No
 
 
 def _add_time(out: pd.DataFrame, frequency: str) -> pd.DataFrame:
-    out[S.YEAR] = out[S.PERIOD].str[:4].astype(int)
+    out[S.YEAR] = _period_index(out[S.PERIOD], "A")
     if frequency == "M":
-        out[S.MONTH] = out[S.PERIOD].str[5:7].astype(int)
-        out[TIME] = out[S.YEAR] * 12 + out[S.MONTH] - 1
+        out[TIME] = _period_index(out[S.PERIOD], "M")
+        out[S.MONTH] = out[TIME] - out[S.YEAR] * 12 + 1
     else:
         out[S.MONTH] = pd.NA
         out[TIME] = out[S.YEAR]
@@ -215,11 +262,7 @@ def _flag_quantities(out: pd.DataFrame, units: list[str]) -> pd.DataFrame:
     """Mark known-broken and collapsed quantity years (whole reporter-years); warn about them."""
     keys = [*[u for u in units if u != S.PARTNER], S.YEAR]
     observed = out[~out[FILLED]]
-    notes = (
-        observed.assign(_note=known_issue_flags(observed).fillna(""))
-        .groupby(keys, observed=True)["_note"].max()
-        .reset_index()
-    )
+    notes = _max_text(known_issue_flags(observed).fillna(""), observed[keys]).reset_index()
     totals = out.groupby(keys, observed=True)[[S.VALUE_USD, S.NET_WEIGHT_KG]].sum().reset_index()
     breaks = quantity_breaks(totals, by=keys[:-1])
     notes = notes.merge(breaks, on=keys, how="left")
@@ -233,6 +276,17 @@ def _flag_quantities(out: pd.DataFrame, units: list[str]) -> pd.DataFrame:
     out[SUSPECT] = out[SUSPECT_NOTE] != ""
     _warn_suspect(notes[notes["_note"] != ""], keys)
     return out
+
+
+def _max_text(values: pd.Series, keys: pd.DataFrame) -> pd.Series:
+    """The largest text per group of ``keys`` (as ``groupby(...).max()``), through the rank of
+    each distinct text, so the reduction is a built-in one."""
+    raw, distinct = pd.factorize(values, use_na_sentinel=False)
+    names, text_code = np.unique(np.array([str(v) for v in distinct], dtype=str),
+                                 return_inverse=True)  # sorted, so the largest code wins
+    best = pd.Series(text_code[raw], index=values.index).groupby(
+        [keys[c] for c in keys.columns], observed=True).max()
+    return pd.Series(names.astype(object)[best.to_numpy()], index=best.index, name="_note")
 
 
 def _warn_suspect(flagged: pd.DataFrame, keys: list[str]) -> None:

@@ -22,6 +22,7 @@ unit values: weight down *and* unit value up.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,11 +73,11 @@ def known_issue_flags(frame: pd.DataFrame) -> pd.Series:
     for issue in KNOWN_ISSUES:
         hit = (frame[S.REPORTER] == issue.reporter) & (frame[S.YEAR] == issue.year)
         if issue.sources:
-            hit &= (
-                frame[S.SOURCE]
-                .astype("string")
-                .str.contains("|".join(issue.sources), regex=True, na=False)
-            )
+            sources = frame[S.SOURCE].astype("string")
+            names = sources.dropna().unique()  # the pattern runs once per distinct source
+            matched = names[pd.Series(names, dtype="string").str.contains(
+                "|".join(issue.sources), regex=True, na=False).to_numpy(dtype=bool)]
+            hit &= sources.isin(matched)
         notes = notes.mask(hit.fillna(False).astype(bool), issue.note)
     return notes
 
@@ -117,27 +118,21 @@ def quantity_breaks(
     [2016]
     """
     keys = list(by)
-    flagged = []
-    for _, group in totals.sort_values([*keys, S.YEAR]).groupby(keys, sort=False, dropna=False):
-        weight = group[S.NET_WEIGHT_KG].astype(float).to_numpy()
-        value = group[S.VALUE_USD].astype(float).to_numpy()
-        w_ratio = weight / _neighbour_median(weight)
-        v_ratio = value / _neighbour_median(value)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            hit = (w_ratio < ratio) & (v_ratio / w_ratio > 2.0)
-        out = group.loc[hit, [*keys, S.YEAR]].copy()
-        out["weight_ratio"] = w_ratio[hit]
-        out["value_ratio"] = v_ratio[hit]
-        flagged.append(out)
-    if not flagged:
-        return pd.DataFrame(columns=[*keys, S.YEAR, "weight_ratio", "value_ratio"])
-    return pd.concat(flagged, ignore_index=True)
-
-
-def _neighbour_median(x: np.ndarray) -> np.ndarray:
-    """Median of the previous and next element (the one that exists at the edges)."""
-    prev = np.concatenate([[np.nan], x[:-1]])
-    nxt = np.concatenate([x[1:], [np.nan]])
-    with np.errstate(invalid="ignore"):
-        both = np.nanmean(np.vstack([prev, nxt]), axis=0) if len(x) > 1 else np.full(len(x), np.nan)
-    return np.where(both > 0, both, np.nan)
+    ordered = totals.sort_values([*keys, S.YEAR])
+    groups = ordered.groupby(keys, sort=False, dropna=False)
+    ratios = {}
+    for column in (S.NET_WEIGHT_KG, S.VALUE_USD):
+        x = ordered[column].astype(float)
+        neighbours = np.vstack([groups[column].shift(1).astype(float).to_numpy(),
+                                groups[column].shift(-1).astype(float).to_numpy()])
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # no neighbour: NaN, as it should be
+            both = np.nanmean(neighbours, axis=0)
+        ratios[column] = x.to_numpy() / np.where(both > 0, both, np.nan)
+    w_ratio, v_ratio = ratios[S.NET_WEIGHT_KG], ratios[S.VALUE_USD]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hit = (w_ratio < ratio) & (v_ratio / w_ratio > 2.0)
+    out = ordered.loc[hit, [*keys, S.YEAR]].copy()
+    out["weight_ratio"] = w_ratio[hit]
+    out["value_ratio"] = v_ratio[hit]
+    return out.reset_index(drop=True)

@@ -42,10 +42,9 @@ def _check_columns(panel: pd.DataFrame, columns: Sequence[str]) -> None:
 
 def is_aggregate_partner(codes: pd.Series) -> pd.Series:
     """True where a partner code is the world total or a country group."""
-    text = codes.astype("string")
-    kinds = {code: kind_of(code) for code in text.dropna().unique()}  # once per code, not per row
-    is_group = text.map(kinds).eq("group").fillna(False).astype(bool)
-    return text.eq(WORLD).fillna(False).astype(bool) | is_group
+    aggregate = [code for code in codes.dropna().unique()  # once per code, not per row
+                 if str(code) == WORLD or kind_of(str(code)) == "group"]
+    return pd.Series(codes.isin(aggregate).to_numpy(dtype=bool), index=codes.index)
 
 
 def unit_values(panel: pd.DataFrame) -> pd.Series:

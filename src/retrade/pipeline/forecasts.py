@@ -37,7 +37,7 @@ from retrade.pipeline.labels import FORECAST_SOURCE, SERIES
 from retrade.report import ReportFigure, ReportTable
 from retrade.report.figures import millions_axis, percent_axis
 
-DEFAULT_MODELS: tuple[str, ...] = ("naive", "ets", "sarimax", "ensemble")
+DEFAULT_MODELS: tuple[str, ...] = ("naive", "ets", "autotheta", "autoarima", "sarimax", "ensemble")
 HORIZON = {"A": 6, "M": 24}
 MIN_YEARS = 8
 MIN_ORIGINS = 3
@@ -93,7 +93,7 @@ def share_plans(data: RunData) -> tuple[list[Planned], list[str]]:
         values = consecutive_tail(values.dropna())
         label = f"{importer} {hs6} ({basis})"
         if not ((values > 0) & (values <= 1)).all():
-            notes.append(f"{label}: a share outside (0, 1] (mirror share above the total?)")
+            notes.append(f"{label}: {_out_of_range(values)}")
         elif len(values) < MIN_YEARS:
             notes.append(f"{label}: {len(values)} consecutive years, fewer than {MIN_YEARS}")
         else:
@@ -101,6 +101,27 @@ def share_plans(data: RunData) -> tuple[list[Planned], list[str]]:
                 values, kind="share", name=values.name, unit="share", role="china_share",
                 note=f"{basis} data")))
     return plans, notes
+
+
+def _out_of_range(values: pd.Series) -> str:
+    """Why a share series is not forecast: years with a share of 0, or above 1, named.
+
+    Examples
+    --------
+    >>> print(_out_of_range(pd.Series([0.0, 0.5], index=["2015", "2016"])))
+    no imports from China in 2015 (share 0; the logit scale needs shares above 0)
+    >>> print(_out_of_range(pd.Series([0.9, 1.2], index=["2015", "2016"])))
+    a share above 1 in 2016 (mirror exports above the importer's total?)
+    """
+    zero, above = values.index[values <= 0].tolist(), values.index[values > 1].tolist()
+    parts = []
+    if zero:
+        parts.append(f"no imports from China in {', '.join(map(str, zero))} (share 0; the "
+                     "logit scale needs shares above 0)")
+    if above:
+        parts.append(f"a share above 1 in {', '.join(map(str, above))} (mirror exports above the "
+                     "importer's total?)")
+    return "; ".join(parts)
 
 
 def monthly_totals(monthly: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:

@@ -21,9 +21,28 @@ format             store source        what it reads
 =================  ==================  ==============================================
 """
 
-from retrade.fetch.files.base import ImportedTable, ReadSummary
-from retrade.fetch.files.importer import ImportReport, import_file
-from retrade.fetch.files.registry import FORMATS, detect_format, format_module, read_file
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from retrade.fetch.files.registry import FORMATS
+
+# public name -> module; loaded on first access, so the CLI can list FORMATS without pandas
+_LAZY = {
+    "ImportedTable": "base", "ReadSummary": "base", "ImportReport": "importer",
+    "import_file": "importer", "detect_format": "registry", "format_module": "registry",
+    "read_file": "registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FORMATS",

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from retrade.catalog.products import product
 from retrade.errors import CatalogError, ConfigError, ImportFormatError
@@ -156,6 +157,15 @@ def decode(
     raise ImportFormatError(f"{where} is not text in any of {list(encodings)}")
 
 
+def has_nul(path: str | Path, *, chunk: int = 1 << 23) -> bool:
+    """Whether a file holds a NUL byte anywhere (read in chunks of ``chunk`` bytes)."""
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            if b"\x00" in block:
+                return True
+    return False
+
+
 def read_text(path: str | Path, *, encodings: Sequence[str] = WESTERN) -> str:
     """A whole file as text (see :func:`decode`)."""
     return decode(Path(path).read_bytes(), path=path, encodings=encodings)
@@ -210,7 +220,105 @@ def read_csv_text(text: str, *, path: str | Path) -> pd.DataFrame:
     pandas would fill a short row with missing values, so a file cut off in
     the middle of a line would read "fine"; here it is an error naming the line.
     Empty or repeated header names become ``Unnamed: <i>`` as in pandas.
+    pyarrow's CSV reader does the parsing; a file it reads differently from
+    Python's :mod:`csv` (or cannot read) goes through :mod:`csv`, which also
+    words the errors.
+
+    Examples
+    --------
+    >>> read_csv_text('a,b\\n1,"x, y"\\n', path="f.csv").values.tolist()
+    [['1', 'x, y']]
     """
+    head = text[:HEAD_BYTES]
+    table = csv_strings(pa.py_buffer(text.encode("utf-8")), head=head, whole=head == text)
+    if table is None:
+        return _read_csv_python(text, path=path)
+    # object columns of str, as the csv path gives, whatever pandas' default string dtype
+    return pd.DataFrame({name: table.column(name).to_numpy(zero_copy_only=False)
+                         for name in table.column_names}, columns=table.column_names,
+                        dtype=object)
+
+
+def csv_strings(source: Any, *, head: str, whole: bool = False) -> pa.Table | None:
+    """Every cell of a CSV as an Arrow string (``""`` when empty), or None to use :mod:`csv`.
+
+    ``source`` is what :func:`pyarrow.csv.read_csv` reads (a path or a buffer
+    of UTF-8 bytes), ``head`` its first characters as text (``whole``: all of
+    it). Quoting follows Python's :mod:`csv` defaults (double quotes, doubled
+    to escape, newlines allowed inside quotes); blank lines are skipped.
+    Columns are named as :func:`read_csv_text` names them. None when the file
+    is not UTF-8, a row's width differs from the header's, the header does not
+    fit in ``head``, or pyarrow reads the header differently from :mod:`csv`:
+    the caller then reads it with :func:`read_csv_text`'s :mod:`csv` path,
+    which gives the same cells or the error message.
+    """
+    return csv_table(source, head=head, whole=whole)
+
+
+def csv_table(
+    source: Any,
+    *,
+    head: str,
+    whole: bool = False,
+    types: Mapping[str, pa.DataType] | None = None,
+    true_values: Sequence[str] = (),
+    false_values: Sequence[str] = (),
+) -> pa.Table | None:
+    """:func:`csv_strings`, or with ``types`` the named columns typed by pyarrow as it parses.
+
+    With ``types``, empty cells are missing in every column and a column not
+    named stays text; None also when a cell does not convert (the caller then
+    types the text itself) or the header repeats a name.
+    """
+    import pyarrow.csv as pacsv
+
+    header = _first_record(head, whole)
+    if header is None or (types is not None and len(set(header)) != len(header)):
+        return None
+    column_types = {name: (types or {}).get(name.strip(), pa.string()) for name in header}
+    options = {
+        "convert_options": pacsv.ConvertOptions(
+            column_types=column_types,
+            strings_can_be_null=types is not None,
+            null_values=[""],
+            true_values=list(true_values) or None,
+            false_values=list(false_values) or None,
+        ),
+    }
+    table = None
+    for newlines in (False, True):  # False parses in parallel; pyarrow says when it cannot
+        try:
+            table = pacsv.read_csv(
+                source,
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=newlines, ignore_empty_lines=True
+                ),
+                **options,
+            )
+            break
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+            if "out of sync" not in str(exc):
+                return None
+    if table is None or table.column_names != header:
+        return None
+    return table.rename_columns(_header_names(header))
+
+
+def _first_record(head: str, whole: bool) -> list[str] | None:
+    """The first non-empty CSV record of ``head`` if it surely ends inside ``head``, else None."""
+    reader = csv.reader(StringIO(head))
+    try:
+        for row in reader:
+            if row:
+                ended = whole or len(head.split("\n", reader.line_num)) > reader.line_num
+                return row if ended else None
+    except csv.Error:
+        return None
+    return None
+
+
+def _read_csv_python(text: str, *, path: str | Path) -> pd.DataFrame:
+    """:func:`read_csv_text` with Python's :mod:`csv`: the reference path, and its errors."""
     try:
         rows = [row for row in csv.reader(StringIO(text)) if row]
     except csv.Error as exc:
@@ -260,6 +368,11 @@ def require_columns(
 
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(\D|$))")
+# the characters str.strip() removes (str.isspace), for pyarrow's utf8_trim
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def numbers(
@@ -280,6 +393,63 @@ def numbers(
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         parsed = values.astype("Float64")
+        if finite and np.isinf(parsed.to_numpy(dtype=float, na_value=0.0)).any():
+            return _numbers_python(values, column=column, path=path, finite=finite)
+        return parsed
+    text = _arrow_text(values)
+    parsed = arrow_numbers(text) if text is not None else None
+    if parsed is None:  # commas, bad cells, infinities: the reference path decides
+        return _numbers_python(values, column=column, path=path, finite=finite)
+    out = nullable_frame(pa.table({"v": parsed}))["v"].set_axis(values.index)
+    out.name = values.name
+    return out
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The cells as an Arrow string column (missing stays missing), or None if some are not text."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.chunked_array(values.array._pa_array)
+    try:
+        return pa.chunked_array([pa.array(values, type=pa.string(), from_pandas=True)])
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
+def strip_text(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text cells with the whitespace :meth:`str.strip` removes removed, empty ones missing."""
+    import pyarrow.compute as pc
+
+    stripped = pc.utf8_trim(text, characters=PY_WHITESPACE)
+    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+
+
+def arrow_numbers(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Text cells parsed as float64 by pyarrow, or None where :func:`numbers` must decide.
+
+    None when any cell holds a comma (a thousands separator for the regex),
+    does not parse, or parses to NaN or an infinity (pandas and pyarrow read
+    "nan" and overflows differently): :func:`numbers`' pandas path then gives
+    the value or the error naming the cell.
+    """
+    import pyarrow.compute as pc
+
+    cells = strip_text(text)
+    if pc.any(pc.match_substring(cells, ",")).as_py():
+        return None
+    try:
+        parsed = pc.cast(cells, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if not pc.all(pc.is_finite(parsed)).as_py() and parsed.null_count < len(parsed):
+        return None
+    return parsed
+
+
+def _numbers_python(values: pd.Series, *, column: str, path: str | Path,
+                    finite: bool = True) -> pd.Series:
+    """:func:`numbers` in pandas, cell by cell: the reference path, and the error messages."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        parsed = values.astype("Float64")
         text = values.astype("string")
     else:
         text = values.astype("string").str.strip()
@@ -295,6 +465,20 @@ def numbers(
             f"finite numbers, first {text.iloc[first]!r} at data row {first + 1}"
         )
     return parsed
+
+
+# Arrow type -> the pandas nullable type the importers return
+_NULLABLE = {
+    pa.float64(): pd.Float64Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+    pa.string(): pd.StringDtype("pyarrow"),
+}
+
+
+def nullable_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as pandas nullable columns (``string[pyarrow]``, ``Int64``, ``Float64``)."""
+    return table.to_pandas(types_mapper=_NULLABLE.get)
 
 
 def first_true(mask: pd.Series) -> int:
@@ -338,7 +522,20 @@ def check_unique(
 
 
 def sorted_unique(values: Iterable[object]) -> tuple[str, ...]:
-    """Distinct non-missing values as sorted strings."""
+    """Distinct non-missing values as sorted strings.
+
+    A column is reduced to its distinct values first (``1`` and ``1.0`` in one
+    object column are told apart by reading it cell by cell).
+
+    Examples
+    --------
+    >>> sorted_unique(pd.Series(["b", "a", None, "b"]))
+    ('a', 'b')
+    """
+    if isinstance(values, pd.Series) and (
+        values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) == "string"
+    ):
+        values = pd.unique(values)
     return tuple(sorted({str(v) for v in values if not is_missing(v)}))
 
 
@@ -387,7 +584,7 @@ def in_catalog(code: object) -> bool:
 
 def catalog_note(codes: pd.Series, *, panel: str = "the panel keeps catalog lines only") -> str:
     """``"N rare-earth catalog row(s); M row(s) outside the catalog (codes ...)"``."""
-    inside = codes.map(in_catalog).astype(bool)
+    inside = codes.isin([c for c in pd.unique(codes) if in_catalog(c)])
     outside = sorted_unique(codes[~inside])
     listed = f" ({', '.join(outside[:10])}{' ...' if len(outside) > 10 else ''})" if outside else ""
     return (

@@ -52,11 +52,12 @@ from retrade.fetch.files.base import (
     read_text,
     sorted_unique,
 )
+from retrade.fetch.files.registry import DECLARED_FLOWS
 
 FORMAT = "china_customs"
 SOURCE = "china_customs"
 Flow = Literal["import", "export"]
-FLOWS: tuple[str, ...] = ("import", "export")
+FLOWS: tuple[str, ...] = DECLARED_FLOWS
 
 # platform headers (Chinese and English spellings) -> stored column
 HEADERS: dict[str, str] = {

@@ -23,24 +23,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from retrade.catalog.comtrade_v1 import V1_FIELDS as V1_ARROW_FIELDS
 from retrade.catalog.comtrade_v1 import V1_KEY
 from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
+    HEAD_BYTES,
     ImportedTable,
     ReadSummary,
+    arrow_numbers,
     check_options,
     check_unique,
+    csv_strings,
+    csv_table,
+    has_nul,
     head_text,
     is_missing,
+    nullable_frame,
     numbers,
     parse_json,
     read_csv_text,
     read_text,
     sorted_unique,
+    strip_text,
     totals,
 )
 
@@ -63,6 +72,7 @@ REQUIRED = (
 )
 KEY = V1_KEY
 _ENVELOPE = {"elapsedTime", "count", "data", "error"}
+WORLD_CODE = 0  # partnerCode of the World rows (totals over all partners)
 
 
 def sniff(path: str | Path) -> bool:
@@ -89,16 +99,20 @@ def read(path: str | Path, **options: Any) -> ImportedTable:
     """
     check_options(FORMAT, options, ())
     path = Path(path)
-    text = read_text(path)
     notes: list[str] = []
-    if text.lstrip().startswith("{"):
-        raw, notes = _json_rows(text, path=path)
+    fast = _csv_arrow(path)
+    if fast is not None:
+        columns, table = fast
     else:
-        raw = _csv_rows(text, path=path)
-    extra = [c for c in raw.columns if c not in V1_FIELDS]
+        text = read_text(path)
+        if text.lstrip().startswith("{"):
+            raw, notes = _json_rows(text, path=path)
+        else:
+            raw = _csv_rows(text, path=path)
+        columns, table = list(raw.columns), _typed(raw, path=path)
+    extra = [c for c in columns if c not in V1_FIELDS]
     if extra:
         notes.append(f"dropped column(s) that are not v1 data items: {extra}")
-    table = _typed(raw, path=path)
     check_unique(table, KEY, path=path, what="flow")
     return ImportedTable(
         source=SOURCE,
@@ -160,21 +174,104 @@ def _csv_rows(text: str, *, path: Path) -> pd.DataFrame:
     return frame
 
 
+def _csv_arrow(path: Path) -> tuple[list[str], pd.DataFrame] | None:
+    """A CSV download read and typed by pyarrow, or None for JSON and the files the slow path reads.
+
+    pyarrow parses the file straight from disk and types the v1 fields as it
+    goes; a file with a cell it does not convert (thousands separators, "1.0"
+    in a code, "Yes " in a flag ...) is read again as text and typed column by
+    column (:func:`_typed_arrow`). The :mod:`csv` path in :func:`_csv_rows`
+    stays for what pyarrow does not read the same way (other encodings, ragged
+    rows, NUL bytes, missing fields), and words the errors.
+    """
+    head = head_text(path)
+    if not head or head.lstrip().startswith("{") or has_nul(path):
+        return None
+    whole = path.stat().st_size <= HEAD_BYTES
+    typed = csv_table(str(path), head=head, whole=whole, types=V1_ARROW_FIELDS,
+                      true_values=_TRUE_CELLS, false_values=_FALSE_CELLS)
+    if typed is not None and set(REQUIRED) <= set(typed.column_names):
+        table = _finished(typed)
+        if table is not None:
+            return typed.column_names, table
+    raw = csv_strings(str(path), head=head, whole=whole)
+    if raw is None or not set(REQUIRED) <= set(raw.column_names):
+        return None
+    return raw.column_names, _typed_arrow(raw, path=path)
+
+
+def _finished(typed: pa.Table) -> pd.DataFrame | None:
+    """The v1 fields of a table pyarrow typed: text stripped, missing fields empty; None if a
+    value reads differently in pandas (NaN, infinities)."""
+    columns = {}
+    for field, kind in V1_ARROW_FIELDS.items():
+        if field not in typed.column_names:
+            columns[field] = pa.nulls(typed.num_rows, kind)
+            continue
+        column = typed.column(field)
+        if kind == pa.string():
+            column = strip_text(column)
+        elif kind == pa.float64() and pc.any(pc.invert(pc.is_finite(column))).as_py():
+            return None
+        columns[field] = column
+    return nullable_frame(pa.table(columns))
+
+
+def _typed_arrow(raw: pa.Table, *, path: Path) -> pd.DataFrame:
+    """:func:`_typed` on Arrow strings, column by column; a column pyarrow cannot type goes
+    through :func:`_typed_column`, which types it the same way or names the bad value."""
+    columns = {}
+    for field, dtype in V1_FIELDS.items():
+        kind = V1_ARROW_FIELDS[field]
+        if field not in raw.column_names:
+            columns[field] = pa.nulls(raw.num_rows, kind)
+            continue
+        text = raw.column(field)
+        typed = _arrow_column(text, dtype, field, path)
+        if typed is None:
+            series = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
+            typed = pa.array(_typed_column(series, dtype, field, path), type=kind)
+        columns[field] = typed
+    return nullable_frame(pa.table(columns))
+
+
+def _arrow_column(text: pa.ChunkedArray, dtype: str, field: str, path: Path):
+    if dtype == _S:
+        return strip_text(text)
+    if dtype == _B:
+        lower = pc.utf8_lower(strip_text(text))
+        true = pc.is_in(lower, pa.array(sorted(_TRUE)))
+        known = pc.or_(true, pc.is_in(lower, pa.array(sorted(_FALSE))))
+        if pc.any(pc.and_(pc.is_valid(lower), pc.invert(known))).as_py():
+            return None
+        return pc.if_else(pc.is_null(lower), pa.scalar(None, pa.bool_()), true)
+    parsed = arrow_numbers(text)
+    if parsed is None or dtype == _F:
+        return parsed
+    if pc.all(pc.equal(pc.floor(parsed), parsed)).as_py() is False:
+        raise ImportFormatError(f"{path.name}: {field} must hold whole numbers")
+    return pc.cast(parsed, pa.int64())
+
+
 def _typed(raw: pd.DataFrame, *, path: Path) -> pd.DataFrame:
     out = pd.DataFrame(index=raw.index)
     for field, dtype in V1_FIELDS.items():
         if field not in raw.columns:
             out[field] = pd.Series(pd.NA, index=raw.index, dtype=dtype)
-        elif dtype == _S:
-            out[field] = _strings(raw[field])
-        elif dtype == _B:
-            out[field] = _booleans(raw[field], column=field, path=path)
         else:
-            parsed = numbers(raw[field], column=field, path=path.name)
-            if dtype == _I and ((parsed.dropna() % 1) != 0).any():
-                raise ImportFormatError(f"{path.name}: {field} must hold whole numbers")
-            out[field] = parsed.astype(pd.api.types.pandas_dtype(dtype))
+            out[field] = _typed_column(raw[field], dtype, field, path)
     return out.reset_index(drop=True)
+
+
+def _typed_column(values: pd.Series, dtype: str, field: str, path: Path) -> pd.Series:
+    if dtype == _S:
+        return _strings(values)
+    if dtype == _B:
+        return _booleans(values, column=field, path=path)
+    parsed = numbers(values, column=field, path=path.name)
+    if dtype == _I and ((parsed.dropna() % 1) != 0).any():
+        raise ImportFormatError(f"{path.name}: {field} must hold whole numbers")
+    return parsed.astype(pd.api.types.pandas_dtype(dtype))
 
 
 def _strings(values: pd.Series) -> pd.Series:
@@ -190,6 +287,9 @@ def _strings(values: pd.Series) -> pd.Series:
 
 
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+# the spellings pyarrow converts while parsing; others go through _booleans
+_TRUE_CELLS = ("true", "True", "TRUE", "1", "yes", "Yes", "YES")
+_FALSE_CELLS = ("false", "False", "FALSE", "0", "no", "No", "NO")
 
 
 def _booleans(values: pd.Series, *, column: str, path: Path) -> pd.Series:
@@ -216,11 +316,29 @@ def _summary(table: pd.DataFrame, notes: list[str]) -> ReadSummary:
         notes = notes + [
             f"{not_hs6} row(s) are not six-digit HS codes ({kinds}); kept as the API gave them"
         ]
-    partners = table["partnerDesc"].fillna(table["partnerCode"].astype("string"))
+    named = table["partnerDesc"].notna()
+    partners = sorted_unique(
+        [*sorted_unique(table.loc[named, "partnerDesc"]),
+         *sorted_unique(table.loc[~named, "partnerCode"].dropna().unique().astype(str))]
+    )
+    world = (table["partnerCode"] == WORLD_CODE).fillna(False).to_numpy(dtype=bool)
     return ReadSummary(
         rows=len(table),
         periods=sorted_unique(table["period"]),
-        partners=sorted_unique(partners),
-        totals=totals(table, {"primaryValue (USD)": "primaryValue", "netWgt (kg)": "netWgt"}),
+        partners=partners,
+        totals=_totals(table, world),
         notes=tuple(notes),
     )
+
+
+def _totals(table: pd.DataFrame, world: np.ndarray) -> dict[str, float]:
+    """Totals of partner rows and of World rows apart: a World row (partner 0) is the sum of
+    the partner rows of its flow, so adding both would count every flow twice."""
+    measures = {"primaryValue (USD)": "primaryValue", "netWgt (kg)": "netWgt"}
+    values = table[list(measures.values())]
+    if not world.any():
+        return totals(values, measures)
+    partner_rows = totals(values.loc[~world], measures)
+    world_rows = totals(values.loc[world], measures)
+    return {**{f"partner rows, {k}": v for k, v in partner_rows.items()},
+            **{f"World rows, {k}": v for k, v in world_rows.items()}}

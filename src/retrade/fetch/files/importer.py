@@ -12,10 +12,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -203,19 +205,56 @@ def _stem(digest: str, query: dict[str, Any]) -> str:
     return f"import-{hashlib.sha256((digest + salt).encode()).hexdigest()[:16]}"
 
 
-def _parts(imported: ImportedTable, *, stem: str) -> list[Part]:
+def _parts(imported: ImportedTable, *, stem: str) -> Sequence[Part]:
     table = imported.table
     if table.empty:
         return []
     columns = list(imported.partition)
     if not columns:
         return [Part({}, stem, _arrow(table))]
-    parts = []
-    for values, group in table.groupby(columns, sort=True, dropna=False):
-        values = values if isinstance(values, tuple) else (values,)
-        partition = {_safe(c): _safe(v) for c, v in zip(columns, values, strict=True)}
-        parts.append(Part(partition, stem, _arrow(group)))
-    return parts
+    if any(dtype == np.dtype(object) for dtype in table.dtypes):
+        # Arrow types of text cells are inferred per partition (a partition of
+        # missing values only is stored as nulls), so each is converted on its own
+        return [Part(_partition(columns, values), stem, _arrow(group))
+                for values, group in table.groupby(columns, sort=True, dropna=False)]
+    return _Partitions(table, columns, stem)
+
+
+class _Partitions(Sequence[Part]):
+    """The partitions of a table without text objects, each built when the store asks for it.
+
+    The table is converted to Arrow once; a partition is its rows in their
+    order, taken when needed, so the store writes one while the next is not
+    yet built.
+    """
+
+    def __init__(self, table: pd.DataFrame, columns: list[str], stem: str):
+        ids = table.groupby(columns, sort=True, dropna=False).ngroup().to_numpy()
+        self._order = np.argsort(ids, kind="stable")
+        counts = np.bincount(ids)
+        self._bounds = np.concatenate([[0], np.cumsum(counts)])
+        self._keys = list(
+            table[columns].iloc[self._order[self._bounds[:-1]]].itertuples(index=False, name=None)
+        )
+        self._columns, self._stem = columns, stem
+        # one contiguous copy: taking rows from many chunks would copy every chunk each time
+        self._arrow = _arrow(table).combine_chunks()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, i):  # type: ignore[override]  # ints only
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        rows = self._order[self._bounds[i] : self._bounds[i + 1]]
+        part = self._arrow.take(pa.array(rows))
+        return Part(_partition(self._columns, self._keys[i]), self._stem, part)
+
+
+def _partition(columns: list[str], values: object) -> dict[str, str]:
+    values = values if isinstance(values, tuple) else (values,)
+    return {_safe(c): _safe(v) for c, v in zip(columns, values, strict=True)}
 
 
 def _safe(value: object) -> str:
@@ -225,9 +264,28 @@ def _safe(value: object) -> str:
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:
     try:
-        return pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+        table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise ImportFormatError(f"the imported rows cannot be stored as Parquet: {exc}") from None
+    text = _arrow_text(frame)
+    return table.cast(_python_text_schema(table.schema, text)) if text else table
+
+
+def _arrow_text(frame: pd.DataFrame) -> list[str]:
+    return [str(c) for c, t in frame.dtypes.items()
+            if isinstance(t, pd.StringDtype) and t.storage == "pyarrow"]
+
+
+def _python_text_schema(schema: pa.Schema, text: list[str]) -> pa.Schema:
+    """``schema`` with the ``string[pyarrow]`` columns ``text`` typed and described as pandas'
+    own string columns are (``string``, not ``large_string``; pandas type ``unicode``), so
+    stored files do not depend on which of the two an importer used."""
+    meta = json.loads(schema.metadata[b"pandas"])
+    for column in meta["columns"]:
+        if column["name"] in text:
+            column["pandas_type"] = "unicode"
+    fields = [pa.field(f.name, pa.string()) if f.name in text else f for f in schema]
+    return pa.schema(fields, metadata={**schema.metadata, b"pandas": json.dumps(meta).encode()})
 
 
 def _coverage(imported: ImportedTable) -> dict[str, Any]:

@@ -6,10 +6,12 @@ import importlib
 import re
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from retrade.errors import ConfigError, ImportFormatError
-from retrade.fetch.files.base import ImportedTable, first_line, head_text
+
+if TYPE_CHECKING:
+    from retrade.fetch.files.base import ImportedTable
 
 _MODULES: dict[str, str] = {
     "wits": "wits",
@@ -23,6 +25,8 @@ _MODULES: dict[str, str] = {
     "census": "census_file",
 }
 FORMATS: tuple[str, ...] = tuple(_MODULES)
+# the flows a China customs download or a monthly table can be declared as (--flow)
+DECLARED_FLOWS: tuple[str, ...] = ("import", "export")
 
 
 def format_module(name: str) -> ModuleType:
@@ -41,6 +45,8 @@ def detect_format(path: str | Path) -> str:
         When no format, or more than one, recognizes the file; the message
         shows the file's first line and the formats known.
     """
+    from retrade.fetch.files.base import first_line
+
     path = Path(path)
     _check_file(path)
     matches = [name for name in FORMATS if format_module(name).sniff(path)]
@@ -75,6 +81,8 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def _hint(path: Path) -> str:
+    from retrade.fetch.files.base import head_text
+
     head = head_text(path)
     for pattern, what in _HINTS:
         if pattern.search(head):

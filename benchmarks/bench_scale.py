@@ -1,0 +1,317 @@
+"""Benchmark: retrade at 10^4-10^6 rows against the libraries it wraps, side by side.
+
+Usage (from the repository root)::
+
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_scale.py [--sizes 10000,100000,1000000]
+        [--only import,models,forecast] [--repeat 3]
+
+Every input is generated here, from fixed seeds; nothing is read from disk
+but what this script writes into ``benchmarks/.work/`` (not committed).
+
+* **import**: a synthetic Comtrade v1 CSV download
+  (:func:`retrade.testing.synthetic_comtrade_download`, World rows included)
+  imported with :func:`retrade.import_file` into a fresh store, against DuckDB
+  ``COPY (SELECT * FROM read_csv(...)) TO '...parquet'`` on the same file. Each
+  runs in its own Python process (so each peak RSS, ``VmHWM``, is its own);
+  the time is the work only, after the imports; ``*_libraries_mb`` is the
+  resident memory once the libraries are loaded, before any work. Throughput ratio =
+  DuckDB's time / retrade's (the target is at least 0.3); memory ratio =
+  retrade's peak / DuckDB's (at most 2).
+* **models**: :func:`retrade.models.gravity`, :func:`~retrade.models.exposure_did`
+  and :func:`~retrade.models.event_study` on simulated panels, against pyfixest
+  called directly on the frame retrade prepared for it (same formula, fixed
+  effects, cluster and small-sample correction). Time ratio = retrade / pyfixest
+  (the target is at most 1.2). ``prepare_s`` is retrade's own preparation of that
+  frame (balancing, exposure, outcome, fixed-effect keys) and ``estimation_ratio``
+  the rest of the call (collinearity check, fit, tidy results) against pyfixest.
+  The gravity counterfactual (a second PPML on the untreated flows) is computed
+  when it is first asked for; it is timed apart, against pyfixest fitting the
+  same second model.
+* **forecast**: see :mod:`bench_forecast` for the per-series engine comparison.
+
+Timings are the best of ``--repeat`` runs (retrade and the reference
+alternate), on a shared 2-core machine where other jobs add noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "benchmarks" / ".work"
+SIZES = (10_000, 100_000, 1_000_000)
+
+# -- import ---------------------------------------------------------------------------------
+
+# the peak is VmHWM, the high-water mark of this process's own memory: ru_maxrss would carry
+# the benchmark process's peak over through fork and exec
+_PRELUDE = """
+import json, sys, time
+path, work = sys.argv[1], sys.argv[2]
+
+def status_mb(field):
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith(field)) / 1024
+
+def done(started):
+    print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": status_mb("VmHWM"),
+                      "base_mb": base_mb}))
+"""
+IMPORTERS = {
+    "retrade": """
+import shutil
+from retrade.fetch.files import import_file
+from retrade.store import RawStore
+shutil.rmtree(work + "/store", ignore_errors=True)
+import pandas, pyarrow.csv, pyarrow.parquet, retrade.fetch.files.comtrade_file  # noqa
+base_mb = status_mb("VmRSS")
+started = time.perf_counter()
+report = import_file(path, store=RawStore(work + "/store"))
+assert report.written
+done(started)
+""",
+    "duckdb": """
+import duckdb
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+base_mb = status_mb("VmRSS")
+started = time.perf_counter()
+con.execute(f"COPY (SELECT * FROM read_csv('{path}')) TO '{work}/duckdb.parquet' (FORMAT parquet)")
+done(started)
+""",
+}
+
+
+SRC = ROOT / "src"  # --src: another checkout's src/, to time the code before a change
+
+
+def run_program(program: str, path: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    out = subprocess.run([sys.executable, "-c", _PRELUDE + program, str(path), str(WORK)],
+                         check=True, capture_output=True, text=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_import(sizes, repeat: int) -> pd.DataFrame:
+    rows = []
+    for n in sizes:
+        path = WORK / f"comtrade_download_{n}.csv"
+        if not path.exists():
+            from retrade.testing import synthetic_comtrade_download
+
+            synthetic_comtrade_download(path, rows=n, seed=0)
+        best: dict[str, dict] = {}
+        for _ in range(repeat):
+            for name, program in IMPORTERS.items():
+                got = run_program(program, path)
+                if name not in best or got["seconds"] < best[name]["seconds"]:
+                    best[name] = {**got, "peak_mb": min(got["peak_mb"],
+                                                        best.get(name, got)["peak_mb"])}
+        r, d = best["retrade"], best["duckdb"]
+        rows.append({"rows": n, "MB": path.stat().st_size / 1e6,
+                     "retrade_s": r["seconds"], "duckdb_s": d["seconds"],
+                     "throughput_ratio": d["seconds"] / r["seconds"],
+                     "retrade_us_per_row": 1e6 * r["seconds"] / n,
+                     "retrade_peak_mb": r["peak_mb"], "duckdb_peak_mb": d["peak_mb"],
+                     "memory_ratio": r["peak_mb"] / d["peak_mb"],
+                     "retrade_libraries_mb": r["base_mb"], "duckdb_libraries_mb": d["base_mb"]})
+    return pd.DataFrame(rows)
+
+
+# -- simulated panels -------------------------------------------------------------------------
+
+def _codes(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{i:05d}" for i in range(n)]
+
+
+def gravity_panel(rows: int, *, years: int = 20, seed: int = 0) -> pd.DataFrame:
+    """Exporters x importers x years of Poisson flows with exporter-year, importer-year and pair
+    effects, China's exports to JPN and USA cut by exp(-0.5) from 2016 (vectorized; about
+    ``rows`` rows)."""
+    rng = np.random.default_rng(seed)
+    k = max(4, int(round((rows / years) ** 0.5 + 0.5)))
+    names = np.array(["CHN", "JPN", "USA", *_codes("X", k - 3)])
+    first = 2024 - years + 1
+    e, i, t = np.meshgrid(np.arange(k), np.arange(k), np.arange(years), indexing="ij")
+    keep = (e != i).ravel()
+    e, i, t = e.ravel()[keep], i.ravel()[keep], t.ravel()[keep]
+    hit = (e == 0) & np.isin(i, [1, 2]) & (first + t >= 2016)
+    eta = (6 + rng.normal(0, 0.5, (k, years))[e, t] + rng.normal(0, 0.5, (k, years))[i, t]
+           + rng.normal(0, 1.0, (k, k))[e, i] - 0.5 * hit)
+    value = rng.poisson(np.exp(eta)).astype(float)
+    return _panel_rows(names[e], names[i], first + t, value)
+
+
+def exposure_panel(rows: int, *, years: int = 20, seed: int = 0) -> pd.DataFrame:
+    """China's exports to ``rows / years`` partners; the 10 largest lose exp(-0.3) from 2015."""
+    rng = np.random.default_rng(seed)
+    n = max(20, rows // years)
+    first = 2024 - years + 1
+    p, t = np.meshgrid(np.arange(n), np.arange(years), indexing="ij")
+    p, t = p.ravel(), t.ravel()
+    a = np.where(np.arange(n) < 10, rng.uniform(4, 5, n), rng.uniform(0, 2, n))
+    hit = (p < 10) & (first + t >= 2015)
+    mean = 10 + a[p] + np.cumsum(rng.normal(0, 0.1, years))[t] - 0.3 * hit
+    value = np.exp(mean + rng.normal(0, 0.2, len(p)))
+    return _panel_rows(np.full(len(p), "CHN"), np.array(_codes("P", n))[p], first + t, value)
+
+
+def _panel_rows(reporter, partner, year, value) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "source": "simulated", "frequency": "A", "period": year.astype(str), "year": year,
+        "reporter": reporter, "partner": partner, "flow": "export", "hs6": "284690",
+        "stage": "compounds", "value_usd": value, "net_weight_kg": value / 20.0,
+        "batch": "simulated"})
+    return out[out["value_usd"] > 0].reset_index(drop=True)
+
+
+# -- models -------------------------------------------------------------------------------------
+
+def best_of(fn, repeat: int) -> tuple[float, object]:
+    best, result = np.inf, None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def _quiet(fn):
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn()
+    return run
+
+
+def prepared_gravity(panel: pd.DataFrame, event) -> tuple[pd.DataFrame, str]:
+    """The frame and fixed effects :func:`retrade.models.gravity` hands to pyfixest."""
+    g = importlib.import_module("retrade.models.gravity")
+
+    data = g._frame(panel, event, hs6=None, flow="export", by_hs6=False, drop_years=())
+    data[g.TERM] = g._restriction(data, 2016, "CHN", event.partners, None)
+    return data, " + ".join(g._fixed_effects(data, False))
+
+
+def model_cases(n: int):
+    """(name, retrade call, reference call on the prepared frame, extra timed pair or None)."""
+    import pyfixest as pf
+
+    from retrade.models import event_study, exposure_did, gravity, top_k
+    from retrade.models.design import build_design, exposure_dummies
+    from retrade.models.events import define_treatment
+    from retrade.models.inference import demeaner, vcov_choice
+
+    halt = define_treatment("halt", "2016-01-01", hs6=["284690"], partners=["JPN", "USA"])
+    grav = gravity_panel(n)
+    g_data, fe = _quiet(lambda: prepared_gravity(grav, halt))()
+    vc = vcov_choice(g_data, "pair", "fixest")
+
+    def fepois_main():
+        return pf.fepois(f"y ~ restriction | {fe}", data=g_data, vcov=vc.vcov, ssc=vc.ssc,
+                         demeaner=demeaner())
+
+    def fepois_imputation():
+        return pf.fepois(f"y ~ 1 | {fe}", data=g_data[g_data["restriction"] == 0],
+                         iwls_tol=1e-10, demeaner=demeaner())
+
+    yield ("gravity", len(grav), len(g_data), lambda: gravity(grav, halt), fepois_main,
+           (lambda: gravity(grav, halt).counterfactual, lambda: (fepois_main(),
+                                                                 fepois_imputation())),
+           lambda: prepared_gravity(grav, halt))
+
+    did_panel = exposure_panel(n)
+    options = dict(hs6="284690", reporter="CHN", flow="export", frequency="A", outcome="log1p",
+                   measure="value_usd", exposure=top_k(10), timing="full", years=None,
+                   drop_years=())
+    design = _quiet(lambda: build_design(did_panel, "2015 quota removal", **options))()
+    data = design.data.assign(treat=design.data["post"] * design.data["exposure"])
+    vd = vcov_choice(data, "partner", "fixest")
+
+    def feols_did():
+        return pf.feols("y ~ treat | partner + t", data=data, vcov=vd.vcov, ssc=vd.ssc,
+                        demeaner=demeaner())
+
+    prepare = lambda: build_design(did_panel, "2015 quota removal", **options)  # noqa: E731
+    yield ("exposure_did", len(did_panel), len(data),
+           lambda: exposure_did(did_panel, "2015 quota removal", hs6="284690",
+                                exposure=top_k(10)), feols_did, None, prepare)
+    es_data, columns = exposure_dummies(design.data, None, -1)
+
+    def feols_es():
+        return pf.feols(f"y ~ {' + '.join(columns)} | partner + t", data=es_data, vcov=vd.vcov,
+                        ssc=vd.ssc, demeaner=demeaner())
+
+    yield ("event_study", len(did_panel), len(es_data),
+           lambda: event_study(did_panel, "2015 quota removal", hs6="284690",
+                               exposure=top_k(10)), feols_es, None, prepare)
+
+
+def bench_models(sizes, repeat: int) -> pd.DataFrame:
+    rows = []
+    for n in sizes:
+        for name, n_panel, n_model, ours, theirs, extra, prepare in model_cases(n):
+            t_ours = t_theirs = t_prep = np.inf
+            for _ in range(repeat):
+                t_ours = min(t_ours, best_of(_quiet(ours), 1)[0])
+                t_theirs = min(t_theirs, best_of(_quiet(theirs), 1)[0])
+                t_prep = min(t_prep, best_of(_quiet(prepare), 1)[0])
+            row = {"model": name, "size": n, "panel_rows": n_panel, "model_rows": n_model,
+                   "retrade_s": t_ours, "pyfixest_s": t_theirs, "ratio": t_ours / t_theirs,
+                   "prepare_s": t_prep, "estimation_ratio": (t_ours - t_prep) / t_theirs,
+                   "retrade_us_per_row": 1e6 * t_ours / n_panel}
+            if extra is not None:
+                t_a = best_of(_quiet(extra[0]), repeat)[0]
+                t_b = best_of(_quiet(extra[1]), repeat)[0]
+                row.update(with_counterfactual_s=t_a, pyfixest_both_fits_s=t_b,
+                           ratio_with_counterfactual=t_a / t_b)
+            rows.append(row)
+            print(pd.DataFrame([row]).to_string(index=False, float_format="%.4g"),
+                  file=sys.stderr, flush=True)
+    return pd.DataFrame(rows)
+
+
+# -- main -----------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--only", default="import,models")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--src", type=Path, default=None,
+                        help="time another checkout's src/ (e.g. the code before a change)")
+    args = parser.parse_args()
+    if args.src is not None:
+        global SRC
+        SRC = args.src.resolve()
+        sys.path.insert(0, str(SRC))
+        for name in [m for m in sys.modules if m == "retrade" or m.startswith("retrade.")]:
+            del sys.modules[name]
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    WORK.mkdir(parents=True, exist_ok=True)
+    print(f"# {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
+          f"repeat={args.repeat}, load average at the start {os.getloadavg()[0]:.1f}\n")
+    parts = args.only.split(",")
+    if "import" in parts:
+        print("## import\n")
+        print(bench_import(sizes, args.repeat).to_markdown(index=False, floatfmt=".3g"), "\n")
+    if "models" in parts:
+        print("## models\n")
+        print(bench_models(sizes, args.repeat).to_markdown(index=False, floatfmt=".3g"), "\n")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

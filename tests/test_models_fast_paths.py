@@ -1,0 +1,202 @@
+"""Whole-column code in the model paths against the per-cell and per-group code it replaced.
+
+The previous implementations live in ``tests/_previous.py``. Tolerances, and why:
+
+* balanced panels: text, flags, counts and dtypes exactly equal; sums of value
+  and weight to rtol 1e-12 (a built-in group sum may add the same floats in
+  another order than ``Series.sum``);
+* collinearity: the same list of absorbed terms (the residual of a term on the
+  fixed effects is computed by the same pyfixest demeaner, all terms at once
+  instead of one regression each);
+* Poisson counterfactual predictions: rtol 1e-8 (both solve the same least
+  squares for the fixed effects with LSQR at 1e-12; the dummy matrix is built
+  from codes instead of a formula, so sums run in another order);
+* dependency shares: rtol 1e-12 (sums of the same rows).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import _previous as previous
+from retrade.models import gravity as _gravity_function  # noqa: F401  (import order)
+from retrade.models.gravity import interacted
+from retrade.models.inference import collinear_with_fixed_effects
+from retrade.models.poisson import poisson_predict
+from retrade.models.simulate import exposure_panel, gravity_panel
+from retrade.panel.balance import balanced_panel
+
+
+def _run(fn, *args, **kwargs):
+    """(result or error text, warning messages)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - compared as text
+            out = f"{type(exc).__name__}: {exc}"
+    return out, [str(w.message) for w in caught]
+
+
+def _same_balance(panel: pd.DataFrame, **kwargs) -> None:
+    new, new_warnings = _run(balanced_panel, panel, **kwargs)
+    old, old_warnings = _run(previous.balanced_panel, panel, **kwargs)
+    assert new_warnings == old_warnings
+    if isinstance(old, str):
+        assert new == old
+        return
+    pd.testing.assert_frame_equal(new, old, check_exact=False, rtol=1e-12)
+
+
+def _hand_rows() -> pd.DataFrame:
+    rows = [
+        ("wits", "2014", "CHN", "JPN", "280530", 5.0, 1.0),
+        ("comtrade_api", "2014", "CHN", "JPN", "280530", 2.0, np.nan),  # second source, same cell
+        ("wits", "2014", "CHN", "WLD", "280530", 9.0, 2.0),
+        ("wits", "2015", "CHN", "JPN", "284690", 1.0, np.nan),
+        ("wits", "2015", "CHN", "USA", "280530", 2.0, 1.0),
+        ("wits", "2016", "CHN", "USA", "280530", 1.0, 0.1),  # a collapse year for the flag
+        ("wits", "2017", "CHN", "USA", "280530", 3.0, 1.0),
+        ("wits", "2019", "CHN", "KOR", "280530", 3.0, 1.0),  # 2018: a gap
+        ("wits", "2015", "USA", "CHN", "280530", 4.0, 1.0),
+        ("census", "2015", "USA", "EUN", "280530", 4.0, 1.0),  # a group partner
+    ]
+    df = pd.DataFrame(rows, columns=["source", "period", "reporter", "partner", "hs6",
+                                     "value_usd", "net_weight_kg"])
+    return df.assign(frequency="A", flow="export", year=df["period"].astype(int))
+
+
+def _monthly_rows() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    periods = [str(p) for p in pd.period_range("2019-01", "2021-12", freq="M")]
+    grid = pd.MultiIndex.from_product([periods, ["JPN", "USA", "KOR"], ["280530", "284690"]],
+                                      names=["period", "partner", "hs6"]).to_frame(index=False)
+    grid = grid.sample(frac=0.8, random_state=1).reset_index(drop=True)
+    return grid.assign(source=np.where(rng.random(len(grid)) < 0.3, "comtrade_api", "wits"),
+                       frequency="M", flow="export", reporter="CHN",
+                       year=grid["period"].str[:4].astype(int),
+                       month=grid["period"].str[5:7].astype(int),
+                       value_usd=rng.uniform(1, 10, len(grid)),
+                       net_weight_kg=np.where(rng.random(len(grid)) < 0.1, np.nan, 1.0))
+
+
+CASES = {
+    "hand": (_hand_rows, [{}, {"by_hs6": True}, {"reporter": "CHN", "partners": ["JPN", "DEU"]},
+                          {"drop_years": [2016]}, {"hs6": ["280530"], "reporter": ["CHN", "USA"]},
+                          {"hs6": "999999"}]),
+    "monthly": (_monthly_rows, [{"frequency": "M"}, {"frequency": "M", "by_hs6": True}]),
+    "exposure": (lambda: exposure_panel(n_partners=40, seed=2), [{}, {"drop_years": [2013]}]),
+    "gravity": (lambda: gravity_panel(hs6=("284690", "280530"), seed=3),
+                [{}, {"by_hs6": True}, {"hs6": "280530"}]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("dtype", ["object", "string"])
+def test_balanced_panel_equals_the_previous_one(case, dtype):
+    make, options = CASES[case]
+    panel = make()
+    if dtype == "string":
+        text = panel.select_dtypes(object).columns
+        panel = panel.astype(dict.fromkeys(text, "string"))
+    for kwargs in options:
+        _same_balance(panel, **kwargs)
+
+
+def test_balanced_panel_equals_the_previous_one_on_real_data(china_exports_panel):
+    for kwargs in ({"hs6": "284690", "reporter": "CHN"}, {"hs6": ["280530", "284690"]},
+                   {"hs6": ["280530", "284690", "850511"], "by_hs6": True}):
+        _same_balance(china_exports_panel, **kwargs)
+
+
+def test_collinearity_check_equals_one_regression_per_term():
+    rng = np.random.default_rng(0)
+    n_g, n_t = 30, 8
+    d = pd.DataFrame({"g": np.repeat(np.arange(n_g), n_t), "t": np.tile(np.arange(n_t), n_g)})
+    d["by_group"] = rng.normal(size=n_g)[d["g"]]          # absorbed by g
+    d["by_time"] = rng.normal(size=n_t)[d["t"]]           # absorbed by t
+    d["sum"] = d["by_group"] + 2 * d["by_time"]           # absorbed by both
+    d["free"] = rng.normal(size=len(d))
+    d["almost"] = d["by_group"] + 1e-3 * rng.normal(size=len(d))
+    d["constant"] = 1.0
+    d["g"] = d["g"].map("p{}".format)
+    terms = ["by_group", "by_time", "sum", "free", "almost", "constant"]
+    for fe in ("g + t", "g", "t"):
+        assert collinear_with_fixed_effects(d, terms, fe) == \
+            previous.collinear_with_fixed_effects(d, terms, fe)
+
+
+def test_interacted_keys_equal_the_row_wise_join():
+    panel = gravity_panel(hs6=("284690", "280530"), seed=4)
+    panel.loc[panel.index[:5], "partner"] = "A|B"  # a separator inside a value
+    for columns in (("reporter", "year"), ("reporter", "partner", "hs6"), ("hs6",)):
+        new = interacted(panel, *columns)
+        old = previous.gravity_key(panel, *columns)
+        assert list(new.astype(str)) == old.tolist()
+        assert list(new.categories) == sorted(set(old))
+
+
+@pytest.mark.parametrize("regressor", [False, True])
+@pytest.mark.parametrize("categorical", [False, True])
+def test_poisson_predictions_equal_the_previous_ones(regressor, categorical):
+    import pyfixest as pf
+
+    panel = gravity_panel(seed=5).rename(columns={"reporter": "e", "partner": "i",
+                                                  "value_usd": "y"})
+    fe = ("ey", "iy", "pair")
+    for name, cols in zip(fe, (("e", "year"), ("i", "year"), ("e", "i")), strict=True):
+        panel[name] = interacted(panel, *cols) if categorical else \
+            previous.gravity_key(panel, *cols)
+    panel["r"] = ((panel["e"] == "CHN") & panel["i"].isin(["JPN", "USA"])
+                  & (panel["year"] >= 2016)).astype(float)
+    untreated, treated = panel[panel["r"] == 0], panel[panel["r"] == 1]
+    formula = f"y ~ {'r' if regressor else '1'} | {' + '.join(fe)}"
+    data = panel if regressor else untreated
+    fit = pf.fepois(formula, data=data, iwls_tol=1e-10)
+    target = treated if not regressor else panel.iloc[::7]
+    new = poisson_predict(fit, fe, target)
+    old = previous.poisson_predict(fit, fe, target)
+    assert np.isfinite(new).all()
+    np.testing.assert_allclose(new, old, rtol=1e-8)
+
+
+def _import_panel(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    reporters = ["USA", "JPN", "DEU", "FRA", "VNM", "MYS", "THA"]
+    partners = ["CHN", "VNM", "MYS", "THA", "EST", "AUS", "DEU", "FRA", "WLD", "XNS", "EUN", "JPN"]
+    grid = pd.MultiIndex.from_product(
+        [reporters, partners, ["metals", "magnets"], [str(y) for y in range(2015, 2021)]],
+        names=["reporter", "partner", "stage", "period"]).to_frame(index=False)
+    grid = grid[grid["reporter"] != grid["partner"]].sample(frac=0.85, random_state=seed)
+    value = rng.lognormal(3, 1, len(grid)) * np.where(grid["partner"] == "CHN", 8.0, 1.0)
+    value[rng.random(len(grid)) < 0.05] = np.nan
+    return grid.assign(flow="import", value_usd=value, net_weight_kg=1.0).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("options", [
+    {"importers": ["USA", "JPN", "EU27"]},
+    {"importers": ["USA", "EU27"], "conduits": ["VNM", "MYS", "DEU", "VNM"]},
+    {"importers": ["JPN"], "threshold": 0.3, "level": "stage"},
+    {"importers": ["USA"], "candidates": ["VNM", "EST"], "threshold": 0.9},
+], ids=str)
+def test_third_country_routing_equals_the_loop_over_groups(options):
+    from retrade.models.dependency import third_country_routing
+
+    panel = _import_panel()
+    new = third_country_routing(panel, **options)
+    old = previous.third_country_routing(panel, **options)
+    assert len(new) > 0
+    pd.testing.assert_frame_equal(new, old, check_exact=False, rtol=1e-12)
+
+
+def test_classify_partner_equals_the_per_row_lambda():
+    from retrade.models.dependency import classify_partner
+
+    partners = pd.Series(["CHN", "VNM", "XNS", "AUS", "WLD", "EUN", None, "XOA", "vnm"])
+    for values in (partners, partners.astype("string"), partners.fillna(np.nan)):
+        pd.testing.assert_series_equal(classify_partner(values, ["VNM", "MYS"]),
+                                       previous.classify_partner(values, ["VNM", "MYS"]))
