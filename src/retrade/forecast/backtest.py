@@ -25,19 +25,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from retrade.errors import SpecificationError
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
 from retrade.forecast import events as _events
 from retrade.forecast import transform
 from retrade.forecast.core import DEFAULT_LEVELS, MODELS, check_levels, fit_draft, model_input
 from retrade.forecast.result import Text
-from retrade.forecast.spec import Series, as_series, check_option
-
-Criterion = Literal["mase", "msis"]
+from retrade.forecast.spec import Series, as_series
 
 
 @dataclass(frozen=True)
@@ -110,9 +108,9 @@ class BacktestResult:
         """
         return self.table.copy()
 
-    def scores(self, by: Literal["model", "h"] = "model") -> pd.DataFrame:
+    def scores(self, by: choices.ScoreBy = "model") -> pd.DataFrame:
         """MASE, coverage per level and MSIS per model (and per horizon with ``by="h"``)."""
-        check_option(by, ("model", "h"), "by")
+        check_choice("by", by, choices.ScoreBy)
         keys = ["model"] if by == "model" else ["model", "h"]
         return score_table(self.table, self.levels, keys)
 
@@ -181,7 +179,7 @@ def backtest(
     levels = check_levels(levels)
     splits = rolling_origins(series.periods, initial=initial, step=step, horizon=horizon)
     for model in models:
-        check_option(model, (*MODELS, "ensemble"), "model")
+        check_choice("model", model, (*MODELS, "ensemble"))
     checked = _events.check_events(events)
     actual = series.data.set_index("period")["y"]
     frames = [_split_rows(series, split, models, horizon, levels, checked, seed, actual)

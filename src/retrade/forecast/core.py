@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from retrade.errors import SpecificationError
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
 from retrade.forecast import events as _events
 from retrade.forecast import transform
 from retrade.forecast.draft import Draft, ModelInput
@@ -16,12 +16,10 @@ from retrade.forecast.engine import autoarima, autotheta, ets, naive, snaive
 from retrade.forecast.ensemble import combine, normalised_weights
 from retrade.forecast.prophet_model import prophet
 from retrade.forecast.result import ForecastResult
-from retrade.forecast.spec import Series, as_series, check_option
+from retrade.forecast.spec import Series, as_series
 from retrade.forecast.statespace import sarimax
 
-ModelName = Literal[
-    "ets", "autoarima", "autotheta", "sarimax", "prophet", "naive", "snaive", "ensemble"
-]
+ModelName = choices.ForecastModel
 
 # name -> model function; the single registry forecast() and the backtests dispatch through.
 # statsforecast fits naive, snaive, ets, autoarima and autotheta (retrade.forecast.engine);
@@ -100,7 +98,7 @@ def forecast(
     True
     """
     series = as_series(series, **meta)
-    check_option(model, (*MODELS, "ensemble"), "model")
+    check_choice("model", model, (*MODELS, "ensemble"))
     levels = check_levels(levels)
     inp = model_input(series, horizon, levels, _events.check_events(events), seed)
     draft, members, w = fit_draft(series, inp, model, members, weights)
@@ -156,7 +154,7 @@ def fit_draft(
         return one(model), (), np.ones(1)
     members = tuple(members) if members is not None else default_members(series.frequency)
     for name in members:
-        check_option(name, tuple(MODELS), "ensemble member")
+        check_choice("ensemble member", name, tuple(MODELS))
     w = normalised_weights(members, weights)
     return combine([one(name) for name in members], w, members), members, w
 

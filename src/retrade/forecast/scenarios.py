@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 
-from retrade.errors import SpecificationError
+from retrade.errors import SpecificationError, check_choice
 from retrade.forecast.draft import Draft
 from retrade.forecast.result import TIDY_COLUMNS, ForecastResult, Text, draft_rows
-from retrade.forecast.spec import PERIODS_PER_YEAR, ROLES, check_option
+from retrade.forecast.spec import PERIODS_PER_YEAR, ROLES
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Adjustment:
     note: str = ""
 
     def __post_init__(self) -> None:
-        check_option(self.applies_to, (*ROLES, "any"), "applies_to")
+        check_choice("applies_to", self.applies_to, (*ROLES, "any"))
         if pd.isna(pd.to_datetime(self.start, errors="coerce")):
             raise SpecificationError(f"adjustment start {self.start!r} is not a date")
         for name in ("shift", "ramp_years", "growth_per_year"):

@@ -20,16 +20,16 @@ are not evidence enough; 20 with 15 hits are).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from retrade import choices
+from retrade.errors import check_choice
 from retrade.forecast.backtest import BacktestResult
 from retrade.forecast.result import Text
-from retrade.forecast.spec import check_option
 
-Criterion = Literal["mase", "msis"]
+Criterion = choices.SelectionCriterion
 UNDERCOVERAGE_P = 0.01
 
 
@@ -88,7 +88,7 @@ def select_model(backtest: BacktestResult, *, criterion: Criterion = "mase") -> 
     >>> select_model(bt).model in {"naive", "ets"}
     True
     """
-    check_option(criterion, ("mase", "msis"), "criterion")
+    check_choice("criterion", criterion, Criterion)
     scores = backtest.scores()
     widest = f"coverage_{round(max(backtest.levels) * 100):d}"
     scores["eligible"] = _coverage_p(scores, widest, max(backtest.levels)) >= UNDERCOVERAGE_P

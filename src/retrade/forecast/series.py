@@ -19,13 +19,14 @@ from typing import Literal
 
 import pandas as pd
 
+from retrade import choices
 from retrade.catalog import GROUPS, WORLD, hs_codes
-from retrade.errors import SpecificationError
-from retrade.forecast.spec import Frequency, Series, check_option
+from retrade.errors import SpecificationError, check_choice
+from retrade.forecast.spec import Frequency, Series
 from retrade.panel import schema as S
 
-Measure = Literal["value_usd", "net_weight_kg"]
-MirrorMode = Literal["auto", "never", "always"]
+Measure = choices.Measure
+MirrorMode = choices.MirrorMode
 CHINA = "CHN"
 _UNITS = {S.VALUE_USD: "USD", S.NET_WEIGHT_KG: "kg"}
 
@@ -92,8 +93,8 @@ def china_import_share(
     >>> china_import_share(chn, "JPN", stage="compounds", importer_totals=totals).y.tolist()
     [0.5, 0.25, 0.125]
     """
-    check_option(measure, tuple(_UNITS), "measure")
-    check_option(mirror, ("auto", "never", "always"), "mirror")
+    check_choice("measure", measure, tuple(_UNITS))
+    check_choice("mirror", mirror, MirrorMode)
     members = _members(importer)
     rows = _select(panel, frequency, stage, source, include_broad, measure)
     direct = rows[rows[S.REPORTER].isin(members) & (rows[S.FLOW] == "import")]
@@ -152,7 +153,7 @@ def china_exports(
     >>> china_exports(rows, stage="magnets").y.tolist()
     [6.0, 6.0, 3.0]
     """
-    check_option(measure, tuple(_UNITS), "measure")
+    check_choice("measure", measure, tuple(_UNITS))
     rows = _select(panel, frequency, stage, source, include_broad, measure)
     rows = rows[(rows[S.REPORTER] == CHINA) & (rows[S.FLOW] == "export")]
     chosen = rows[rows[S.PARTNER] == partner]
@@ -176,7 +177,7 @@ def _members(importer: str) -> tuple[str, ...]:
 
 
 def _select(panel, frequency, stage, source, include_broad, measure) -> pd.DataFrame:
-    check_option(frequency, S.FREQUENCIES, "frequency")
+    check_choice("frequency", frequency, S.FREQUENCIES)
     needed = [S.FREQUENCY, S.PERIOD, S.REPORTER, S.PARTNER, S.FLOW, S.HS6, measure]
     missing = [c for c in needed if c not in panel.columns]
     if missing:

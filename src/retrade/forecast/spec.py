@@ -11,33 +11,25 @@ construction and never changes them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from retrade.errors import SpecificationError
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
 
-Frequency = Literal["A", "M"]
-Kind = Literal["share", "level"]
-TransformName = Literal["auto", "logit", "log", "log1p"]
-Role = Literal["china_share", "china_exports", "overseas_share", "other"]
+Frequency = choices.Frequency
+Kind = choices.SeriesKind
+TransformName = choices.SeriesTransform
+Role = choices.Role
 
-FREQUENCIES: tuple[str, ...] = ("A", "M")
-KINDS: tuple[str, ...] = ("share", "level")
-TRANSFORMS: tuple[str, ...] = ("auto", "logit", "log", "log1p")
-ROLES: tuple[str, ...] = ("china_share", "china_exports", "overseas_share", "other")
+FREQUENCIES: tuple[str, ...] = choices.values(Frequency)
+KINDS: tuple[str, ...] = choices.values(Kind)
+TRANSFORMS: tuple[str, ...] = choices.values(TransformName)
+ROLES: tuple[str, ...] = choices.values(Role)
 
 _OFFSETS = {"A": pd.offsets.YearBegin(1), "M": pd.offsets.MonthBegin(1)}
 PERIODS_PER_YEAR = {"A": 1, "M": 12}
-
-
-def check_option(value: object, allowed: tuple[str, ...], what: str) -> None:
-    """Raise :class:`ValueError` (a ``ConfigError``) naming ``value`` and the allowed options."""
-    from retrade.errors import ConfigError
-
-    if value not in allowed:
-        raise ConfigError(f"{what}={value!r} is not one of {list(allowed)}")
 
 
 @dataclass(frozen=True)
@@ -87,10 +79,10 @@ class Series:
     note: str = ""
 
     def __post_init__(self) -> None:
-        check_option(self.frequency, FREQUENCIES, "frequency")
-        check_option(self.kind, KINDS, "kind")
-        check_option(self.role, ROLES, "role")
-        check_option(self.transform, TRANSFORMS, "transform")
+        check_choice("frequency", self.frequency, FREQUENCIES)
+        check_choice("kind", self.kind, KINDS)
+        check_choice("role", self.role, ROLES)
+        check_choice("transform", self.transform, TRANSFORMS)
         object.__setattr__(self, "data", _checked_data(self.data, self.frequency, self.name))
         _check_values(self.y, self.kind, self.resolved_transform, self.name)
 

@@ -18,21 +18,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from retrade.errors import SpecificationError, require
-from retrade.models.tidy import check_option, tidy_frame
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice, require
+from retrade.models.tidy import tidy_frame
 from retrade.models.timeseries import SeriesParts, design, ols_ssr, series_parts
 
-Model = Literal["mean", "trend"]
-MODELS: tuple[str, ...] = ("mean", "trend")
-Cov = Literal["classical", "hac"]
-Criterion = Literal["bic", "lwz"]
-Interval = Literal["auto", "asymptotic", "bootstrap", "none"]
+Model = choices.BreakModel
+MODELS: tuple[str, ...] = choices.values(Model)
+Cov = choices.BreakCov
+Criterion = choices.BreakCriterion
+Interval = choices.BreakInterval
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,8 @@ def chow_test(
     >>> round(r.statistic, 1), r.df_num, r.df_den
     (1200.0, 1, 6)
     """
-    check_option("model", model, MODELS)
-    check_option("cov", cov, ("classical", "hac"))
+    check_choice("model", model, MODELS)
+    check_choice("cov", cov, Cov)
     parts = series_parts(series)
     b = parts.locate(break_at)
     k = 1 if model == "mean" else 2
@@ -369,9 +369,9 @@ def bai_perron(
     >>> res.breaks
     ('2005',)
     """
-    check_option("model", model, MODELS)
-    check_option("criterion", criterion, ("bic", "lwz"))
-    check_option("interval", interval, ("auto", "asymptotic", "bootstrap", "none"))
+    check_choice("model", model, MODELS)
+    check_choice("criterion", criterion, Criterion)
+    check_choice("interval", interval, Interval)
     if interval == "asymptotic" and model != "mean":
         raise SpecificationError("interval='asymptotic' (Bai 1997) is implemented for "
                                  "model='mean' only; use interval='bootstrap' for trends")

@@ -27,13 +27,12 @@ definitions.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
 import retrade.reference as ref
-from retrade.errors import ConfigError, SpecificationError
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
 
 OXIDE_UNITS: tuple[str, ...] = ("t REO", "t TREO")
 _STATUS_RANK = {"verified": 0, "secondary_copy": 1, "derived": 2, "low_tier_source": 3}
@@ -76,7 +75,7 @@ def _summarise(rows: pd.DataFrame) -> dict:
             "n_countries": int(countries["iso3"].nunique())}
 
 
-def mine_shares(*, basis: Literal["preferred", "edition"] = "preferred") -> pd.DataFrame:
+def mine_shares(*, basis: choices.MineBasis = "preferred") -> pd.DataFrame:
     """China, world and non-China mine production and the non-China share by year.
 
     Parameters
@@ -97,8 +96,7 @@ def mine_shares(*, basis: Literal["preferred", "edition"] = "preferred") -> pd.D
     >>> round(float(t.loc[2024, "share_reported"]), 4), t.loc[2024, "edition"]
     (0.2895, 'MCS2026')
     """
-    if basis not in ("preferred", "edition"):
-        raise ConfigError(f"basis must be one of ('preferred', 'edition'), got {basis!r}")
+    check_choice("basis", basis, choices.MineBasis)
     if basis == "preferred":
         table = ref.mine_production(preferred_only=True)
         groups = table.groupby("year")
@@ -171,9 +169,7 @@ def _demand_anchors(source: str | pd.DataFrame) -> pd.DataFrame:
         if missing:
             raise SpecificationError(f"own demand table lacks columns {missing}")
         return source.assign(source="user table")[["year", "value", "unit", "source"]]
-    if source not in DEMAND_SOURCES:
-        raise ConfigError(f"demand source must be one of {tuple(DEMAND_SOURCES)} or a DataFrame, "
-                         f"got {source!r}")
+    check_choice("demand source (or a DataFrame)", source, tuple(DEMAND_SOURCES))
     prefix, who = DEMAND_SOURCES[source]
     table = ref.load("demand_supply")
     rows = table[table["metric"].str.startswith(prefix) & table["source"].str.contains(who)]

@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 import retrade.reference as ref
-from retrade.errors import ConfigError, SpecificationError
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
 from retrade.models import capacity as cap
 from retrade.models.tidy import tidy_frame
 
@@ -40,10 +41,7 @@ PROJECT_COLUMNS: tuple[str, ...] = (
     "name", "country", "capacity_t_reo", "start_year", "ramp_years", "utilization", "p_delay",
     "mean_delay_years", "p_fail", "basis",
 )
-METRICS: tuple[str, ...] = (
-    "nonchina_t", "china_t", "world_supply_t", "demand_t", "share_of_supply",
-    "supply_demand_ratio", "share_of_demand_met",
-)
+METRICS: tuple[str, ...] = choices.values(choices.ProjectionMetric)
 
 
 def default_projects() -> pd.DataFrame:
@@ -273,8 +271,7 @@ class ProjectionResult:
 
     def forecast(self, metric: str = "share_of_demand_met") -> pd.DataFrame:
         """``period, yhat, yhat_lower, yhat_upper`` (median and the ``level`` interval)."""
-        if metric not in METRICS:
-            raise ConfigError(f"metric must be one of {METRICS}, got {metric!r}")
+        check_choice("metric", metric, METRICS)
         pick = self.table[self.table["metric"] == metric]
         return pd.DataFrame({"period": pick["year"].astype(str).to_numpy(),
                              "yhat": pick["median"].to_numpy(),
@@ -359,8 +356,7 @@ def project_supply(
     """
     named = scenarios()
     if isinstance(scenario, str):
-        if scenario not in named:
-            raise ConfigError(f"scenario must be one of {tuple(named)}, got {scenario!r}")
+        check_choice("scenario", scenario, tuple(named))
         scenario = named[scenario]
     if horizon < base_year or n_draws < 1 or not 0 < level < 1:
         raise SpecificationError(f"need horizon >= base_year, n_draws >= 1 and 0 < level < 1; "

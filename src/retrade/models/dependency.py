@@ -30,19 +30,19 @@ Definitions (all by importer, product and period; ``level`` picks the product ke
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from retrade import choices
 from retrade.catalog.countries import GROUPS, kind_of
-from retrade.errors import SpecificationError
-from retrade.models.tidy import check_option, year_of
+from retrade.errors import SpecificationError, check_choice
+from retrade.models.tidy import year_of
 from retrade.panel import measures
 from retrade.panel import schema as S
 
-Level = Literal["stage", "hs6"]
-Basis = Literal["auto", "direct", "mirror"]
+Level = choices.Level
+Basis = choices.ShareBasis
 IMPORTERS: tuple[str, ...] = ("USA", "JPN", "EU27", "KOR")
 BLOC: tuple[str, ...] = ("USA", "JPN", "EU27", "KOR")
 CONDUIT_CANDIDATES: tuple[str, ...] = ("VNM", "MYS", "EST", "THA", "HKG")
@@ -61,7 +61,7 @@ def members(importer: str) -> tuple[str, ...]:
 
 
 def _keys(level: str) -> list[str]:
-    check_option("level", level, ("stage", "hs6"))
+    check_choice("level", level, Level)
     return [IMPORTER, level, S.PERIOD]
 
 
@@ -163,7 +163,7 @@ def china_share(
     ...     ["importer", "share", "basis"]].values.tolist()
     [['JPN', 0.6, 'direct'], ['USA', 0.25, 'mirror']]
     """
-    check_option("basis", basis, ("auto", "direct", "mirror"))
+    check_choice("basis", basis, Basis)
     keys = _keys(level)
     direct = _direct_share(panel, importers, level, measure) if basis != "mirror" else None
     mirror = (_mirror_share(panel, importers, level, measure, importer_totals)

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from retrade.errors import CollinearityWarning, SpecificationError, require
+from retrade import choices
+from retrade.errors import CollinearityWarning, SpecificationError, check_choice, require
 from retrade.models.events import Timing, Treatment, check_coverage, first_post, treatment
 from retrade.models.inference import (
     SmallSample,
@@ -43,7 +44,6 @@ from retrade.models.inference import (
 )
 from retrade.models.poisson import poisson_predict
 from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
-from retrade.models.tidy import check_option
 from retrade.panel import schema as S
 from retrade.panel.balance import balanced_panel
 
@@ -175,7 +175,7 @@ def gravity(
 
 
 def _frame(panel, t: Treatment, *, hs6, flow, by_hs6, drop_years) -> pd.DataFrame:
-    check_option("flow", flow, ("export", "import"))
+    check_choice("flow", flow, choices.GravityFlow)
     codes = hs6 if hs6 is not None else tuple(h for h in t.hs6 if h in set(panel[S.HS6].unique()))
     if not codes:
         raise SpecificationError(f"the panel has none of {t.name!r}'s lines {list(t.hs6)}")

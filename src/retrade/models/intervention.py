@@ -32,15 +32,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from retrade.errors import ConfigError, SpecificationError
+from retrade import choices
+from retrade.errors import ConfigError, SpecificationError, check_choice
 from retrade.models.events import Timing, Treatment, first_post, last_post, treatment
 from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
-from retrade.models.tidy import check_option
 
-Term = Literal["step", "pulse", "ramp"]
-TERMS: tuple[str, ...] = ("step", "pulse", "ramp")
-Transform = Literal["log", "level"]
-CovType = Literal["oim", "opg", "robust", "approx"]
+Term = choices.Term
+TERMS: tuple[str, ...] = choices.values(Term)
+Transform = choices.InterventionTransform
+CovType = choices.CovType
 MIN_PRE_MONTHS = 36
 VINTAGE = "retrade_vintage"  # Series.attrs key monthly_total() sets
 
@@ -179,7 +179,7 @@ def intervention(
 
 
 def _prepare(series: pd.Series, transform: str, name: str | None) -> tuple[pd.Series, str]:
-    check_option("transform", transform, ("log", "level"))
+    check_choice("transform", transform, Transform)
     y = series.astype(float).copy()
     if isinstance(y.index, pd.DatetimeIndex):
         y.index = y.index.to_period("M")

@@ -2,18 +2,15 @@
 
 Every results object returns ``.tidy()`` with the fixed columns in
 :data:`TIDY_COLUMNS` (term, estimate, std_error, statistic, p_value, conf_low,
-conf_high). This module holds that contract and the option check, so each model
-module only fills rows. (A package-wide results base may replace it later.)
+conf_high). This module holds that contract, so each model module only fills rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-
-from retrade.errors import check_choice
 
 TIDY_COLUMNS: tuple[str, ...] = (
     "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
@@ -37,16 +34,6 @@ def tidy_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     for column in TIDY_COLUMNS[1:]:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
     return out.reset_index(drop=True)
-
-
-def check_option(name: str, value: object, allowed: Sequence[object]) -> None:
-    """Raise ``ValueError`` naming the option, the bad value and the allowed ones.
-
-    Examples
-    --------
-    >>> check_option("model", "mean", ("mean", "trend"))
-    """
-    check_choice(name, value, allowed)
 
 
 def year_of(periods: pd.Series) -> pd.Series:

@@ -26,17 +26,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from retrade.errors import ConfigError, DataQualityWarning, SpecificationError
+from retrade import choices
+from retrade.errors import DataQualityWarning, SpecificationError, check_choice
 from retrade.panel import measures
 from retrade.panel import schema as S
 from retrade.panel.known_issues import known_issue_flags, quantity_breaks
 
-Frequency = Literal["A", "M"]
+Frequency = choices.Frequency
 FILLED = "filled"
 SUSPECT = "quantity_suspect"
 SUSPECT_NOTE = "suspect_note"
@@ -121,10 +121,8 @@ def balanced_panel(
 
 
 def _check_options(flow: str, frequency: str) -> None:
-    if flow not in S.FLOWS:
-        raise ConfigError(f"flow must be one of {S.FLOWS}, got {flow!r}")
-    if frequency not in S.FREQUENCIES:
-        raise ConfigError(f"frequency must be one of {S.FREQUENCIES}, got {frequency!r}")
+    check_choice("flow", flow, choices.Flow)
+    check_choice("frequency", frequency, choices.Frequency)
 
 
 def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
