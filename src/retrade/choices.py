@@ -57,8 +57,9 @@ ProjectionMetric = Literal["nonchina_t", "china_t", "world_supply_t", "demand_t"
                            "share_of_supply", "supply_demand_ratio", "share_of_demand_met"]
 
 # -- series and forecasts
-SeriesKind = Literal["share", "level"]
-SeriesTransform = Literal["auto", "logit", "log", "log1p"]
+SeriesKind = Literal["share", "level", "value"]
+SeriesTransform = Literal["auto", "logit", "log", "log1p", "none"]
+ForecastKind = Literal["share", "level"]  # what the forecast models take
 Role = Literal["china_share", "china_exports", "overseas_share", "other"]
 ForecastModel = Literal["ets", "autoarima", "autotheta", "sarimax", "prophet", "naive", "snaive",
                         "ensemble"]

@@ -9,7 +9,8 @@
 >>> list(res.tidy().columns)
 ['period', 'yhat', 'yhat_lower', 'yhat_upper', 'level', 'model', 'series']
 
-Modules: :mod:`~retrade.forecast.spec` (the Series), :mod:`~retrade.forecast.core`
+The series type is :class:`retrade.panel.series.Series` (re-exported here).
+Modules: :mod:`~retrade.forecast.core`
 (``forecast``), :mod:`~retrade.forecast.backtest` and :mod:`~retrade.forecast.selection`
 (rolling-origin scores and the model choice), :mod:`~retrade.forecast.scenarios`,
 :mod:`~retrade.forecast.series` (builders from the panel).
@@ -27,8 +28,8 @@ from retrade.forecast.scenarios import (
 )
 from retrade.forecast.selection import ModelChoice, select_model
 from retrade.forecast.series import china_exports, china_import_share
-from retrade.forecast.spec import Series, as_series
 from retrade.forecast.transform import SHARE_EPS
+from retrade.panel.series import Series, as_series
 
 __all__ = [
     "DEFAULT_SCENARIOS",

@@ -33,9 +33,16 @@ from retrade import choices
 from retrade.errors import SpecificationError, check_choice
 from retrade.forecast import events as _events
 from retrade.forecast import transform
-from retrade.forecast.core import DEFAULT_LEVELS, MODELS, check_levels, fit_draft, model_input
+from retrade.forecast.core import (
+    DEFAULT_LEVELS,
+    MODELS,
+    check_levels,
+    fit_draft,
+    forecastable,
+    model_input,
+)
 from retrade.forecast.result import Text
-from retrade.forecast.spec import Series, as_series
+from retrade.panel.series import Series
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,7 @@ class BacktestResult:
 
 
 def backtest(
-    series: Series | pd.DataFrame,
+    series: Series | pd.Series | pd.DataFrame,
     *,
     models: Sequence[str] = ("naive", "ets", "sarimax"),
     initial: int,
@@ -175,7 +182,7 @@ def backtest(
     >>> bt.scores()["mase"].round(3).tolist()
     [1.381]
     """
-    series = as_series(series, **meta)
+    series = forecastable(series, **meta)
     levels = check_levels(levels)
     splits = rolling_origins(series.periods, initial=initial, step=step, horizon=horizon)
     for model in models:

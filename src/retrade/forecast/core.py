@@ -16,8 +16,8 @@ from retrade.forecast.engine import autoarima, autotheta, ets, naive, snaive
 from retrade.forecast.ensemble import combine, normalised_weights
 from retrade.forecast.prophet_model import prophet
 from retrade.forecast.result import ForecastResult
-from retrade.forecast.spec import Series, as_series
 from retrade.forecast.statespace import sarimax
+from retrade.panel.series import Series, as_series
 
 ModelName = choices.ForecastModel
 
@@ -49,7 +49,7 @@ def default_members(frequency: str) -> tuple[str, ...]:
 
 
 def forecast(
-    series: Series | pd.DataFrame,
+    series: Series | pd.Series | pd.DataFrame,
     *,
     model: ModelName = "ets",
     horizon: int,
@@ -64,9 +64,13 @@ def forecast(
 
     Parameters
     ----------
-    series : Series or DataFrame
-        The series; a DataFrame (``period, y``) needs ``frequency=`` and
-        ``kind=`` (and optionally ``name=``, ``unit=``, ``role=``) in ``meta``.
+    series : Series, pandas.Series or DataFrame
+        The series, in any form :func:`~retrade.panel.series.as_series` reads: a
+        ``pandas.Series`` on a PeriodIndex (or a DatetimeIndex, years, period
+        text), a DataFrame with ``ds``/``y`` (prophet's), ``period``/``value`` or
+        ``period``/``y``. ``meta`` holds the :class:`~retrade.panel.series.Series`
+        keywords: ``frequency=`` (needed for dates that do not carry one),
+        ``kind=`` (read off the values when left out), ``name=``, ``unit=``, ``role=``.
     model : {"ets", "autoarima", "autotheta", "sarimax", "prophet", "naive", "snaive", "ensemble"}
         The model; ``"ensemble"`` averages the quantiles of ``members``.
     horizon : int
@@ -97,7 +101,7 @@ def forecast(
     >>> bool(res.tidy()["yhat_upper"].max() < 1)
     True
     """
-    series = as_series(series, **meta)
+    series = forecastable(series, **meta)
     check_choice("model", model, (*MODELS, "ensemble"))
     levels = check_levels(levels)
     inp = model_input(series, horizon, levels, _events.check_events(events), seed)
@@ -117,6 +121,14 @@ def forecast(
         tuple(float(x) for x in w),
         _event_future(inp),
     )
+
+
+def forecastable(series: object, **meta) -> Series:
+    """The series to forecast (:func:`~retrade.panel.series.as_series`): a share or a level,
+    without gaps or missing values."""
+    out = as_series(series, **meta).require_regular()
+    check_choice("kind", out.kind, choices.ForecastKind)
+    return out
 
 
 def fit_draft(

@@ -9,7 +9,7 @@ import pandas as pd
 
 from retrade.forecast import transform
 from retrade.forecast.draft import Draft
-from retrade.forecast.spec import Series
+from retrade.panel.series import Series
 
 TIDY_COLUMNS = ("period", "yhat", "yhat_lower", "yhat_upper", "level", "model", "series")
 

@@ -39,7 +39,7 @@ from scipy.special import logit
 from retrade.errors import SpecificationError, check_choice
 from retrade.forecast.draft import Draft
 from retrade.forecast.result import TIDY_COLUMNS, ForecastResult, Text, draft_rows
-from retrade.forecast.spec import PERIODS_PER_YEAR, ROLES
+from retrade.panel.series import PERIODS_PER_YEAR, ROLES
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ import pandas as pd
 from retrade import choices
 from retrade.catalog import GROUPS, WORLD, hs_codes
 from retrade.errors import SpecificationError, check_choice
-from retrade.forecast.spec import Frequency, Series
 from retrade.panel import schema as S
+from retrade.panel.series import Frequency, Series
 
 Measure = choices.Measure
 MirrorMode = choices.MirrorMode

@@ -26,7 +26,8 @@ from scipy import optimize, stats
 from retrade import choices
 from retrade.errors import SpecificationError, check_choice, require
 from retrade.models.tidy import tidy_frame
-from retrade.models.timeseries import SeriesParts, design, ols_ssr, series_parts
+from retrade.models.timeseries import design, ols_ssr, series_parts
+from retrade.panel.series import Series
 
 Model = choices.BreakModel
 MODELS: tuple[str, ...] = choices.values(Model)
@@ -123,7 +124,7 @@ def chow_test(
                       b, parts.n - b, changes)
 
 
-def _interaction_fit(parts: SeriesParts, b: int, model: str, cov: str, maxlags: int | None):
+def _interaction_fit(parts: Series, b: int, model: str, cov: str, maxlags: int | None):
     sm = require("statsmodels.api", "models")
     x = design(parts.t, model)
     step = (np.arange(parts.n) >= b).astype(float)[:, None]
@@ -295,7 +296,7 @@ class BreaksResult:
         return ax
 
 
-def _segment_ssr(parts: SeriesParts, ends: list[int], model: str) -> float:
+def _segment_ssr(parts: Series, ends: list[int], model: str) -> float:
     starts = [0, *ends[:-1]]
     return sum(ols_ssr(parts.y[a:b], design(parts.t[a:b], model))[1]
                for a, b in zip(starts, ends, strict=True))
@@ -317,7 +318,7 @@ def _dynp_path(y: np.ndarray, t: np.ndarray, model: str, min_size: int, max_brea
     return paths
 
 
-def _selection(parts: SeriesParts, paths: dict, model: str) -> pd.DataFrame:
+def _selection(parts: Series, paths: dict, model: str) -> pd.DataFrame:
     q = 1 if model == "mean" else 2
     n = parts.n
     rows = []
@@ -393,7 +394,7 @@ def bai_perron(
                         selection, _segments_table(parts, ends, model, level))
 
 
-def _segments_table(parts: SeriesParts, ends: list[int], model: str, level: float):
+def _segments_table(parts: Series, ends: list[int], model: str, level: float):
     sm = require("statsmodels.api", "models")
     starts = [0, *ends[:-1]]
     rows = []
@@ -417,7 +418,7 @@ def _intervals(parts, ends, model, method, level, h, n_boot, seed):
     return _bootstrap_intervals(parts, ends, model, level, h, n_boot, seed)
 
 
-def _asymptotic_intervals(parts: SeriesParts, ends: list[int], level: float):
+def _asymptotic_intervals(parts: Series, ends: list[int], level: float):
     """Bai (1997): (delta^2 / sigma^2) (T_hat - T0) -> argmax V; equal variances assumed."""
     starts = [0, *ends[:-1]]
     means = [parts.y[a:b].mean() for a, b in zip(starts, ends, strict=True)]

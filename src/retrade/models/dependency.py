@@ -37,9 +37,9 @@ import pandas as pd
 from retrade import choices
 from retrade.catalog.countries import GROUPS, kind_of
 from retrade.errors import SpecificationError, check_choice
-from retrade.models.tidy import year_of
 from retrade.panel import measures
 from retrade.panel import schema as S
+from retrade.panel.periods import year_of
 
 Level = choices.Level
 Basis = choices.ShareBasis

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from retrade.models import dependency as dep
-from retrade.models.tidy import tidy_frame, year_of
+from retrade.models.tidy import tidy_frame
 from retrade.panel import measures
 from retrade.panel import schema as S
+from retrade.panel.periods import year_of
 
 
 @dataclass(frozen=True)

@@ -34,14 +34,3 @@ def tidy_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     for column in TIDY_COLUMNS[1:]:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
     return out.reset_index(drop=True)
-
-
-def year_of(periods: pd.Series) -> pd.Series:
-    """Calendar year of panel periods written ``YYYY`` or ``YYYY-MM`` (or plain integers).
-
-    Examples
-    --------
-    >>> year_of(pd.Series(["2020", "2021-03", 2022])).tolist()
-    [2020, 2021, 2022]
-    """
-    return periods.astype(str).str.slice(0, 4).astype(int)

@@ -32,6 +32,7 @@ from retrade.errors import CatalogError, RetradeError
 from retrade.forecast.core import MIN_OBS
 from retrade.models import capacity as cap
 from retrade.panel.monthly import china_monthly_exports
+from retrade.panel.periods import consecutive_tail, parse_periods, period_labels
 from retrade.pipeline.data import SHARE_IMPORTERS, Body, RunData, share_series
 from retrade.pipeline.labels import FORECAST_SOURCE, SERIES
 from retrade.report import ReportFigure, ReportTable
@@ -65,25 +66,8 @@ class Outcome:
     reason: str
 
 
-def consecutive_tail(values: pd.Series) -> pd.Series:
-    """The longest run of consecutive years that ends at the last year (index: year as text).
-
-    Examples
-    --------
-    >>> consecutive_tail(pd.Series([1.0, 2, 3, 4], index=["2004", "2010", "2011", "2012"])).size
-    3
-    """
-    years = values.index.astype(int).to_numpy()
-    start = len(years) - 1
-    while start > 0 and years[start - 1] == years[start] - 1:
-        start -= 1
-    return values.iloc[start:]
-
-
 def _annual(values: pd.Series, **meta) -> fc.Series:
-    frame = pd.DataFrame({"period": pd.to_datetime(values.index.astype(str), format="%Y"),
-                          "y": values.to_numpy(float)})
-    return fc.Series(frame, "A", **meta)
+    return fc.as_series(values, frequency="A", **meta)
 
 
 def share_plans(data: RunData) -> tuple[list[Planned], list[str]]:
@@ -211,7 +195,7 @@ def forecast_one(planned: Planned, models: Sequence[str], seed: int) -> Outcome:
 
 
 def _period_text(periods: pd.Series, frequency: str) -> pd.Series:
-    return pd.to_datetime(periods).dt.strftime("%Y" if frequency == "A" else "%Y-%m")
+    return pd.Series(period_labels(parse_periods(periods, frequency)), index=periods.index)
 
 
 def forecast_rows(outcome: Outcome) -> pd.DataFrame:
