@@ -13,7 +13,8 @@ The series type is :class:`retrade.panel.series.Series` (re-exported here).
 Modules: :mod:`~retrade.forecast.core`
 (``forecast``), :mod:`~retrade.forecast.backtest` and :mod:`~retrade.forecast.selection`
 (rolling-origin scores and the model choice), :mod:`~retrade.forecast.scenarios`,
-:mod:`~retrade.forecast.series` (builders from the panel).
+:mod:`retrade.panel.china` (the builders ``china_import_share`` and ``china_exports``,
+re-exported here).
 """
 
 from retrade.forecast.backtest import BacktestResult, backtest, rolling_origins
@@ -27,8 +28,8 @@ from retrade.forecast.scenarios import (
     apply_scenarios,
 )
 from retrade.forecast.selection import ModelChoice, select_model
-from retrade.forecast.series import china_exports, china_import_share
 from retrade.forecast.transform import SHARE_EPS
+from retrade.panel.china import china_exports, china_import_share
 from retrade.panel.series import Series, as_series
 
 __all__ = [
