@@ -68,7 +68,7 @@ def run(
         require_columns(events, ["date", "name"], path=events_csv, what="date,name[,end] table")
     if model == "auto":
         model = _choose(series, horizon, events, initial, seed)
-    result = fc.forecast(series, model=model, horizon=horizon, events=events, seed=seed)  # type: ignore[arg-type]
+    result = fc.forecast_series(series, model=model, horizon=horizon, events=events, seed=seed)  # type: ignore[arg-type]
     out.print(str(result.summary()), markup=False, highlight=False)
     table = result.tidy()
     if scenarios:

@@ -1,4 +1,4 @@
-"""``forecast()``: one entry point for every model, returning a :class:`ForecastResult`."""
+"""``forecast_series()``: one entry point for every model, returning a :class:`ForecastResult`."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from retrade.forecast.draft import Draft, ModelInput
 from retrade.forecast.engine import autoarima, autotheta, ets, naive, snaive
 from retrade.forecast.ensemble import combine, normalised_weights
 from retrade.forecast.prophet_model import prophet
-from retrade.forecast.result import ForecastResult
+from retrade.forecast.results import ForecastResult
 from retrade.forecast.statespace import sarimax
 from retrade.panel.series import Series, as_series
 
 ModelName = choices.ForecastModel
 
-# name -> model function; the single registry forecast() and the backtests dispatch through.
+# name -> model function; the single registry forecast_series() and the backtests dispatch
+# through.
 # statsforecast fits naive, snaive, ets, autoarima and autotheta (retrade.forecast.engine);
 # statsmodels fits SARIMAX, the one with policy-event regressors; prophet is prophet
 MODELS: dict[str, Callable[[ModelInput], Draft]] = {
@@ -48,7 +49,7 @@ def default_members(frequency: str) -> tuple[str, ...]:
     return ("snaive" if frequency == "M" else "naive", "ets", "sarimax")
 
 
-def forecast(
+def forecast_series(
     series: Series | pd.Series | pd.DataFrame,
     *,
     model: ModelName = "ets",
@@ -95,7 +96,8 @@ def forecast(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"period": pd.date_range("2010", periods=12, freq="YS"),
     ...                    "y": [.9, .88, .9, .85, .86, .8, .82, .79, .8, .76, .75, .74]})
-    >>> res = forecast(df, frequency="A", kind="share", name="share", model="naive", horizon=3)
+    >>> res = forecast_series(df, frequency="A", kind="share", name="share", model="naive",
+    ...                       horizon=3)
     >>> res.tidy()[["yhat", "level"]].iloc[0].tolist()
     [0.74, 0.8]
     >>> bool(res.tidy()["yhat_upper"].max() < 1)

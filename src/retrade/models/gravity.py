@@ -43,7 +43,7 @@ from retrade.models.inference import (
     vcov_choice,
 )
 from retrade.models.poisson import poisson_predict
-from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
+from retrade.models.results import EstimationResult, ModelInfo, data_vintage, tidy_frame
 from retrade.panel import schema as S
 from retrade.panel.balance import balanced_panel
 
@@ -52,7 +52,7 @@ EXPORTER, IMPORTER, PAIR = "exporter", "importer", "pair"
 
 
 @dataclass(frozen=True, kw_only=True)
-class GravityResult(Result):
+class GravityResult(EstimationResult):
     """PPML gravity estimate of a restriction term, with the imputation counterfactual.
 
     The counterfactual (a second PPML, on the untreated flows) is estimated
@@ -170,7 +170,7 @@ def gravity(
     info = _info(data, fe, fit, vc, t, start, restricting, hits, by_hs6,
                  data_vintage(panel, panel[S.HS6].isin(data[S.HS6].unique())))
     return GravityResult(info=info, coefficients=coefs, caveats=_caveats(t, data, fit, hits),
-                         treatment=t, fixed_effect_columns=fe,
+                         fit=fit, treatment=t, fixed_effect_columns=fe,
                          flows=data[[S.YEAR, "y", TERM, *fe]])
 
 

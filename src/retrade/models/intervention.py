@@ -35,7 +35,7 @@ import pandas as pd
 from retrade import choices
 from retrade.errors import ConfigError, SpecificationError, check_choice
 from retrade.models.events import Timing, Treatment, first_post, last_post, treatment
-from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
+from retrade.models.results import EstimationResult, ModelInfo, data_vintage, tidy_frame
 from retrade.panel.series import Series, as_series
 
 Term = choices.Term
@@ -70,7 +70,7 @@ class CumulativeEffect:
 
 
 @dataclass(frozen=True, kw_only=True)
-class InterventionResult(Result):
+class InterventionResult(EstimationResult):
     """SARIMAX intervention coefficients, the counterfactual path and the cumulative effect."""
 
     treatment: Treatment
@@ -178,7 +178,7 @@ def intervention(
             VINTAGE, f"periods {y.index.min()}..{y.index.max()}"),
         sample=label,
         event=f"{t.name} (first post month {start})")
-    return InterventionResult(info=info, coefficients=coefs, treatment=t, path=path,
+    return InterventionResult(info=info, coefficients=coefs, fit=full.res, treatment=t, path=path,
                               cumulative=cumulative,
                               caveats=_caveats(t, y, start, stop) + _fit_notes(full, pre))
 

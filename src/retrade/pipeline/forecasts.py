@@ -189,7 +189,7 @@ def choose(planned: Planned, models: Sequence[str],
 def forecast_one(planned: Planned, models: Sequence[str], seed: int) -> Outcome:
     """Backtest, choose, forecast and layer the default scenarios for one series."""
     model, choice, reason = choose(planned, models, seed)
-    result = fc.forecast(planned.series, model=model,  # type: ignore[arg-type]  # checked
+    result = fc.forecast_series(planned.series, model=model,  # type: ignore[arg-type]  # checked
                          horizon=HORIZON[planned.series.frequency], seed=seed)
     return Outcome(planned, result, fc.apply_scenarios(result), choice, reason)
 
@@ -295,8 +295,8 @@ def single_fan(outcome: Outcome, *, appendix: bool = False) -> ReportFigure:
 
 
 def scenario_figure(outcome: Outcome) -> ReportFigure:
-    fig = outcome.scenarios.plot()
-    ax = fig.axes[0]
+    ax = outcome.scenarios.plot()
+    fig = ax.figure
     ax.set_title("")
     _units(ax, outcome.planned.series.unit)
     handles, labels = ax.get_legend_handles_labels()
