@@ -12,7 +12,7 @@ already holds with the same publication date, and for each other file
 2. checks its size against the answer's ``Content-Length`` and
    ``Content-Disposition`` size and the list's ``fileSize``, and reads the
    whole gzip stream (CRC and length included);
-3. hands it to :func:`retrade.store.bulk.ingest_comtrade_bulk`, which keeps the
+3. hands it to :func:`retrade.fetch.comtrade.bulk_file.ingest_comtrade_bulk`, which keeps the
    catalog's HS6 lines in ``data/raw/comtrade_bulk/file=<name>/`` with one
    manifest entry whose coverage records the list row, publication date included.
 
@@ -58,6 +58,7 @@ from urllib.parse import urlsplit, urlunsplit
 from retrade import choices
 from retrade.config import DEFAULT_COMTRADE_URL, Settings, check_max_calls, load_settings, redact
 from retrade.errors import AuthError, ConfigError, ImportFormatError, ResponseError, check_choice
+from retrade.fetch.comtrade.bulk_file import SOURCE, ingest_comtrade_bulk
 from retrade.fetch.comtrade.client import ComtradeClient
 from retrade.fetch.comtrade.planner import KEYED_LIMITS
 from retrade.fetch.comtrade.reference import known_reporters
@@ -65,7 +66,6 @@ from retrade.fetch.comtrade.request import parse_periods, parse_reporters
 from retrade.fetch.runner import FetchReport, StepResult, run_queue
 from retrade.fetch.state import parse_time
 from retrade.store import RawStore
-from retrade.store.bulk import SOURCE, ingest_comtrade_bulk
 from retrade.store.manifest import ManifestEntry
 
 # HS as the reporter reported it (the API's "HS"), or one HS vintage
