@@ -22,7 +22,7 @@ it. Engines:
 Prints a Markdown table (rows/s over the lines of the file, peak RSS).
 The Dask engine (:mod:`retrade.fetch.comtrade.bulk_file_dask`) parallelises across files
 (gzip is not splittable), so on one file it is one task; it is checked for
-equality in ``tests/test_store_bulk.py``, not timed here.
+equality in ``tests/fetch/test_bulk_file.py``, not timed here.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Copied verbatim from the code before the change (per-cell lambdas, row-wise
 joins, loops over groups, one regression per term), apart from their imports.
-Only the tests use them: ``tests/test_models_fast_paths.py`` checks that the
+Only the tests use them: ``tests/models/test_models_fast_paths.py`` checks that the
 new code gives the same numbers.
 """
 # ruff: noqa
