@@ -286,4 +286,5 @@ def validate_lines(table: pd.DataFrame) -> pd.DataFrame:
         return lines_schema().validate(table, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases[["column", "check", "failure_case"]].drop_duplicates()
-        raise SchemaError(f"element catalog failed validation:\n{cases.head(15)}") from None
+        raise SchemaError("element catalog failed validation:\n"
+                          + cases.head(15).to_string(index=False)) from None
