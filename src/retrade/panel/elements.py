@@ -310,3 +310,44 @@ def element_tables(china_raw: pd.DataFrame | None, panel: pd.DataFrame) -> dict[
     tables = {ELEMENT_TABLE: element_panel(china_raw, panel),
               PROVINCE_TABLE: province_table(china_raw)}
     return {name: table for name, table in tables.items() if len(table)}
+
+
+def province_shares(provinces: pd.DataFrame, *, flow: str = "export", by: str = "year",
+                    measure: str = "net_weight_kg") -> pd.DataFrame:
+    """Each province's share of China's rare-earth trade per year (or month).
+
+    Parameters
+    ----------
+    provinces : DataFrame
+        :func:`province_table` rows.
+    flow : {"export", "import"}
+    by : {"year", "month"}
+        ``period`` is ``YYYY`` or ``YYYY-MM``.
+    measure : {"net_weight_kg", "value_usd", "value_cny"}
+
+    Returns
+    -------
+    DataFrame
+        ``period, province, province_en, amount, share`` (shares sum to 1 per period over
+        the provinces with a known amount).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"flow": ["export"] * 3, "period": ["2024-01", "2024-02", "2024-01"],
+    ...     "province": ["15", "15", "36"], "province_en": ["Inner Mongolia"] * 2 + ["Jiangxi"],
+    ...     "net_weight_kg": [30.0, 10.0, 60.0]})
+    >>> province_shares(t)[["period", "province_en", "share"]].values.tolist()
+    [['2024', 'Inner Mongolia', 0.4], ['2024', 'Jiangxi', 0.6]]
+    """
+    from retrade.errors import check_choice
+
+    check_choice("flow", flow, ("export", "import"))
+    check_choice("by", by, ("year", "month"))
+    check_choice("measure", measure, MEASURES)
+    rows = provinces[(provinces["flow"] == flow) & provinces[measure].notna()]
+    period = rows["period"].str[:4] if by == "year" else rows["period"]
+    grouped = rows.assign(period=period).groupby(["period", "province"], sort=True)
+    out = grouped[measure].sum().rename("amount").to_frame().join(
+        grouped["province_en"].first()).reset_index()
+    out["share"] = out["amount"] / out.groupby("period")["amount"].transform("sum")
+    return out[["period", "province", "province_en", "amount", "share"]]
