@@ -45,8 +45,8 @@ def _columns(shared, language: str) -> tuple[str, str]:
     return rows.loc["province", language], rows.loc["province_name", language]
 
 
-def _real_download(shared) -> tuple[list[str], list[list[str]]]:
-    text = shared(FOLDER, SAMPLE).read_bytes().decode("gb18030")
+def _real_download(shared, sample: str = SAMPLE) -> tuple[list[str], list[list[str]]]:
+    text = shared(FOLDER, sample).read_bytes().decode("gb18030")
     rows = [r[:-1] for r in csv.reader(io.StringIO(text))]  # drop the trailing empty field
     return rows[0], rows[1:]
 
@@ -70,9 +70,10 @@ def _english_header(header: list[str], shared) -> list[str]:
     return [to_en[h] for h in header]
 
 
-def build_input(shared, tmp_path, language: str) -> tuple[object, pd.DataFrame]:
+def build_input(shared, tmp_path, language: str,
+                sample: str = SAMPLE) -> tuple[object, pd.DataFrame]:
     """A GBK platform download with province columns on rare-earth lines, and its rows."""
-    header, rows = _real_download(shared)
+    header, rows = _real_download(shared, sample)
     code_col, name_col = _columns(shared, "zh")
     provinces, names = _provinces(shared), _line_names(shared)
     at = header.index("商品名称") + 1
@@ -94,7 +95,7 @@ def build_input(shared, tmp_path, language: str) -> tuple[object, pd.DataFrame]:
     written = out_header if language == "zh" else _english_header(out_header, shared)
     lines = [",".join(f'"{c}"' for c in written) + ","]
     lines += [",".join(f'"{r[h]}"' for h in out_header) + "," for r in out]
-    path = tmp_path / f"gacc_rare_earth_exports_by_province_{language}.csv"
+    path = tmp_path / f"gacc_rare_earth_exports_by_province_{language}_{sample[-20:-8]}.csv"
     path.write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
     return path, pd.DataFrame(records)
 
