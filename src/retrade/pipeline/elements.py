@@ -14,6 +14,7 @@ still shows the element catalog (bundled: which lines each control covers).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from retrade.catalog.elements import element_lines
@@ -116,8 +117,10 @@ def province_figure(shares: pd.DataFrame, top: int = 6) -> ReportFigure:
         shares["province"].isin(keep), "other provinces"))
     wide = named.pivot_table(index="period", columns="name", values="share", aggfunc="sum")
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    ax.stackplot(wide.index.astype(str), (wide.fillna(0) * 100).T.to_numpy(dtype=float),
-                 labels=wide.columns)
+    x = np.arange(len(wide))
+    ax.stackplot(x, (wide.fillna(0) * 100).T.to_numpy(dtype=float), labels=wide.columns)
+    step = max(1, len(x) // 8)
+    ax.set_xticks(x[::step], [str(p) for p in wide.index[::step]])
     ax.set_ylabel("% of China's rare-earth exports")
     ax.legend(loc="upper left", fontsize="small", ncol=2)
     return ReportFigure("province_shares_plot", fig, "Each province's share of China's "
