@@ -13,9 +13,9 @@ import pandas as pd
 
 from retrade.config import load_settings
 from retrade.fetch.files import import_file
+from retrade.panel.query import load_elements
 from retrade.pipeline import run_quarterly
 from retrade.pipeline.elements import catalog_summary, exports_by_status
-from retrade.panel.query import load_elements
 
 SAMPLES = ("gacc_zh_soybean_exports_to_us_2024_cny_GBK.csv",
            "gacc_zh_soybean_exports_to_us_2025-01_to_10_cny_GBK.csv")

@@ -1,8 +1,8 @@
 """Rebuild the element catalog of China's rare-earth HS8 lines from the official GACC code list.
 
 Reads the yearly GACC commodity code lists (the customs statistics platform's parameter
-lists, 2015-2023; ``../shared/data/china-customs-samples/DERIVED_gacc_rare_earth_hs8_codes_2015_2023.csv``)
-and writes ``src/retrade/catalog/data/rare_earth_hs8_lines.csv``: one row per code and span
+lists, 2015-2023; in the shared data folder beside the repository,
+``china-customs-samples/DERIVED_gacc_rare_earth_hs8_codes_2015_2023.csv``) and writes ``src/retrade/catalog/data/rare_earth_hs8_lines.csv``: one row per code and span
 of years in which its meaning stays the same, with the line's form, the element it names
 (or ``other``/``mixture``/``all`` when it names none or several), the elements it can hold,
 and whether the April 2025 and October 2025 controls cover it. No name is copied: the
@@ -140,7 +140,8 @@ def coverage(elements: str, mixtures: bool, form: str, controlled: tuple[str, ..
 
 def describe(row) -> str:
     """A description in our own words."""
-    what = row.detail or {"metal": "metal, not intermixed", "mixture": "metals, intermixed or interalloyed",
+    what = row.detail or {
+            "metal": "metal, not intermixed", "mixture": "metals, intermixed or interalloyed",
             "oxide": "oxide", "chloride": "chloride", "fluoride": "fluoride",
             "carbonate": "carbonate", "other compound": "other compounds", "ore": "ores",
             "magnet": "permanent magnets"}[row.form]
@@ -192,8 +193,9 @@ def build(codes: Path, out: Path) -> pd.DataFrame:
 def main() -> None:
     root = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--codes", type=Path, default=root.parent / "shared" / "data"
-                        / "china-customs-samples" / "DERIVED_gacc_rare_earth_hs8_codes_2015_2023.csv")
+    shared = root.parent / "shared" / "data" / "china-customs-samples"
+    parser.add_argument("--codes", type=Path,
+                        default=shared / "DERIVED_gacc_rare_earth_hs8_codes_2015_2023.csv")
     parser.add_argument("--out", type=Path,
                         default=root / "src" / "retrade" / "catalog" / "data"
                         / "rare_earth_hs8_lines.csv")

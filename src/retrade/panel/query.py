@@ -97,7 +97,8 @@ def load_elements(*, settings: Settings | None = None) -> pd.DataFrame:
 
 
 def load_provinces(*, settings: Settings | None = None) -> pd.DataFrame:
-    """China's rare-earth trade by registered province (:func:`retrade.panel.elements.province_table`).
+    """China's rare-earth trade by registered province (see
+    :func:`retrade.panel.elements.province_table`).
 
     Raises :class:`~retrade.errors.StoreError` when no download broke trade out by province.
     """
