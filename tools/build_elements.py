@@ -3,9 +3,10 @@
 Reads the yearly GACC commodity code lists (the customs statistics platform's parameter
 lists, 2015-2023; in the shared data folder beside the repository,
 ``china-customs-samples/DERIVED_gacc_rare_earth_hs8_codes_2015_2023.csv``) and writes
-``src/retrade/catalog/data/rare_earth_hs8_lines.csv``: one row per code and span of years in which its meaning stays the same, with the line's form, the element it names
-(or ``other``/``mixture``/``all`` when it names none or several), the elements it can hold,
-and whether the April 2025 and October 2025 controls cover it. No name is copied: the
+``src/retrade/catalog/data/rare_earth_hs8_lines.csv``: one row per code and span of years
+in which its meaning stays the same, with the line's form, the element it names (or
+``other``/``mixture``/``all`` when it names none or several), the elements it can hold, and
+whether the April 2025 and October 2025 controls cover it. No name is copied: the
 description is written here from the form and the element. Run from the repository root:
 
     .venv/bin/python tools/build_elements.py [--codes PATH]
