@@ -160,3 +160,23 @@ def test_province_table_keeps_what_the_panel_sums_away(built):
 def test_catalog_codes_used_here_exist_in_the_official_list(shared):
     names = _line_names(shared)
     assert set(LINES) <= set(names) and set(LINES) <= set(E.element_lines()["code"])
+
+
+def test_us_rows_take_the_element_of_the_hts10_lines_read():
+    """Census HS10 rows already in the panel: a line the US table names gives its element;
+    one it does not is pooled (never assigned to an element)."""
+    from retrade.panel import schema as S
+    from retrade.panel.elements import element_panel
+
+    panel = S.conform(pd.DataFrame({
+        "source": "census", "frequency": "M", "period": "2025-06", "year": 2025, "month": 6,
+        "reporter": "USA", "partner": ["CHN", "CHN"], "flow": "import",
+        "hs6": ["280530", "284690"], "hs_original": ["2805300015", "2846908090"],
+        "stage": ["metals", "compounds"], "value_usd": [1000.0, 50.0],
+        "net_weight_kg": [10.0, 2.0]}))
+    out = element_panel(None, panel).set_index("hs_original")
+    assert out.loc["2805300015", ["scope", "element", "form"]].tolist() == [
+        "element", "Pr", "metal"]
+    assert out.loc["2805300015", "element_kg"] == 10.0
+    assert out.loc["2846908090", "scope"] == "other"
+    assert pd.isna(out.loc["2846908090", "element"])
