@@ -42,6 +42,8 @@ DOWNLOADS = {
     "heavy_ree_trade_data.csv": ("pnnl-cmm-data", "comtrade_v1_chn_usa_2846_280530_2020_2024.csv"),
     "strategic_premium_hs6.csv": ("qennis-china-critical-minerals", "strategic_premium_hs6.csv"),
     "overview_monthly.csv": ("qennis-china-critical-minerals", "overview_monthly.csv"),
+    "gacc_soybean_exports_2024_cny.csv":
+        ("china-customs-samples", "gacc_zh_soybean_exports_to_us_2024_cny_GBK.csv"),
     "baci_re_world_summary_2002_2024.csv":
         ("materials-atlas", "TRANSCRIBED_baci_re_world_summary_2002_2024.csv"),
     "baci_850511_world_series_2002_2024.csv":

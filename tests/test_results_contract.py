@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 import retrade as rt
 from retrade.forecast import apply_scenarios, backtest, forecast_series, select_model
 from retrade.models import breaks, trend
-from retrade.models.simulate import exposure_panel, gravity_panel, monthly_series
+from retrade.models.simulate import element_panel, exposure_panel, gravity_panel, monthly_series
 from retrade.results import COEFFICIENT_COLUMNS, REPR_WIDTH, Result, Summary
 
 matplotlib.use("Agg")
@@ -68,6 +68,9 @@ def _kinds():
                                                                seed=3),
                                                 rt.define_treatment("cut", "2023-01-01"),
                                                 horizon=6),
+        "element did": lambda: rt.element_did(element_panel(effect=-0.5, seed=3)),
+        "element event study": lambda: rt.element_event_study(element_panel(effect=-0.5, seed=3),
+                                                              window=(-6, 3)),
         "trend": lambda: trend.hac_trend(steps, breaks=(2010,)),
         "chow": lambda: breaks.chow_test(steps, 2010, model="mean"),
         "chow tests": lambda: rt.chow_tests(steps, (2005, 2010), model="mean"),
@@ -84,9 +87,9 @@ def _kinds():
 
 KINDS = _kinds()
 MULTI_PANEL = {"dual chain"}
-COEFFICIENTS = {"did", "event study", "gravity", "intervention", "trend", "chow", "chow tests",
-                "bai-perron"}
-PYFIXEST = {"did", "event study", "gravity"}
+COEFFICIENTS = {"did", "event study", "gravity", "intervention", "element did",
+                "element event study", "trend", "chow", "chow tests", "bai-perron"}
+PYFIXEST = {"did", "event study", "gravity", "element did", "element event study"}
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +105,10 @@ def test_every_public_result_kind_is_covered(results):
     kinds = {type(r) for r in results.values()}
     names = {cls.__name__ for cls in kinds}
     assert {"DiDResult", "EventStudyResult", "GravityResult", "InterventionResult",
-            "TrendResult", "ChowResult", "ChowTests", "BreaksResult", "DualChainResult",
-            "ProjectionResult", "SensitivityResult", "ForecastResult", "ScenarioResult",
-            "BacktestResult", "ModelChoice"} == names
+            "ElementDiDResult", "ElementEventStudyResult", "TrendResult", "ChowResult",
+            "ChowTests", "BreaksResult", "DualChainResult", "ProjectionResult",
+            "SensitivityResult", "ForecastResult", "ScenarioResult", "BacktestResult",
+            "ModelChoice"} == names
     assert all(issubclass(k, Result) for k in kinds)
 
 
@@ -157,7 +161,7 @@ def test_estimation_results_keep_their_pyfixest_fit(results, name):
 
     res = results[name]
     table = pf.etable([res.fit], type="df")
-    assert f"{res.info.n_obs}" in table.to_string()
+    assert f"{res.info.n_obs:,}" in table.to_string()
     np.testing.assert_allclose(res.fit.coef().to_numpy(), res.tidy()["estimate"], rtol=0)
 
 

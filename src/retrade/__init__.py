@@ -16,6 +16,9 @@ export restrictions    :func:`treatments`, :func:`treatment`, :func:`define_trea
 dual chain, capacity   :func:`dual_chain`, :func:`overseas_share_sensitivity`,
                        :func:`project_supply`, :func:`chow_tests`, :func:`bai_perron`,
                        :func:`hac_trend`
+elements, provinces    :func:`element_catalog`, :func:`load_elements`, :func:`element_did`,
+                       :func:`element_event_study`, :func:`load_provinces`,
+                       :func:`province_shares`
 forecasts              :func:`forecast_series`, :func:`backtest`, :func:`select_model`,
                        :func:`apply_scenarios`
 the quarterly report   :func:`run_quarterly`
@@ -54,6 +57,12 @@ _LAZY: dict[str, tuple[str, str]] = {
     "load_panel": ("retrade.panel.query", "load_panel"),
     "load_monthly": ("retrade.panel.query", "load_monthly"),
     "load_importer_totals": ("retrade.panel.query", "load_importer_totals"),
+    "load_elements": ("retrade.panel.query", "load_elements"),
+    "load_provinces": ("retrade.panel.query", "load_provinces"),
+    "element_catalog": ("retrade.catalog.elements", "element_lines"),
+    "element_did": ("retrade.models.elements", "element_did"),
+    "element_event_study": ("retrade.models.elements", "element_event_study"),
+    "province_shares": ("retrade.panel.elements", "province_shares"),
     "query": ("retrade.panel.query", "query"),
     "balanced_panel": ("retrade.panel.balance", "balanced_panel"),
     "treatments": ("retrade.models.events", "treatments"),

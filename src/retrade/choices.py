@@ -46,6 +46,8 @@ GravityFlow = Literal["export", "import"]
 Term = Literal["step", "pulse", "ramp"]
 InterventionTransform = Literal["log", "level"]
 CovType = Literal["oim", "opg", "robust", "approx"]
+ElementOutcome = Literal["log1p", "ppml"]
+ElementMeasure = Literal["net_weight_kg", "value_usd", "value_cny", "element_kg"]
 
 # -- breaks, trends and capacity
 BreakModel = Literal["mean", "trend"]

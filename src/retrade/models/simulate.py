@@ -155,3 +155,65 @@ def monthly_series(
     seasonal = season * np.sin(2 * np.pi * (index.month.to_numpy() - 1) / 12)
     after = (index >= pd.Period(event, freq="M")).astype(float)
     return pd.Series(np.exp(level + seasonal + u + step * after), index=index, name="value_usd")
+
+
+def element_panel(
+    *,
+    start: str = "2022-01",
+    end: str = "2025-12",
+    effect: float = -0.5,
+    event: str = "2025-04-04",
+    october_effect: float = 0.0,
+    partners: Sequence[str] = (),
+    noise: float = 0.15,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """China's monthly exports by single-element HS8 line, SIMULATED, with a known effect.
+
+    Units are the catalog's single-element lines (:mod:`retrade.catalog.elements`; Sc and
+    Lu lines from 2022), by partner when ``partners`` are given (else World). ln kg =
+    a_u + d_t + ``effect`` x [element named by the April 2025 controls] x [month after
+    ``event``'s month] + ``october_effect`` x [element named in October 2025] x
+    [November 2025] + noise; the month of ``event`` gets half the effect. Rows are in the
+    element panel's columns, source ``simulated``.
+
+    Examples
+    --------
+    >>> p = element_panel(seed=2)
+    >>> p["source"].unique().tolist(), sorted(p["element"].unique())[:3]
+    (['simulated'], ['Ce', 'Dy', 'Eu'])
+    """
+    from retrade.catalog.elements import element_lines
+    from retrade.panel.elements import _with_content
+
+    rng = np.random.default_rng(seed)
+    lines = element_lines()
+    lines = lines[(lines["scope"] == "element") & (lines["last_year"] >= 2023)]
+    april = ("Sm", "Gd", "Tb", "Dy", "Lu", "Sc", "Y")
+    october = ("Ho", "Er", "Tm", "Eu", "Yb")
+    months = pd.period_range(start, end, freq="M")
+    who = list(partners) or ["WLD"]
+    units = lines[["code", "form", "element"]].merge(pd.DataFrame({"partner": who}), how="cross")
+    grid = units.loc[units.index.repeat(len(months))].reset_index(drop=True)
+    grid["month"] = np.tile(np.arange(len(months)), len(units))
+    grid["period"] = months.astype(str)[grid["month"]]
+    date = pd.Period(pd.Timestamp(event), freq="M")
+    since = (months - date).map(lambda d: d.n).to_numpy()[grid["month"]]
+    hit = grid["element"].isin(april).to_numpy() * np.where(since > 0, 1.0, np.where(
+        since == 0, 0.5, 0.0))
+    oct_on = grid["element"].isin(october).to_numpy() * (grid["period"] == "2025-11").to_numpy()
+    a = rng.uniform(6, 11, len(units))[np.arange(len(grid)) // len(months)]
+    d = np.cumsum(rng.normal(0, 0.05, len(months)))[grid["month"]]
+    log_kg = a + d + effect * hit + october_effect * oct_on + rng.normal(0, noise, len(grid))
+    kg = np.exp(log_kg)
+    exists = grid["period"].str[:4].astype(int) >= lines.set_index("code")["first_year"].reindex(
+        grid["code"]).to_numpy()
+    rows = grid.assign(
+        source="simulated", reporter="CHN", flow="export", hs_original=grid["code"],
+        year=grid["period"].str[:4].astype(int), month=grid["period"].str[5:].astype(int),
+        net_weight_kg=kg, value_usd=kg * np.exp(rng.normal(4, 0.3, len(grid))),
+        scope="element", elements=grid["element"], mixtures=False,
+        april_2025=np.where(grid["element"].isin(april), "all", "none"),
+        october_2025=np.where(grid["element"].isin(october), "all", "none"))[exists]
+    rows["hs6"] = rows["hs_original"].str[:6]
+    return _with_content(rows.reset_index(drop=True))

@@ -17,6 +17,9 @@ build killed part-way leaves the previous set whole):
   one tidy shape (:mod:`retrade.panel.monthly`), when the store holds any;
 * ``world_summary.parquet``: world trade summaries per HS6 and year (source
   ``baci_summary``; :mod:`retrade.panel.world_summary`), when the store holds any;
+* ``elements.parquet`` and ``provinces.parquet``: China's (and the US's) trade by
+  element and form, and China's by registered province (:mod:`retrade.panel.elements`),
+  when the store holds China customs downloads (or Census HS10 rows);
 * ``panel_build.json``: the build manifest (the raw manifest entries read,
   rows per source, skipped sources and why, SHA-256 of each table), switched
   in last; readers check each table against its hash.
@@ -68,6 +71,7 @@ import pandas as pd
 from retrade.config import Settings, load_settings
 from retrade.errors import ConfigError, DataQualityWarning, RetradeError, SchemaError
 from retrade.panel import schema as S
+from retrade.panel.elements import element_tables
 from retrade.panel.mirror import mirror_flows
 from retrade.panel.monthly import monthly_series
 from retrade.panel.quality import quality_table
@@ -79,6 +83,8 @@ from retrade.store.processed import SET_RECORD
 
 ADAPTERS_PACKAGE = "retrade.panel.adapters"
 BUILD_RECORD = SET_RECORD
+# sources whose raw rows also feed the element and province tables (retrade.panel.elements)
+ELEMENT_SOURCES = frozenset({"china_customs"})
 # sources that are aggregate series, not flows: tidied into their own table, not the panel
 SERIES_SOURCES = {
     "monthly_table": ("monthly", monthly_series),
@@ -241,7 +247,8 @@ def _run_adapter(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFra
 
 
 def _read_source(
-    source: str, store: RawStore, adapters: Mapping[str, Any] | None
+    source: str, store: RawStore, adapters: Mapping[str, Any] | None,
+    keep: dict[str, pd.DataFrame] | None = None,
 ) -> tuple[SourceReport, pd.DataFrame | None]:
     if source not in store.sources():
         return SourceReport(
@@ -259,6 +266,8 @@ def _read_source(
     if raw.empty:
         return SourceReport(source, "empty", entries=entries, message="no live rows"), None
     rows, notes = _source_rows(source, adapter, raw)
+    if keep is not None and source in ELEMENT_SOURCES:  # the element panel reads the raw rows
+        keep[source] = raw
     notes = _outside_catalog(raw, adapter.hs_column) + notes
     return SourceReport(source, "built", len(raw), len(rows), entries, notes=notes), rows
 
@@ -352,7 +361,7 @@ def build_panel(
     settings = settings or load_settings()
     store = store or RawStore(settings.raw_dir)
     names = check_sources(sources, store, adapters) if sources is not None else store.sources()
-    reports, frames, extra = [], [], {}
+    reports, frames, extra, raws = [], [], {}, {}
     for source in names:
         if source in SERIES_SOURCES and (adapters is None or source not in adapters):
             report, table = _read_series(source, store)
@@ -360,11 +369,12 @@ def build_panel(
             if table is not None:
                 extra[SERIES_SOURCES[source][0]] = table
             continue
-        report, rows = _read_source(source, store, adapters)
+        report, rows = _read_source(source, store, adapters, raws)
         reports.append(report)
         if rows is not None:
             frames.append(rows)
     panel = assemble(frames)
+    extra.update(element_tables(raws.get("china_customs"), panel))
     processed = ProcessedStore(settings.processed_dir)
     if panel.empty and not allow_empty:
         _keep_nonempty_panel(processed, store, names)

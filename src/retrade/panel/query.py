@@ -81,6 +81,37 @@ def load_monthly(*, settings: Settings | None = None) -> pd.DataFrame:
     return store.read("monthly")
 
 
+def load_elements(*, settings: Settings | None = None) -> pd.DataFrame:
+    """The element panel (:mod:`retrade.panel.elements`) as built beside the panel.
+
+    Raises :class:`~retrade.errors.StoreError` saying what to import when there is none.
+    """
+    store = _processed(settings)
+    if not store.exists("elements"):
+        raise StoreError(
+            f"no element panel in {store.root}: import China customs downloads at HS8 "
+            "(retrade import FILE --flow export, a download from the customs statistics "
+            "platform http://stats.customs.gov.cn) and build the panel (retrade panel build)"
+        )
+    return store.read("elements")
+
+
+def load_provinces(*, settings: Settings | None = None) -> pd.DataFrame:
+    """China's rare-earth trade by registered province (see
+    :func:`retrade.panel.elements.province_table`).
+
+    Raises :class:`~retrade.errors.StoreError` when no download broke trade out by province.
+    """
+    store = _processed(settings)
+    if not store.exists("provinces"):
+        raise StoreError(
+            f"no province table in {store.root}: import China customs downloads that break "
+            "trade out by the exporter's registered location (注册地, 'Locations of importers "
+            "and exporters'; retrade import FILE --flow export) and build the panel"
+        )
+    return store.read("provinces")
+
+
 def load_importer_totals(*, settings: Settings | None = None) -> pd.DataFrame:
     """Importers' total imports per HS6 and year from the world summaries (``importer, hs6, period,
     total``), the denominator of mirror-based dependency shares."""

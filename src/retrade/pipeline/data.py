@@ -81,6 +81,11 @@ def commands(quarter: str) -> dict[str, str]:
             f"retrade fetch comtrade -r JPN,USA -p all -f M --hs all --periods 2010-{last} "
             "(keyless: the public preview, which retrade run also fetches)"
         ),
+        "gacc": (
+            "retrade import FILE --flow export (a China customs download at HS8 from the "
+            "customs statistics platform, http://stats.customs.gov.cn: exports by commodity, "
+            "partner and month, with 'Locations of importers and exporters' for provinces)"
+        ),
         "world_summary": (
             "retrade import FILE (a BACI world summary by HS6 and year, which holds Japan's "
             "and the US's total imports)"
@@ -102,6 +107,8 @@ class RunData:
         The monthly aggregate tables (:mod:`retrade.panel.monthly`), if any were imported.
     world_summary : DataFrame or None
         World trade summaries per HS6 and year (:mod:`retrade.panel.world_summary`), if any.
+    elements, provinces : DataFrame or None
+        The element panel and province table (:mod:`retrade.panel.elements`), if any.
     build : PanelBuild or None
         The build of this run (``None`` when it failed).
     note : str
@@ -120,6 +127,8 @@ class RunData:
     note: str = ""
     quarter: str = "2000Q1"
     build_warnings: tuple[str, ...] = ()
+    elements: pd.DataFrame | None = field(default=None, repr=False)
+    provinces: pd.DataFrame | None = field(default=None, repr=False)
 
     @functools.cached_property
     def annual(self) -> pd.DataFrame:
@@ -180,7 +189,9 @@ def from_build(build: PanelBuild, settings: Settings, quarter: str,
     built = set(build.sha256)
     return RunData(build.panel, build.quality, _extra_table(store, "monthly", built),
                    _extra_table(store, "world_summary", built), build, quarter=quarter,
-                   build_warnings=build_warnings)
+                   build_warnings=build_warnings,
+                   elements=_extra_table(store, "elements", built),
+                   provinces=_extra_table(store, "provinces", built))
 
 
 def from_store(settings: Settings, quarter: str, error: str) -> RunData:
@@ -201,7 +212,9 @@ def from_store(settings: Settings, quarter: str, error: str) -> RunData:
     note = (f"the panel build failed ({error}); the analyses use the previous build "
             f"of {record.get('built_at', 'unknown date')}")
     return RunData(S.conform(store.read("panel")), quality, _extra_table(store, "monthly", built),
-                   _extra_table(store, "world_summary", built), None, note, quarter)
+                   _extra_table(store, "world_summary", built), None, note, quarter,
+                   elements=_extra_table(store, "elements", built),
+                   provinces=_extra_table(store, "provinces", built))
 
 
 SHARE_IMPORTERS: tuple[str, ...] = ("JPN", "USA")

@@ -68,6 +68,10 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("export_restrictions", "Export restrictions", "retrade.pipeline.restrictions",
                 "Did China's export measures move its exports? The 2015 removal of export "
                 "quotas and the December 2023 ban on exporting processing technology."),
+    SectionSpec("elements_provinces", "Element-level controls and provinces",
+                "retrade.pipeline.elements",
+                "Did the 2025 controls cut China's exports of the elements they name, and which "
+                "provinces export them? From China customs downloads at HS8."),
     SectionSpec("dual_chain", "Dual-chain dependency", "retrade.pipeline.dual",
                 "How much of Japan's and the US's rare-earth imports come from China, and "
                 "where China's exports go."),
@@ -88,7 +92,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
 )
 SECTION_KEYS: tuple[str, ...] = tuple(s.key for s in SECTIONS)
 # the order a reader meets them: what changed first, the analyses, then the appendix
-READING_ORDER: tuple[str, ...] = ("what_changed", "export_restrictions", "dual_chain",
+READING_ORDER: tuple[str, ...] = ("what_changed", "export_restrictions", "elements_provinces",
+                                  "dual_chain",
                                   "overseas_capacity", "forecasts", "reference_context",
                                   "about", "data_updates", "data_coverage")
 

@@ -58,9 +58,20 @@ def to_panel(
     DataFrame
         Validated monthly panel rows.
     """
-    raw = catalog_rows(raw, "commodity")
+    return finish(harmonize(catalog_rows(raw, "commodity"), cny_per_usd=cny_per_usd))
+
+
+def harmonize(
+    raw: pd.DataFrame, *, cny_per_usd: Mapping[str, float] | pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """China customs rows in panel columns, one per raw row (same index), before
+    :func:`~retrade.panel.adapters._common.finish` keeps catalog lines and sums duplicates.
+
+    The element panel (:mod:`retrade.panel.elements`) starts from here, so that the
+    partner, value and quantity rules are the trade panel's.
+    """
     period = raw["yearmonth"].str[:4] + "-" + raw["yearmonth"].str[4:]
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             S.SOURCE: SOURCE,
             S.FREQUENCY: "M",
@@ -77,7 +88,6 @@ def to_panel(
         },
         index=raw.index,
     )
-    return finish(frame)
 
 
 def _partners(raw: pd.DataFrame) -> dict[str, pd.Series]:
@@ -115,7 +125,8 @@ def _value_usd(raw: pd.DataFrame, period: pd.Series, rates) -> pd.Series:
 def _quantities(raw: pd.DataFrame) -> dict[str, pd.Series]:
     q1, u1 = raw["quantity_1"].astype("Float64"), raw["unit_1"].astype("string")
     q2 = raw["quantity_2"].astype("Float64") if "quantity_2" in raw else q1 * pd.NA
-    u2 = raw["unit_2"].astype("string") if "unit_2" in raw else u1.where(False)
+    u2 = (raw["unit_2"].astype("string") if "unit_2" in raw
+          else pd.Series(pd.NA, index=raw.index, dtype="string"))
     weight = kilograms(q1, u1).fillna(kilograms(q2, u2))
     other_q = q2.where(u2.notna() & ~is_mass(u2), q1.where(u1.notna() & ~is_mass(u1)))
     other_u = u2.where(u2.notna() & ~is_mass(u2), u1.where(u1.notna() & ~is_mass(u1)))
