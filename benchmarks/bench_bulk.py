@@ -11,7 +11,7 @@ Python process so that its peak resident memory (``ru_maxrss``) is its own;
 its resident memory after the imports, before any work, is printed beside
 it. Engines:
 
-* ``retrade``: :func:`retrade.store.bulk.ingest_comtrade_bulk` (pyarrow
+* ``retrade``: :func:`retrade.fetch.comtrade.bulk_file.ingest_comtrade_bulk` (pyarrow
   streaming reader, 1 MiB blocks, filter, ParquetWriter, atomic move and
   manifest entry); counts rows read and kept in the same pass.
 * ``retrade-16MiB``: the same with 16 MiB blocks.
@@ -20,9 +20,9 @@ it. Engines:
   rows written only, not rows read.
 
 Prints a Markdown table (rows/s over the lines of the file, peak RSS).
-The Dask engine (:mod:`retrade.store.bulk_dask`) parallelises across files
+The Dask engine (:mod:`retrade.fetch.comtrade.bulk_file_dask`) parallelises across files
 (gzip is not splittable), so on one file it is one task; it is checked for
-equality in ``tests/test_store_bulk.py``, not timed here.
+equality in ``tests/fetch/test_bulk_file.py``, not timed here.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ ENGINES = {
     "retrade": """
 import shutil
 from retrade.store import RawStore
-from retrade.store.bulk import ingest_comtrade_bulk
+from retrade.fetch.comtrade.bulk_file import ingest_comtrade_bulk
 shutil.rmtree(work + "/store", ignore_errors=True)
 base = psutil.Process().memory_info().rss
 started, cpu0 = time.perf_counter(), cpu()

@@ -192,7 +192,8 @@ _COLD = """
 import json, time
 started = time.perf_counter()
 import pandas as pd
-from retrade.forecast import Series, forecast
+from retrade.forecast import Series
+from retrade.forecast import forecast_series as forecast
 s = Series(pd.DataFrame({"period": pd.date_range("2000", periods=20, freq="YS"),
                          "y": [0.9 - 0.01 * i for i in range(20)]}), "A", "share")
 imported = time.perf_counter()

@@ -2,7 +2,7 @@
 
 Copied verbatim from the code before the change (per-cell lambdas, row-wise
 joins, loops over groups, one regression per term), apart from their imports.
-Only the tests use them: ``tests/test_models_fast_paths.py`` checks that the
+Only the tests use them: ``tests/models/test_models_fast_paths.py`` checks that the
 new code gives the same numbers.
 """
 # ruff: noqa
@@ -426,8 +426,10 @@ def third_country_routing(
     >>> third_country_routing(panel, importers=["USA"], conduits=["VNM"])["share"].tolist()
     [0.3]
     """
-    from retrade.models.dependency import (
-        CONDUIT_CANDIDATES, IMPORTERS, _concat, _conduit_sets, _keys, import_rows, members)
+    from retrade.models.dependency import CONDUIT_CANDIDATES, IMPORTERS, _conduit_sets
+    from retrade.panel.china import import_rows, members
+    from retrade.panel.china import share_keys as _keys
+    from retrade.panel.china import stack_rows as _concat
     from retrade.panel import measures
 
     keys = _keys(level)

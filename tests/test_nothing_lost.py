@@ -15,8 +15,8 @@ Each test is named after the class of defect it guards against:
 8. ``test_umask_*``: files and folders get the user's umask;
 9. ``test_leftovers_*``: what killed runs leave is found and cleaned, live files never.
 
-The kill -9 scenarios are in ``tests/test_faults.py`` and the bad value of every
-option of every command in ``tests/test_one_line_errors.py``.
+The kill -9 scenarios are in ``tests/store/test_faults.py`` and the bad value of every
+option of every command in ``tests/cli/test_one_line_errors.py``.
 Tolerance: exact throughout (files, hashes, rows and messages are compared).
 """
 

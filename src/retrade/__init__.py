@@ -4,21 +4,32 @@
 module (and heavy dependencies such as pyfixest or prophet) on first use.
 
 =====================  ===============================================================
-fetch and import       :func:`fetch_comtrade`, :func:`fetch_census`, :func:`import_file`
+fetch and import       :func:`fetch_comtrade`, :func:`fetch_census`, :func:`import_file`,
+                       :func:`read_file`
 the panel              :func:`build_panel`, :func:`load_panel`, :func:`load_monthly`,
-                       :func:`query`, :func:`balanced_panel`
-export restrictions    :func:`treatments`, :func:`exposure_did`, :func:`event_study`,
-                       :func:`intervention`, :func:`gravity`, :func:`compare`
+                       :func:`load_importer_totals`, :func:`query`, :func:`balanced_panel`
+series                 :func:`as_series`, :class:`Series`, :func:`china_import_share`
+export restrictions    :func:`treatments`, :func:`treatment`, :func:`define_treatment`,
+                       :func:`top_k`, :func:`baseline_share`, :func:`exposure_did`,
+                       :func:`event_study`, :func:`intervention`, :func:`placebos`,
+                       :func:`event_index`, :func:`gravity`, :func:`compare`
 dual chain, capacity   :func:`dual_chain`, :func:`overseas_share_sensitivity`,
                        :func:`project_supply`, :func:`chow_tests`, :func:`bai_perron`,
                        :func:`hac_trend`
+elements, provinces    :func:`element_catalog`, :func:`load_elements`, :func:`element_did`,
+                       :func:`element_event_study`, :func:`load_provinces`,
+                       :func:`province_shares`
 forecasts              :func:`forecast_series`, :func:`backtest`, :func:`select_model`,
-                       :func:`apply_scenarios`, :func:`china_import_share`
+                       :func:`apply_scenarios`
 the quarterly report   :func:`run_quarterly`
-catalog, settings      :func:`hs_codes`, :func:`to_iso3`, :func:`load_settings`
+catalog, settings      :func:`hs_codes`, :func:`to_iso3`, :func:`load_settings`,
+                       :class:`Settings`
+errors                 :class:`RetradeError`, :class:`RetradeWarning`
 =====================  ===============================================================
 
-The bundled reference facts are in :mod:`retrade.reference`.
+Every result these return keeps one contract (:mod:`retrade.results`):
+``.tidy()``, ``.summary()``, ``.plot()``, ``.metadata()``, and a table when
+shown in Jupyter. The bundled reference facts are in :mod:`retrade.reference`.
 
 >>> import retrade as rt
 >>> rt.hs_codes("compounds")
@@ -61,8 +72,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "event_study": ("retrade.models.did", "event_study"),
     "intervention": ("retrade.models.intervention", "intervention"),
     "placebos": ("retrade.models.intervention", "placebos"),
+    "event_index": ("retrade.models.intervention", "event_index"),
     "gravity": ("retrade.models.gravity", "gravity"),
-    "compare": ("retrade.models.results", "compare"),
+    "compare": ("retrade.results", "compare"),
     "top_k": ("retrade.models.exposure", "top_k"),
     "baseline_share": ("retrade.models.exposure", "baseline_share"),
     "dual_chain": ("retrade.models.dual_chain", "dual_chain"),
@@ -71,11 +83,13 @@ _LAZY: dict[str, tuple[str, str]] = {
     "chow_tests": ("retrade.models.breaks", "chow_tests"),
     "bai_perron": ("retrade.models.breaks", "bai_perron"),
     "hac_trend": ("retrade.models.trend", "hac_trend"),
-    "forecast_series": ("retrade.forecast", "forecast"),
+    "forecast_series": ("retrade.forecast", "forecast_series"),
     "backtest": ("retrade.forecast", "backtest"),
     "select_model": ("retrade.forecast", "select_model"),
     "apply_scenarios": ("retrade.forecast", "apply_scenarios"),
-    "china_import_share": ("retrade.forecast", "china_import_share"),
+    "china_import_share": ("retrade.panel.china", "china_import_share"),
+    "as_series": ("retrade.panel.series", "as_series"),
+    "Series": ("retrade.panel.series", "Series"),
     "run_quarterly": ("retrade.pipeline", "run_quarterly"),
 }
 

@@ -8,6 +8,7 @@ name the offending value and, where there is one, the fix.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Literal, get_args, get_origin
 
 
 class RetradeError(Exception):
@@ -140,12 +141,15 @@ class PreTrendWarning(RetradeWarning):
 
 
 def check_choice(
-    name: str, value: object, allowed: Sequence[object], *, error: type[ValueError] = ConfigError
+    name: str, value: object, allowed: Sequence[object] | Any, *,
+    error: type[ValueError] = ConfigError,
 ) -> None:
-    """Raise ``error`` naming the option, the bad value and the allowed ones.
+    """Raise ``error`` naming the option, the allowed values and the bad value.
 
     The one implementation of retrade's "an option must be one of these" check.
-    The default error is :class:`ConfigError` (a ``ValueError`` too).
+    ``allowed`` is a sequence or a ``Literal`` alias of :mod:`retrade.choices`
+    (its values are read off the alias). The default error is
+    :class:`ConfigError` (a ``ValueError`` too).
 
     Examples
     --------
@@ -153,10 +157,11 @@ def check_choice(
     >>> check_choice("flow", "out", ("import", "export"))
     Traceback (most recent call last):
     ...
-    retrade.errors.ConfigError: flow must be one of ('import', 'export'), got 'out'
+    retrade.errors.ConfigError: flow must be one of ('import', 'export'), got flow='out'
     """
-    if value not in allowed:
-        raise error(f"{name} must be one of {tuple(allowed)}, got {value!r}")
+    options = get_args(allowed) if get_origin(allowed) is Literal else tuple(allowed)
+    if value not in options:
+        raise error(f"{name} must be one of {options}, got {name}={value!r}")
 
 
 def require(module: str, extra: str):

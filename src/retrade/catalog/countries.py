@@ -30,9 +30,10 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from retrade.errors import CatalogError, ConfigError, HarmonizeError
+from retrade import choices
+from retrade.errors import CatalogError, HarmonizeError, check_choice
 
 if TYPE_CHECKING:  # pandas loads where a table is built, so `import retrade` stays light
     import pandas as pd
@@ -138,8 +139,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "ASEAN": ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"),
 }
 
-Scheme = Literal["comtrade", "m49", "iso3", "iso2", "name"]
-SCHEMES: tuple[str, ...] = ("comtrade", "m49", "iso3", "iso2", "name")
+Scheme = choices.Scheme
+SCHEMES: tuple[str, ...] = choices.values(Scheme)
 
 
 @functools.lru_cache(maxsize=1)
@@ -315,8 +316,7 @@ def to_iso3(values: Iterable[object], *, scheme: Scheme = "name") -> list[str]:
     >>> to_iso3([842, 392], scheme="comtrade")
     ['USA', 'JPN']
     """
-    if scheme not in SCHEMES:
-        raise ConfigError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    check_choice("scheme", scheme, Scheme)
     items = list(values)
     lookup = {v: _map_one(v, scheme) for v in set(map(_hashable, items))}
     missing = sorted(str(v) for v, iso in lookup.items() if iso is None)

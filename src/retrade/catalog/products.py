@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
+from retrade import choices
 from retrade.errors import CatalogError
 
-Stage = Literal["ores", "compounds", "metals", "magnets"]
-STAGES: tuple[Stage, ...] = ("ores", "compounds", "metals", "magnets")
+Stage = choices.Stage
+STAGES: tuple[Stage, ...] = choices.values(Stage)
 STAGE_LABELS: dict[str, str] = {
     "ores": "Ores and concentrates",
     "compounds": "Separated compounds (oxides, salts)",

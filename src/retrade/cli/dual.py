@@ -24,7 +24,7 @@ def capacity(year: Annotated[int, typer.Option(help="USGS production year.")] = 
 
     from retrade.models.capacity import overseas_share_sensitivity
 
-    table = overseas_share_sensitivity(year)
+    table = overseas_share_sensitivity(year).tidy()
     with pd.option_context("display.width", 200, "display.max_colwidth", 70):
         typer.echo(table[["definition", "year", "numerator_t", "denominator_t",
                          "nonchina_share", "source"]].to_string(index=False))

@@ -45,12 +45,11 @@ def run(
     seed: int = typer.Option(0, help="Seed for models that draw (prophet)."),
 ) -> None:
     """Forecast one series; with --model auto, backtest candidates and report the choice."""
-    import pandas as pd
 
     from retrade import forecast as fc
-    from retrade.forecast.spec import check_option
+    from retrade.errors import check_choice
 
-    check_option(model, ("auto", *fc.MODELS, "ensemble"), "--model")
+    check_choice("--model", model, ("auto", *fc.MODELS, "ensemble"))
     if output is not None and (output.is_dir() or not output.parent.is_dir()):
         raise InputFileError(f"output {str(output)!r} is a folder or in a folder that does "
                              "not exist")
@@ -69,7 +68,7 @@ def run(
         require_columns(events, ["date", "name"], path=events_csv, what="date,name[,end] table")
     if model == "auto":
         model = _choose(series, horizon, events, initial, seed)
-    result = fc.forecast(series, model=model, horizon=horizon, events=events, seed=seed)  # type: ignore[arg-type]
+    result = fc.forecast_series(series, model=model, horizon=horizon, events=events, seed=seed)  # type: ignore[arg-type]
     out.print(str(result.summary()), markup=False, highlight=False)
     table = result.tidy()
     if scenarios:

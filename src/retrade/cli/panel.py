@@ -1,7 +1,7 @@
 """``retrade panel``: build the panel, read its quality and mirror tables, query it with SQL.
 
 A thin layer over :mod:`retrade.panel.build`, :mod:`retrade.panel.query` and
-:mod:`retrade.store.bulk`; tables print as text, or as CSV with ``--csv``.
+:mod:`retrade.fetch.comtrade.bulk_file`; tables print as text, or as CSV with ``--csv``.
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def ingest_bulk(
     if dask_workers > 0:
         results = _ingest_on_dask(files, store, codes, dask_workers)
     else:
-        from retrade.store.bulk import ingest_comtrade_bulk
+        from retrade.fetch.comtrade.bulk_file import ingest_comtrade_bulk
 
         results = [ingest_comtrade_bulk(f, store=store, hs=codes) for f in files]
     for r in results:
@@ -234,7 +234,7 @@ def ingest_bulk(
 
 def _ingest_on_dask(files, store, codes, workers):
     from retrade.errors import require
-    from retrade.store.bulk_dask import ingest_comtrade_bulk_dask
+    from retrade.fetch.comtrade.bulk_file_dask import ingest_comtrade_bulk_dask
 
     distributed = require("distributed", "dask")
     cluster = distributed.LocalCluster(

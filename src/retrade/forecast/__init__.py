@@ -5,19 +5,21 @@
 >>> df = pd.DataFrame({"period": pd.date_range("2012", periods=12, freq="YS"),
 ...                    "y": [.9, .88, .9, .85, .86, .8, .82, .79, .8, .76, .75, .74]})
 >>> s = fc.Series(df, frequency="A", kind="share", name="JPN compounds", role="china_share")
->>> res = fc.forecast(s, model="ets", horizon=4)
+>>> res = fc.forecast_series(s, model="ets", horizon=4)
 >>> list(res.tidy().columns)
 ['period', 'yhat', 'yhat_lower', 'yhat_upper', 'level', 'model', 'series']
 
-Modules: :mod:`~retrade.forecast.spec` (the Series), :mod:`~retrade.forecast.core`
-(``forecast``), :mod:`~retrade.forecast.backtest` and :mod:`~retrade.forecast.selection`
+The series type is :class:`retrade.panel.series.Series` (re-exported here).
+Modules: :mod:`~retrade.forecast.core`
+(``forecast_series``), :mod:`~retrade.forecast.backtest` and :mod:`~retrade.forecast.selection`
 (rolling-origin scores and the model choice), :mod:`~retrade.forecast.scenarios`,
-:mod:`~retrade.forecast.series` (builders from the panel).
+:mod:`retrade.panel.china` (the builders ``china_import_share`` and ``china_exports``,
+re-exported here).
 """
 
 from retrade.forecast.backtest import BacktestResult, backtest, rolling_origins
-from retrade.forecast.core import MODELS, forecast
-from retrade.forecast.result import ForecastResult
+from retrade.forecast.core import MODELS, forecast_series
+from retrade.forecast.results import ForecastResult
 from retrade.forecast.scenarios import (
     DEFAULT_SCENARIOS,
     Adjustment,
@@ -26,9 +28,9 @@ from retrade.forecast.scenarios import (
     apply_scenarios,
 )
 from retrade.forecast.selection import ModelChoice, select_model
-from retrade.forecast.series import china_exports, china_import_share
-from retrade.forecast.spec import Series, as_series
 from retrade.forecast.transform import SHARE_EPS
+from retrade.panel.china import china_exports, china_import_share
+from retrade.panel.series import Series, as_series
 
 __all__ = [
     "DEFAULT_SCENARIOS",
@@ -46,7 +48,7 @@ __all__ = [
     "backtest",
     "china_exports",
     "china_import_share",
-    "forecast",
+    "forecast_series",
     "rolling_origins",
     "select_model",
 ]

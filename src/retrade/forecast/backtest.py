@@ -25,19 +25,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from retrade.errors import SpecificationError
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
 from retrade.forecast import events as _events
 from retrade.forecast import transform
-from retrade.forecast.core import DEFAULT_LEVELS, MODELS, check_levels, fit_draft, model_input
-from retrade.forecast.result import Text
-from retrade.forecast.spec import Series, as_series, check_option
-
-Criterion = Literal["mase", "msis"]
+from retrade.forecast.core import (
+    DEFAULT_LEVELS,
+    MODELS,
+    check_levels,
+    fit_draft,
+    forecastable,
+    model_input,
+)
+from retrade.panel.series import Series
+from retrade.results import Result, Summary
 
 
 @dataclass(frozen=True)
@@ -93,8 +99,17 @@ def naive_scale(y: np.ndarray, season_length: int) -> float:
 
 
 @dataclass(frozen=True)
-class BacktestResult:
-    """Every backtest forecast next to its actual, and the scores per model."""
+class BacktestResult(Result):
+    """Every backtest forecast next to its actual, and the scores per model.
+
+    ``tidy()`` has the columns ``origin, model, period, h, y, yhat, yhat_lower,
+    yhat_upper, level, scale, series``: one row per origin, model, forecast
+    period and level; :meth:`scores` sums them up.
+    """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = (
+        "origin", "model", "period", "h", "y", "yhat", "yhat_lower", "yhat_upper", "level",
+        "scale", "series")
 
     series: Series
     splits: tuple[Split, ...]
@@ -110,26 +125,37 @@ class BacktestResult:
         """
         return self.table.copy()
 
-    def scores(self, by: Literal["model", "h"] = "model") -> pd.DataFrame:
+    def scores(self, by: choices.ScoreBy = "model") -> pd.DataFrame:
         """MASE, coverage per level and MSIS per model (and per horizon with ``by="h"``)."""
-        check_option(by, ("model", "h"), "by")
+        check_choice("by", by, choices.ScoreBy)
         keys = ["model"] if by == "model" else ["model", "h"]
         return score_table(self.table, self.levels, keys)
 
-    def summary(self) -> Text:
-        """Text: the design of the backtest and the score table."""
-        head = (
-            f"Rolling-origin backtest of {self.series.name!r}: {len(self.splits)} origins "
-            f"({self.splits[0].origin.date()} .. {self.splits[-1].origin.date()}), "
-            f"horizon {self.horizon}, first training window {self.splits[0].n_train} obs"
-        )
-        return Text(head + "\n\n" + self.scores().to_string(float_format=lambda v: f"{v:.3f}"))
+    def metadata(self) -> dict[str, object]:
+        """Series, models, origins, horizon, first training window and levels."""
+        return {"series": self.series.name, "models": self.models,
+                "origins": tuple(str(s.origin.date()) for s in self.splits),
+                "horizon": self.horizon, "initial": self.splits[0].n_train,
+                "levels": self.levels, "n_obs": self.series.n}
+
+    def summary(self) -> Summary:
+        """The design of the backtest and the score table."""
+        meta = [("origins", f"{len(self.splits)} ({self.splits[0].origin.date()} .. "
+                            f"{self.splits[-1].origin.date()})"),
+                ("horizon", self.horizon),
+                ("first training window", f"{self.splits[0].n_train} obs"),
+                ("models", ", ".join(self.models))]
+        return Summary(f"Rolling-origin backtest of {self.series.name!r}", meta, self.scores())
+
+    def _describe(self) -> str:
+        return (f"{len(self.models)} model(s) on {self.series.name!r}, {len(self.splits)} "
+                f"origins, horizon {self.horizon}")
 
     def plot(self, ax=None):
-        """MASE by horizon, one line per model; returns the Figure."""
+        """MASE by horizon, one line per model; returns the Axes."""
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(7, 4)) if ax is None else (ax.figure, ax)
+        ax = plt.subplots(figsize=(7, 4))[1] if ax is None else ax
         for model, rows in self.scores(by="h").groupby("model"):
             ax.plot(rows["h"], rows["mase"], marker="o", label=model)
         ax.axhline(1.0, color="grey", lw=0.8, ls="--")
@@ -137,11 +163,11 @@ class BacktestResult:
         ax.set_ylabel("MASE")
         ax.set_title(f"{self.series.name}: backtest accuracy")
         ax.legend(frameon=False, fontsize="small")
-        return fig
+        return ax
 
 
 def backtest(
-    series: Series | pd.DataFrame,
+    series: Series | pd.Series | pd.DataFrame,
     *,
     models: Sequence[str] = ("naive", "ets", "sarimax"),
     initial: int,
@@ -157,7 +183,7 @@ def backtest(
     Parameters
     ----------
     series : Series or DataFrame
-        As for :func:`~retrade.forecast.core.forecast`.
+        As for :func:`~retrade.forecast.core.forecast_series`.
     models : sequence of str
         Model names (``"ensemble"`` uses its default members).
     initial, step, horizon : int
@@ -177,11 +203,11 @@ def backtest(
     >>> bt.scores()["mase"].round(3).tolist()
     [1.381]
     """
-    series = as_series(series, **meta)
+    series = forecastable(series, **meta)
     levels = check_levels(levels)
     splits = rolling_origins(series.periods, initial=initial, step=step, horizon=horizon)
     for model in models:
-        check_option(model, (*MODELS, "ensemble"), "model")
+        check_choice("model", model, (*MODELS, "ensemble"))
     checked = _events.check_events(events)
     actual = series.data.set_index("period")["y"]
     frames = [_split_rows(series, split, models, horizon, levels, checked, seed, actual)

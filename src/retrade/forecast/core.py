@@ -1,29 +1,28 @@
-"""``forecast()``: one entry point for every model, returning a :class:`ForecastResult`."""
+"""``forecast_series()``: one entry point for every model, returning a :class:`ForecastResult`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from retrade.errors import SpecificationError
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
 from retrade.forecast import events as _events
 from retrade.forecast import transform
 from retrade.forecast.draft import Draft, ModelInput
 from retrade.forecast.engine import autoarima, autotheta, ets, naive, snaive
 from retrade.forecast.ensemble import combine, normalised_weights
 from retrade.forecast.prophet_model import prophet
-from retrade.forecast.result import ForecastResult
-from retrade.forecast.spec import Series, as_series, check_option
+from retrade.forecast.results import ForecastResult
 from retrade.forecast.statespace import sarimax
+from retrade.panel.series import Series, as_series
 
-ModelName = Literal[
-    "ets", "autoarima", "autotheta", "sarimax", "prophet", "naive", "snaive", "ensemble"
-]
+ModelName = choices.ForecastModel
 
-# name -> model function; the single registry forecast() and the backtests dispatch through.
+# name -> model function; the single registry forecast_series() and the backtests dispatch
+# through.
 # statsforecast fits naive, snaive, ets, autoarima and autotheta (retrade.forecast.engine);
 # statsmodels fits SARIMAX, the one with policy-event regressors; prophet is prophet
 MODELS: dict[str, Callable[[ModelInput], Draft]] = {
@@ -50,8 +49,8 @@ def default_members(frequency: str) -> tuple[str, ...]:
     return ("snaive" if frequency == "M" else "naive", "ets", "sarimax")
 
 
-def forecast(
-    series: Series | pd.DataFrame,
+def forecast_series(
+    series: Series | pd.Series | pd.DataFrame,
     *,
     model: ModelName = "ets",
     horizon: int,
@@ -66,9 +65,13 @@ def forecast(
 
     Parameters
     ----------
-    series : Series or DataFrame
-        The series; a DataFrame (``period, y``) needs ``frequency=`` and
-        ``kind=`` (and optionally ``name=``, ``unit=``, ``role=``) in ``meta``.
+    series : Series, pandas.Series or DataFrame
+        The series, in any form :func:`~retrade.panel.series.as_series` reads: a
+        ``pandas.Series`` on a PeriodIndex (or a DatetimeIndex, years, period
+        text), a DataFrame with ``ds``/``y`` (prophet's), ``period``/``value`` or
+        ``period``/``y``. ``meta`` holds the :class:`~retrade.panel.series.Series`
+        keywords: ``frequency=`` (needed for dates that do not carry one),
+        ``kind=`` (read off the values when left out), ``name=``, ``unit=``, ``role=``.
     model : {"ets", "autoarima", "autotheta", "sarimax", "prophet", "naive", "snaive", "ensemble"}
         The model; ``"ensemble"`` averages the quantiles of ``members``.
     horizon : int
@@ -93,14 +96,15 @@ def forecast(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"period": pd.date_range("2010", periods=12, freq="YS"),
     ...                    "y": [.9, .88, .9, .85, .86, .8, .82, .79, .8, .76, .75, .74]})
-    >>> res = forecast(df, frequency="A", kind="share", name="share", model="naive", horizon=3)
+    >>> res = forecast_series(df, frequency="A", kind="share", name="share", model="naive",
+    ...                       horizon=3)
     >>> res.tidy()[["yhat", "level"]].iloc[0].tolist()
     [0.74, 0.8]
     >>> bool(res.tidy()["yhat_upper"].max() < 1)
     True
     """
-    series = as_series(series, **meta)
-    check_option(model, (*MODELS, "ensemble"), "model")
+    series = forecastable(series, **meta)
+    check_choice("model", model, (*MODELS, "ensemble"))
     levels = check_levels(levels)
     inp = model_input(series, horizon, levels, _events.check_events(events), seed)
     draft, members, w = fit_draft(series, inp, model, members, weights)
@@ -119,6 +123,14 @@ def forecast(
         tuple(float(x) for x in w),
         _event_future(inp),
     )
+
+
+def forecastable(series: object, **meta) -> Series:
+    """The series to forecast (:func:`~retrade.panel.series.as_series`): a share or a level,
+    without gaps or missing values."""
+    out = as_series(series, **meta).require_regular()
+    check_choice("kind", out.kind, choices.ForecastKind)
+    return out
 
 
 def fit_draft(
@@ -156,7 +168,7 @@ def fit_draft(
         return one(model), (), np.ones(1)
     members = tuple(members) if members is not None else default_members(series.frequency)
     for name in members:
-        check_option(name, tuple(MODELS), "ensemble member")
+        check_choice("ensemble member", name, tuple(MODELS))
     w = normalised_weights(members, weights)
     return combine([one(name) for name in members], w, members), members, w
 

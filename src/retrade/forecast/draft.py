@@ -3,7 +3,7 @@
 A model is a function ``(ModelInput) -> Draft``. It sees only the training
 window (``z`` and ``periods``) and the periods to forecast, never the rest of
 the series; :mod:`retrade.forecast.core` builds the input and turns the draft
-into a :class:`~retrade.forecast.result.ForecastResult`.
+into a :class:`~retrade.forecast.results.ForecastResult`.
 """
 
 from __future__ import annotations

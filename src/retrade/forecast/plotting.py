@@ -1,6 +1,6 @@
 """Fan charts: history, median paths and shaded prediction intervals (matplotlib).
 
-Figures are returned, never saved or shown; the caller decides.
+The Axes are returned, never saved or shown; the caller decides.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def fan_chart(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.axes.Axes
     """
     import matplotlib.pyplot as plt
 
@@ -74,4 +74,4 @@ def fan_chart(
     ax.set_ylabel(ylabel)
     ax.legend(loc="best", fontsize="small", frameon=False)
     fig.autofmt_xdate()
-    return fig
+    return ax

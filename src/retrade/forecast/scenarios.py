@@ -31,15 +31,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.special import logit
 
-from retrade.errors import SpecificationError
+from retrade.errors import SpecificationError, check_choice
 from retrade.forecast.draft import Draft
-from retrade.forecast.result import TIDY_COLUMNS, ForecastResult, Text, draft_rows
-from retrade.forecast.spec import PERIODS_PER_YEAR, ROLES, check_option
+from retrade.forecast.results import ForecastResult, draft_rows, wide_forecast
+from retrade.panel.series import PERIODS_PER_YEAR, ROLES
+from retrade.results import FORECAST_COLUMNS, Result, Summary
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Adjustment:
     note: str = ""
 
     def __post_init__(self) -> None:
-        check_option(self.applies_to, (*ROLES, "any"), "applies_to")
+        check_choice("applies_to", self.applies_to, (*ROLES, "any"))
         if pd.isna(pd.to_datetime(self.start, errors="coerce")):
             raise SpecificationError(f"adjustment start {self.start!r} is not a date")
         for name in ("shift", "ramp_years", "growth_per_year"):
@@ -208,8 +210,14 @@ DEFAULT_SCENARIOS: tuple[Scenario, ...] = (
 
 
 @dataclass(frozen=True)
-class ScenarioResult:
-    """A base forecast and its alternative paths under named scenarios."""
+class ScenarioResult(Result):
+    """A base forecast and its alternative paths under named scenarios.
+
+    ``tidy()`` has the forecast columns and ``scenario`` (``base`` is the
+    unadjusted forecast).
+    """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = (*FORECAST_COLUMNS, "scenario")
 
     base: ForecastResult
     scenarios: tuple[Scenario, ...]
@@ -224,25 +232,36 @@ class ScenarioResult:
             rows["series"] = self.base.series.name
             rows["scenario"] = name
             frames.append(rows)
-        return pd.concat(frames, ignore_index=True)[[*TIDY_COLUMNS, "scenario"]]
+        return pd.concat(frames, ignore_index=True)[list(self.tidy_columns)]
 
-    def summary(self) -> Text:
-        """Each scenario's assumptions and its median at the end of the horizon."""
+    def metadata(self) -> dict[str, object]:
+        """The base forecast's metadata and the scenarios' names."""
+        return {**self.base.metadata(), "scenarios": tuple(sc.name for sc in self.scenarios)}
+
+    def summary(self) -> Summary:
+        """Each scenario's median and interval at the end of the horizon, and its assumptions."""
         tidy = self.tidy()
-        last = tidy[tidy["period"] == tidy["period"].max()].groupby("scenario")["yhat"].first()
-        lines = [
-            f"Scenarios for {self.base.series.name!r} (role {self.base.series.role}), "
-            f"{self.base.model} forecast; median in {self.base.periods[-1].date()}:",
-            f"  base: {last['base']:.4g}",
-        ]
-        for sc in self.scenarios:
-            used = [a for a in sc.adjustments if a.applies_to in ("any", self.base.series.role)]
-            lines.append(f"  {sc.name}: {last[sc.name]:.4g} ({len(used)} adjustment(s) apply)")
-            lines.append(f"      {sc.description}")
-        return Text("\n".join(lines))
+        last = tidy[tidy["period"] == tidy["period"].max()]
+        table = pd.concat([wide_forecast(rows, self.base.series.frequency).assign(scenario=name)
+                           for name, rows in last.groupby("scenario", sort=False)])
+        used = {sc.name: sum(a.applies_to in ("any", self.base.series.role)
+                             for a in sc.adjustments) for sc in self.scenarios}
+        table["adjustments"] = table["scenario"].map(used).fillna(0).astype(int)
+        meta = [("series", f"{self.base.series.name} (role {self.base.series.role})"),
+                ("forecast", f"{self.base.model} -- {self.base.spec}"),
+                ("horizon", f"medians and intervals in {self.base.periods[-1].date()}")]
+        notes = [f"{sc.name}: {sc.description}" for sc in self.scenarios]
+        columns = ["scenario", "adjustments", *[c for c in table.columns
+                                                if c not in ("scenario", "adjustments")]]
+        return Summary(f"Scenarios for {self.base.series.name!r}", meta,
+                       table[columns].reset_index(drop=True), notes, notes_title="Scenarios")
+
+    def _describe(self) -> str:
+        return (f"{len(self.scenarios)} scenario(s) on the {self.base.model} forecast of "
+                f"{self.base.series.name!r}")
 
     def plot(self, ax=None, level: float | None = None):
-        """Alternative median paths with their narrowest interval; returns the Figure."""
+        """Alternative median paths with their narrowest interval; returns the Axes."""
         from retrade.forecast.plotting import fan_chart
 
         tidy = self.tidy()
@@ -268,11 +287,11 @@ def apply_scenarios(
 
     Examples
     --------
-    >>> from retrade.forecast.core import forecast
+    >>> from retrade.forecast.core import forecast_series
     >>> df = pd.DataFrame({"period": pd.date_range("2015", periods=10, freq="YS"),
     ...                    "y": np.linspace(0.9, 0.8, 10)})
-    >>> res = forecast(df, frequency="A", kind="share", role="china_share", model="naive",
-    ...                horizon=6)
+    >>> res = forecast_series(df, frequency="A", kind="share", role="china_share",
+    ...                       model="naive", horizon=6)
     >>> sc = apply_scenarios(res)
     >>> t = sc.tidy()
     >>> last = t[(t.period == "2030-01-01") & (t.level == 0.8)].set_index("scenario")["yhat"]

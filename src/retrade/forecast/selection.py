@@ -20,22 +20,30 @@ are not evidence enough; 20 with 15 hits are).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from retrade import choices
+from retrade.errors import check_choice
 from retrade.forecast.backtest import BacktestResult
-from retrade.forecast.result import Text
-from retrade.forecast.spec import check_option
+from retrade.results import Result, Summary
 
-Criterion = Literal["mase", "msis"]
+Criterion = choices.SelectionCriterion
 UNDERCOVERAGE_P = 0.01
 
 
 @dataclass(frozen=True)
-class ModelChoice:
-    """The chosen model, the full score table behind it, and the reason in words."""
+class ModelChoice(Result):
+    """The chosen model, the full score table behind it, and the reason in words.
+
+    ``tidy()`` is the score table, best first: ``model, mase, n_forecasts``, then
+    ``coverage_<level>`` per interval level, ``msis``, ``mase_vs_naive`` (when the
+    naive model was backtested), ``eligible`` and ``chosen``.
+    """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = ("model", "mase", "n_forecasts")
 
     model: str
     criterion: str
@@ -59,21 +67,30 @@ class ModelChoice:
         inv = 1.0 / self.table.set_index("model")[self.criterion].astype(float)
         return {str(k): float(v) for k, v in (inv / inv.sum()).items()}
 
-    def summary(self) -> Text:
-        """The reason followed by the score table."""
-        body = self.table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
-        return Text(f"Model choice for {self.series!r}: {self.reason}\n\n{body}")
+    def metadata(self) -> dict[str, object]:
+        """The series, the chosen model, the criterion and the reason."""
+        return {"series": self.series, "model": self.model, "criterion": self.criterion,
+                "reason": self.reason}
+
+    def summary(self) -> Summary:
+        """The choice and the reason, then the score table."""
+        meta = [("chosen", self.model), ("criterion", self.criterion.upper()),
+                ("reason", self.reason)]
+        return Summary(f"Model choice for {self.series!r}", meta, self.table)
+
+    def _describe(self) -> str:
+        return f"{self.model} for {self.series!r} (lowest {self.criterion.upper()})"
 
     def plot(self, ax=None):
-        """Bar chart of the criterion per model, the chosen one highlighted; returns the Figure."""
+        """Bar chart of the criterion per model, the chosen one highlighted; returns the Axes."""
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(6, 3.5)) if ax is None else (ax.figure, ax)
+        ax = plt.subplots(figsize=(6, 3.5))[1] if ax is None else ax
         colors = ["C3" if m == self.model else "C0" for m in self.table["model"]]
         ax.bar(self.table["model"], self.table[self.criterion], color=colors)
         ax.set_ylabel(self.criterion.upper())
         ax.set_title(f"{self.series}: model choice by {self.criterion.upper()}")
-        return fig
+        return ax
 
 
 def select_model(backtest: BacktestResult, *, criterion: Criterion = "mase") -> ModelChoice:
@@ -88,7 +105,7 @@ def select_model(backtest: BacktestResult, *, criterion: Criterion = "mase") -> 
     >>> select_model(bt).model in {"naive", "ets"}
     True
     """
-    check_option(criterion, ("mase", "msis"), "criterion")
+    check_choice("criterion", criterion, Criterion)
     scores = backtest.scores()
     widest = f"coverage_{round(max(backtest.levels) * 100):d}"
     scores["eligible"] = _coverage_p(scores, widest, max(backtest.levels)) >= UNDERCOVERAGE_P

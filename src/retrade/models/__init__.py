@@ -4,9 +4,11 @@ Models never fetch, never know store paths and never write files. Each module
 owns one thing; import the module you need (``from retrade.models import breaks``).
 
 The export-restriction econometrics (exposure DiD, event studies, intervention
-analysis, structural gravity) share one results contract (:mod:`retrade.models.results`):
-``.tidy()``, ``.summary()``, ``.plot()``, ``.to_csv()``, ``.to_latex()`` and metadata;
-:func:`compare` sets several side by side. Their entry points are re-exported here.
+analysis, structural gravity) return :class:`~retrade.models.results.EstimationResult` s,
+which keep the package's one results contract (:mod:`retrade.results`: ``.tidy()``,
+``.summary()``, ``.plot()``, metadata, an HTML table in Jupyter) plus ``.to_csv()``,
+``.to_latex()`` and the underlying fit; :func:`compare` sets several side by side
+(maketables). Their entry points are re-exported here.
 
 Examples
 --------
@@ -26,11 +28,11 @@ from retrade.models.intervention import (
     monthly_total,
     placebos,
 )
-from retrade.models.results import Result, compare
+from retrade.models.results import EstimationResult, Result, compare
 
 __all__ = [
-    "DiDResult", "EventStudyResult", "ExposureSpec", "GravityResult", "InterventionResult",
-    "Result", "Treatment", "baseline_share", "compare", "define_treatment", "event_index",
-    "event_study", "exposure_did", "gravity", "intervention", "monthly_total", "named",
-    "placebos", "top_k", "treatment", "treatments",
+    "DiDResult", "EstimationResult", "EventStudyResult", "ExposureSpec", "GravityResult",
+    "InterventionResult", "Result", "Treatment", "baseline_share", "compare", "define_treatment",
+    "event_index", "event_study", "exposure_did", "gravity", "intervention", "monthly_total",
+    "named", "placebos", "top_k", "treatment", "treatments",
 ]

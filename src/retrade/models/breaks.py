@@ -17,27 +17,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from retrade.errors import SpecificationError, require
-from retrade.models.tidy import check_option, tidy_frame
-from retrade.models.timeseries import SeriesParts, design, ols_ssr, series_parts
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice, require
+from retrade.models.timeseries import design, ols_ssr, series_parts
+from retrade.panel.series import Series
+from retrade.results import COEFFICIENT_COLUMNS, Result, Summary, tidy_frame
 
-Model = Literal["mean", "trend"]
-MODELS: tuple[str, ...] = ("mean", "trend")
-Cov = Literal["classical", "hac"]
-Criterion = Literal["bic", "lwz"]
-Interval = Literal["auto", "asymptotic", "bootstrap", "none"]
+Model = choices.BreakModel
+MODELS: tuple[str, ...] = choices.values(Model)
+Cov = choices.BreakCov
+Criterion = choices.BreakCriterion
+Interval = choices.BreakInterval
 
 
 @dataclass(frozen=True)
-class ChowResult:
-    """One Chow test: the F statistic and the coefficient changes at ``break_at``."""
+class ChowResult(Result):
+    """One Chow test: the F statistic and the coefficient changes at ``break_at``.
+
+    ``tidy()`` has the coefficient columns: the changes (``change_const@<date>``,
+    ``change_slope@<date>``), then the joint test (``chow_F@<date>``: statistic
+    and p-value).
+    """
 
     break_at: str
     model: str
@@ -51,6 +58,7 @@ class ChowResult:
     n_before: int
     n_after: int
     changes: pd.DataFrame  # term, estimate, std_error, statistic, p_value, conf_low, conf_high
+    series: Series = field(repr=False)
 
     def tidy(self) -> pd.DataFrame:
         """Coefficient changes, then the joint F row (``chow_F@<date>``)."""
@@ -58,10 +66,26 @@ class ChowResult:
                  "p_value": self.p_value}
         return tidy_frame([*self.changes.to_dict("records"), joint])
 
-    def summary(self) -> str:
-        return (f"Chow (1960) test, {self.model} model, break at {self.break_at} "
-                f"({self.n_before} before / {self.n_after} after, {self.cov} covariance): "
-                f"F({self.df_num}, {self.df_den}) = {self.statistic:.3f}, p = {self.p_value:.4f}")
+    def metadata(self) -> dict[str, object]:
+        """The series, the date, the model, N and the covariance."""
+        return {"model": f"Chow (1960) test, {self.model} model", "outcome": self.series.name,
+                "n_obs": self.n_before + self.n_after, "break_at": self.break_at,
+                "vcov": self.cov, "df_num": self.df_num, "df_den": self.df_den}
+
+    def summary(self) -> Summary:
+        """The F test and the coefficient changes."""
+        meta = [("series", self.series.name), ("break at", self.break_at),
+                ("observations", f"{self.n_before} before / {self.n_after} after"),
+                ("covariance", self.cov), ("F test", self._describe())]
+        return Summary(f"Chow (1960) test, {self.model} model", meta, self.tidy())
+
+    def _describe(self) -> str:
+        return (f"break at {self.break_at}: F({self.df_num}, {self.df_den}) = "
+                f"{self.statistic:.3f}, p = {self.p_value:.4f}")
+
+    def plot(self, ax=None):
+        """The series with the tested date marked and its p-value; returns the Axes."""
+        return ChowTests(self.series, (self,)).plot(ax)
 
 
 def _hac_lags(n: int, maxlags: int | None) -> int:
@@ -97,8 +121,8 @@ def chow_test(
     >>> round(r.statistic, 1), r.df_num, r.df_den
     (1200.0, 1, 6)
     """
-    check_option("model", model, MODELS)
-    check_option("cov", cov, ("classical", "hac"))
+    check_choice("model", model, MODELS)
+    check_choice("cov", cov, Cov)
     parts = series_parts(series)
     b = parts.locate(break_at)
     k = 1 if model == "mean" else 2
@@ -120,10 +144,10 @@ def chow_test(
         test = fit.f_test(np.eye(2 * k)[k:])
         f_stat, p, df_den = float(np.squeeze(test.fvalue)), float(test.pvalue), int(test.df_denom)
     return ChowResult(parts.labels[b], model, cov, float(f_stat), k, int(df_den), p, ssr_r, ssr_u,
-                      b, parts.n - b, changes)
+                      b, parts.n - b, changes, parts)
 
 
-def _interaction_fit(parts: SeriesParts, b: int, model: str, cov: str, maxlags: int | None):
+def _interaction_fit(parts: Series, b: int, model: str, cov: str, maxlags: int | None):
     sm = require("statsmodels.api", "models")
     x = design(parts.t, model)
     step = (np.arange(parts.n) >= b).astype(float)[:, None]
@@ -148,22 +172,46 @@ def _changes_table(fit, k: int, label: str, level: float) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class ChowTests:
-    """Chow tests at several known dates on one series."""
+class ChowTests(Result):
+    """Chow tests at several known dates on one series (``tidy()``: each test's rows)."""
 
-    series: pd.Series
+    series: Series
     results: tuple[ChowResult, ...]
 
     def tidy(self) -> pd.DataFrame:
+        """Each tested date's rows of :meth:`ChowResult.tidy`, in date order."""
         return tidy_frame(r for res in self.results for r in res.tidy().to_dict("records"))
 
-    def summary(self) -> str:
-        return "\n".join(r.summary() for r in self.results)
+    def table(self) -> pd.DataFrame:
+        """One row per tested date: ``break_at, statistic, df_num, df_den, p_value, n_before,
+        n_after``."""
+        columns = ["break_at", "statistic", "df_num", "df_den", "p_value", "n_before", "n_after"]
+        return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in self.results],
+                            columns=columns)
+
+    def metadata(self) -> dict[str, object]:
+        """The series, N, the model and the dates tested."""
+        return {"model": f"Chow (1960) tests, {self._model} model", "outcome": self.series.name,
+                "n_obs": self.series.n, "dates": tuple(r.break_at for r in self.results)}
+
+    @property
+    def _model(self) -> str:
+        return self.results[0].model if self.results else "no testable date"
+
+    def summary(self) -> Summary:
+        """One row per tested date (dates too near either end of the series are not tested)."""
+        meta = [("series", self.series.name),
+                ("periods", f"{self.series.labels[0]}..{self.series.labels[-1]}"),
+                ("N", self.series.n), ("covariance", self.results[0].cov if self.results else "")]
+        return Summary(f"Chow (1960) tests, {self._model} model", meta, self.table())
+
+    def _describe(self) -> str:
+        return f"{len(self.results)} Chow test(s) on {self.series.name!r}"
 
     def plot(self, ax=None):
-        """The series with each tested date marked and its p-value."""
+        """The series with each tested date marked and its p-value; returns the Axes."""
         ax = _axes(ax)
-        parts = series_parts(self.series)
+        parts = self.series
         ax.plot(parts.t, parts.y, marker="o", ms=3, color="0.2")
         for res in self.results:
             when = parts.t[parts.locate(res.break_at)]
@@ -194,7 +242,7 @@ def chow_tests(series: pd.Series, dates: tuple[object, ...] = (2010, 2015, 2020,
             results.append(chow_test(series, when, **options))
         except SpecificationError:
             continue
-    return ChowTests(series, tuple(results))
+    return ChowTests(series_parts(series), tuple(results))
 
 
 def _axes(ax):
@@ -235,10 +283,20 @@ def argmax_quantile(p: float) -> float:
 
 
 @dataclass(frozen=True)
-class BreaksResult:
-    """Break dates chosen by an information criterion, with intervals and regime fits."""
+class BreaksResult(Result):
+    """Break dates chosen by an information criterion, with intervals and regime fits.
 
-    series: pd.Series
+    ``tidy()`` has the coefficient columns and ``period, period_low, period_high``:
+    one row per break (``break_<j>``: the decimal time of the first period of the
+    new regime, its interval's ends, and the periods as text), then each regime's
+    coefficients (``regime_<j>: const``, ``regime_<j>: slope``; ``period`` is the
+    regime's span).
+    """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = (
+        *COEFFICIENT_COLUMNS, "period", "period_low", "period_high")
+
+    series: Series
     model: str
     criterion: str
     interval: str
@@ -257,29 +315,44 @@ class BreaksResult:
     def tidy(self) -> pd.DataFrame:
         """One row per break (estimate = decimal time of the first period of the new regime,
         with the interval's ends), then each regime's coefficients."""
-        parts = series_parts(self.series)
+        parts = self.series
         rows = [{"term": f"break_{j + 1}", "estimate": parts.t[i],
                  "conf_low": parts.t[parts.labels.index(lo)] if lo else np.nan,
                  "conf_high": parts.t[parts.labels.index(hi)] if hi else np.nan,
                  "period": lab, "period_low": lo, "period_high": hi}
                 for j, (i, lab, lo, hi) in enumerate(
                     zip(self.break_index, self.breaks, self.conf_low, self.conf_high, strict=True))]
-        return tidy_frame([*rows, *self.segments.to_dict("records")])
+        out = tidy_frame([*rows, *self.segments.to_dict("records")])
+        return out.reindex(columns=list(self.tidy_columns)).fillna(
+            {"period": "", "period_low": "", "period_high": ""})
 
-    def summary(self) -> str:
-        head = (f"Bai-Perron (1998, 2003) least-squares breaks, {self.model} model: "
-                f"{self.n_breaks} break(s) chosen by {self.criterion.upper()}")
-        lines = [head]
-        for lab, lo, hi in zip(self.breaks, self.conf_low, self.conf_high, strict=True):
-            ci = f"[{lo}, {hi}] ({self.interval}, {self.level:.0%})" if lo else "(no interval)"
-            lines.append(f"  break at {lab} {ci}")
-        lines.append(self.selection.to_string(index=False))
-        return "\n".join(lines)
+    def metadata(self) -> dict[str, object]:
+        """The series, N, the model, the criterion, the interval method and the breaks."""
+        return {"model": f"Bai-Perron breaks, {self.model} model", "outcome": self.series.name,
+                "n_obs": self.series.n, "criterion": self.criterion, "interval": self.interval,
+                "level": self.level, "breaks": self.breaks}
+
+    def summary(self) -> Summary:
+        """The chosen breaks with their intervals, and the criterion for each number of breaks."""
+        dates = [f"{lab} [{lo}, {hi}]" if lo else f"{lab} (no interval)"
+                 for lab, lo, hi in zip(self.breaks, self.conf_low, self.conf_high, strict=True)]
+        meta = [("series", self.series.name),
+                ("periods", f"{self.series.labels[0]}..{self.series.labels[-1]}"),
+                ("N", self.series.n),
+                ("breaks", f"{self.n_breaks} chosen by {self.criterion.upper()}"),
+                ("break dates", "; ".join(dates) or "none"),
+                ("intervals", f"{self.interval}, {self.level:.0%}" if self.breaks else "")]
+        return Summary(f"Bai-Perron (1998, 2003) least-squares breaks, {self.model} model",
+                       meta, self.selection)
+
+    def _describe(self) -> str:
+        return (f"{self.n_breaks} break(s) in {self.series.name!r}"
+                + (f" at {', '.join(self.breaks)}" if self.breaks else ""))
 
     def plot(self, ax=None):
         """Series, regime fits, break dates and their intervals (shaded)."""
         ax = _axes(ax)
-        parts = series_parts(self.series)
+        parts = self.series
         ax.plot(parts.t, parts.y, marker="o", ms=3, color="0.2", label=parts.name)
         edges = [0, *self.break_index, parts.n]
         for a, b in zip(edges[:-1], edges[1:], strict=True):
@@ -295,7 +368,7 @@ class BreaksResult:
         return ax
 
 
-def _segment_ssr(parts: SeriesParts, ends: list[int], model: str) -> float:
+def _segment_ssr(parts: Series, ends: list[int], model: str) -> float:
     starts = [0, *ends[:-1]]
     return sum(ols_ssr(parts.y[a:b], design(parts.t[a:b], model))[1]
                for a, b in zip(starts, ends, strict=True))
@@ -317,7 +390,7 @@ def _dynp_path(y: np.ndarray, t: np.ndarray, model: str, min_size: int, max_brea
     return paths
 
 
-def _selection(parts: SeriesParts, paths: dict, model: str) -> pd.DataFrame:
+def _selection(parts: Series, paths: dict, model: str) -> pd.DataFrame:
     q = 1 if model == "mean" else 2
     n = parts.n
     rows = []
@@ -369,9 +442,9 @@ def bai_perron(
     >>> res.breaks
     ('2005',)
     """
-    check_option("model", model, MODELS)
-    check_option("criterion", criterion, ("bic", "lwz"))
-    check_option("interval", interval, ("auto", "asymptotic", "bootstrap", "none"))
+    check_choice("model", model, MODELS)
+    check_choice("criterion", criterion, Criterion)
+    check_choice("interval", interval, Interval)
     if interval == "asymptotic" and model != "mean":
         raise SpecificationError("interval='asymptotic' (Bai 1997) is implemented for "
                                  "model='mean' only; use interval='bootstrap' for trends")
@@ -388,12 +461,12 @@ def bai_perron(
     bounds = _intervals(parts, ends, model, method, level, h, n_boot, seed)
     lows = tuple(parts.labels[lo] if lo is not None else "" for lo, _ in bounds)
     highs = tuple(parts.labels[hi] if hi is not None else "" for _, hi in bounds)
-    return BreaksResult(series, model, criterion, method, level,
+    return BreaksResult(parts, model, criterion, method, level,
                         tuple(parts.labels[e] for e in ends[:-1]), tuple(ends[:-1]), lows, highs,
                         selection, _segments_table(parts, ends, model, level))
 
 
-def _segments_table(parts: SeriesParts, ends: list[int], model: str, level: float):
+def _segments_table(parts: Series, ends: list[int], model: str, level: float):
     sm = require("statsmodels.api", "models")
     starts = [0, *ends[:-1]]
     rows = []
@@ -417,7 +490,7 @@ def _intervals(parts, ends, model, method, level, h, n_boot, seed):
     return _bootstrap_intervals(parts, ends, model, level, h, n_boot, seed)
 
 
-def _asymptotic_intervals(parts: SeriesParts, ends: list[int], level: float):
+def _asymptotic_intervals(parts: Series, ends: list[int], level: float):
     """Bai (1997): (delta^2 / sigma^2) (T_hat - T0) -> argmax V; equal variances assumed."""
     starts = [0, *ends[:-1]]
     means = [parts.y[a:b].mean() for a, b in zip(starts, ends, strict=True)]

@@ -27,13 +27,16 @@ definitions.
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 import retrade.reference as ref
-from retrade.errors import ConfigError, SpecificationError
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
+from retrade.results import Result, Summary
 
 OXIDE_UNITS: tuple[str, ...] = ("t REO", "t TREO")
 _STATUS_RANK = {"verified": 0, "secondary_copy": 1, "derived": 2, "low_tier_source": 3}
@@ -76,7 +79,7 @@ def _summarise(rows: pd.DataFrame) -> dict:
             "n_countries": int(countries["iso3"].nunique())}
 
 
-def mine_shares(*, basis: Literal["preferred", "edition"] = "preferred") -> pd.DataFrame:
+def mine_shares(*, basis: choices.MineBasis = "preferred") -> pd.DataFrame:
     """China, world and non-China mine production and the non-China share by year.
 
     Parameters
@@ -97,8 +100,7 @@ def mine_shares(*, basis: Literal["preferred", "edition"] = "preferred") -> pd.D
     >>> round(float(t.loc[2024, "share_reported"]), 4), t.loc[2024, "edition"]
     (0.2895, 'MCS2026')
     """
-    if basis not in ("preferred", "edition"):
-        raise ConfigError(f"basis must be one of ('preferred', 'edition'), got {basis!r}")
+    check_choice("basis", basis, choices.MineBasis)
     if basis == "preferred":
         table = ref.mine_production(preferred_only=True)
         groups = table.groupby("year")
@@ -171,9 +173,7 @@ def _demand_anchors(source: str | pd.DataFrame) -> pd.DataFrame:
         if missing:
             raise SpecificationError(f"own demand table lacks columns {missing}")
         return source.assign(source="user table")[["year", "value", "unit", "source"]]
-    if source not in DEMAND_SOURCES:
-        raise ConfigError(f"demand source must be one of {tuple(DEMAND_SOURCES)} or a DataFrame, "
-                         f"got {source!r}")
+    check_choice("demand source (or a DataFrame)", source, tuple(DEMAND_SOURCES))
     prefix, who = DEMAND_SOURCES[source]
     table = ref.load("demand_supply")
     rows = table[table["metric"].str.startswith(prefix) & table["source"].str.contains(who)]
@@ -269,7 +269,68 @@ def _demand_rows(year: int, nonchina: float, units: dict[str, str] | None) -> li
     return rows
 
 
-def overseas_share_sensitivity(year: int = 2024, *, units: dict[str, str] | None = None):
+SENSITIVITY_COLUMNS: tuple[str, ...] = (
+    "definition", "year", "numerator_t", "denominator_t", "nonchina_share", "source", "note")
+
+
+@dataclass(frozen=True)
+class SensitivityResult(Result):
+    """The non-China share of rare-earth supply under each definition, for one year.
+
+    ``tidy()`` has the columns ``definition, year, numerator_t, denominator_t,
+    nonchina_share, source, note`` (tonnes; shares as fractions; a refused
+    definition has a NaN share and the reason in ``note``).
+    """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = SENSITIVITY_COLUMNS
+
+    year: int
+    table: pd.DataFrame
+    units: dict[str, str] | None = None
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per definition (a copy)."""
+        return self.table.loc[:, list(SENSITIVITY_COLUMNS)].copy()
+
+    def metadata(self) -> dict[str, object]:
+        """The production year and the declared basis of bare demand units."""
+        return {"model": "non-China share of supply by definition", "year": self.year,
+                "units": dict(self.units or {}), "n_definitions": len(self.table)}
+
+    def summary(self) -> Summary:
+        """Each definition's share with its source; refusals say why."""
+        head = self.table.iloc[0]
+        meta = [("year", self.year),
+                ("headline", f"{head['nonchina_share']:.1%} ({head['definition']}, "
+                             f"{head['source']})")]
+        notes = [f"{r.definition}: {r.note}" for r in self.table.itertuples()
+                 if str(r.note).startswith("refused")]
+        table = self.table[["definition", "year", "nonchina_share", "source"]]
+        return Summary(f"Where the non-China share comes from ({self.year})", meta, table,
+                       notes, notes_title="Refused")
+
+    def _describe(self) -> str:
+        return (f"{len(self.table)} definitions for {self.year}, headline "
+                f"{self.table['nonchina_share'].iloc[0]:.1%}")
+
+    def plot(self, ax=None):
+        """The share under each definition, as horizontal bars; returns the Axes."""
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(8, 0.35 * len(self.table) + 1))
+        shown = self.table.dropna(subset=["nonchina_share"])
+        labels = [f"{d} ({y})" for d, y in zip(shown["definition"], shown["year"], strict=True)]
+        ax.barh(range(len(shown)), shown["nonchina_share"], color="C0")
+        ax.set_yticks(range(len(shown)), labels, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlabel("non-China share")
+        ax.set_title(f"The non-China share by definition ({self.year})")
+        return ax
+
+
+def overseas_share_sensitivity(year: int = 2024, *,
+                               units: dict[str, str] | None = None) -> SensitivityResult:
     """Where "about 28%" comes from, and how it moves with the definition.
 
     Rows: non-China mine output over world output (preferred edition, sum of
@@ -286,12 +347,13 @@ def overseas_share_sensitivity(year: int = 2024, *, units: dict[str, str] | None
 
     Returns
     -------
-    pandas.DataFrame
-        ``definition, year, numerator_t, denominator_t, nonchina_share, source, note``.
+    SensitivityResult
+        ``.tidy()``: ``definition, year, numerator_t, denominator_t, nonchina_share,
+        source, note``.
 
     Examples
     --------
-    >>> t = overseas_share_sensitivity(2024)
+    >>> t = overseas_share_sensitivity(2024).tidy()
     >>> round(float(t["nonchina_share"].iloc[0]), 3)
     0.289
     """
@@ -305,4 +367,4 @@ def overseas_share_sensitivity(year: int = 2024, *, units: dict[str, str] | None
         rows.append(_row("separation/refining share", r.year, np.nan, np.nan, r.nonchina_share,
                          r.source, f"1 - China's share; {r.note}".strip("; ")))
     rows += _demand_rows(year, nonchina, units)
-    return pd.DataFrame(rows)
+    return SensitivityResult(year, pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS)), units)

@@ -27,23 +27,23 @@ in ``basis``) or an **assumption** labelled as such; replace them with
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 import retrade.reference as ref
-from retrade.errors import ConfigError, SpecificationError
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
 from retrade.models import capacity as cap
-from retrade.models.tidy import tidy_frame
+from retrade.results import COEFFICIENT_COLUMNS, Result, Summary, tidy_frame
 
 PROJECT_COLUMNS: tuple[str, ...] = (
     "name", "country", "capacity_t_reo", "start_year", "ramp_years", "utilization", "p_delay",
     "mean_delay_years", "p_fail", "basis",
 )
-METRICS: tuple[str, ...] = (
-    "nonchina_t", "china_t", "world_supply_t", "demand_t", "share_of_supply",
-    "supply_demand_ratio", "share_of_demand_met",
-)
+METRICS: tuple[str, ...] = choices.values(choices.ProjectionMetric)
+SUMMARY_METRICS: tuple[str, ...] = ("share_of_supply", "share_of_demand_met", "supply_demand_ratio")
 
 
 def default_projects() -> pd.DataFrame:
@@ -259,8 +259,15 @@ def _summarise_draws(draws: dict, years: np.ndarray, level: float) -> pd.DataFra
 
 
 @dataclass(frozen=True)
-class ProjectionResult:
-    """Monte Carlo projection under one scenario: per-year summaries and the raw draws."""
+class ProjectionResult(Result):
+    """Monte Carlo projection under one scenario: per-year summaries and the raw draws.
+
+    ``tidy()`` has the coefficient columns and ``mean``: one row per
+    ``metric[year]`` with the median (``estimate``), the draws' standard
+    deviation (``std_error``) and the ``level`` interval from draw quantiles.
+    """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = (*COEFFICIENT_COLUMNS, "mean")
 
     scenario: Scenario
     base: BaseYear
@@ -273,8 +280,7 @@ class ProjectionResult:
 
     def forecast(self, metric: str = "share_of_demand_met") -> pd.DataFrame:
         """``period, yhat, yhat_lower, yhat_upper`` (median and the ``level`` interval)."""
-        if metric not in METRICS:
-            raise ConfigError(f"metric must be one of {METRICS}, got {metric!r}")
+        check_choice("metric", metric, METRICS)
         pick = self.table[self.table["metric"] == metric]
         return pd.DataFrame({"period": pick["year"].astype(str).to_numpy(),
                              "yhat": pick["median"].to_numpy(),
@@ -288,20 +294,38 @@ class ProjectionResult:
                            "std_error": r.sd, "conf_low": r.lower, "conf_high": r.upper,
                            "mean": r.mean} for r in t.itertuples())
 
-    def summary(self) -> str:
+    def metadata(self) -> dict[str, object]:
+        """Scenario, base year and its sources, draws, seed and interval level."""
         b = self.base
-        lines = [f"Scenario {self.scenario.name!r}: {self.scenario.description}",
-                 f"base {b.year} (USGS {b.edition}): China {b.china:,.0f} t, non-China "
-                 f"{b.nonchina:,.0f} t (editions {b.nonchina_low:,.0f}-{b.nonchina_high:,.0f}), "
-                 f"demand {b.demand:,.0f} t [{b.demand_source}]",
-                 f"{self.n_draws} draws, seed {self.seed}, {self.level:.0%} intervals"]
+        return {"model": "Monte Carlo projection of non-China supply",
+                "scenario": self.scenario.name, "base_year": b.year, "edition": b.edition,
+                "demand_source": b.demand_source, "n_draws": self.n_draws, "seed": self.seed,
+                "level": self.level, "horizon": int(self.table["year"].max())}
+
+    def summary(self) -> Summary:
+        """The scenario, its base year, and the shares in the base year, 2030 and 2035."""
+        b = self.base
+        meta = [("scenario", f"{self.scenario.name}: {self.scenario.description}"),
+                ("base year", f"{b.year} (USGS {b.edition}): China {b.china:,.0f} t, non-China "
+                              f"{b.nonchina:,.0f} t (editions {b.nonchina_low:,.0f}-"
+                              f"{b.nonchina_high:,.0f})"),
+                ("demand", f"{b.demand:,.0f} t [{b.demand_source}]"),
+                ("draws", f"{self.n_draws}, seed {self.seed}, {self.level:.0%} intervals")]
         t = self.table.set_index(["metric", "year"])
-        for metric in ("share_of_supply", "share_of_demand_met", "supply_demand_ratio"):
+        lines = [f"{self.level:.0%} intervals of the shares in the base year, 2030 and 2035:"]
+        for metric in SUMMARY_METRICS:
             for year in sorted({b.year, *[y for y in (2030, 2035) if (metric, y) in t.index]}):
                 r = t.loc[(metric, year)]
                 lines.append(f"  {metric:<22} {year}: {r['median']:.3f} "
                              f"[{r['lower']:.3f}, {r['upper']:.3f}]")
-        return "\n".join(lines)
+        medians = self.table.pivot(index="year", columns="metric", values="median")
+        table = medians[list(SUMMARY_METRICS)].reset_index().rename_axis(columns=None)
+        return Summary(f"Non-China supply projection, scenario {self.scenario.name!r}", meta,
+                       table, lines=lines)
+
+    def _describe(self) -> str:
+        return (f"scenario {self.scenario.name!r}, {self.base.year}-{self.table['year'].max()}, "
+                f"{self.n_draws} draws")
 
     def plot(self, ax=None):
         """Fan chart of the non-China share of supply and of demand met, with IEA markers."""
@@ -359,8 +383,7 @@ def project_supply(
     """
     named = scenarios()
     if isinstance(scenario, str):
-        if scenario not in named:
-            raise ConfigError(f"scenario must be one of {tuple(named)}, got {scenario!r}")
+        check_choice("scenario", scenario, tuple(named))
         scenario = named[scenario]
     if horizon < base_year or n_draws < 1 or not 0 < level < 1:
         raise SpecificationError(f"need horizon >= base_year, n_draws >= 1 and 0 < level < 1; "

@@ -5,16 +5,9 @@ and a decoupling index against a baseline.
 Definitions (all by importer, product and period; ``level`` picks the product key,
 ``"stage"`` or ``"hs6"``):
 
-* **China's share, direct**: the importer's reported imports from China over its
-  imports from all countries (world and group rows excluded, "areas nes" kept in
-  the denominator; :func:`retrade.panel.measures.partner_shares`).
-* **China's share, mirror**: China's reported exports to the importer over the
-  importer's total imports taken from ``importer_totals`` (for example BACI
-  importer totals). China reports FOB, importers CIF; BACI reconciles both to FOB.
-  Timing, re-exports via Hong Kong and misreporting make the ratio approximate;
-  it can exceed 1 and is then flagged, not clipped.
-* **Group importers** (``"EU27"``): member reporters' imports from outside the
-  group, so intra-EU trade is not counted as supply.
+* **China's share**, direct or mirror, and **group importers** (``"EU27"``):
+  the one measure of :mod:`retrade.panel.china` (:func:`china_share`, used here
+  and, summed over a stage's lines, by the forecasts).
 * **Third-country routing**: the share of the importer's imports that comes from
   *conduits*, countries whose own imports of the same product are at least
   ``threshold`` from China (direct or mirror share), or a fixed list the user
@@ -30,152 +23,39 @@ Definitions (all by importer, product and period; ``level`` picks the product ke
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from retrade.catalog.countries import GROUPS, kind_of
+from retrade.catalog.countries import kind_of
 from retrade.errors import SpecificationError
-from retrade.models.tidy import check_option, year_of
 from retrade.panel import measures
 from retrade.panel import schema as S
+from retrade.panel.china import (  # the one China-share measure, re-exported here
+    IMPORTER,
+    IMPORTERS,
+    Basis,
+    Level,
+    check_totals,
+    china_share,
+    import_rows,
+    members,
+    mirror_rows,
+    mirror_share,
+    share_keys,
+    stack_rows,
+)
+from retrade.panel.periods import year_of
 
-Level = Literal["stage", "hs6"]
-Basis = Literal["auto", "direct", "mirror"]
-IMPORTERS: tuple[str, ...] = ("USA", "JPN", "EU27", "KOR")
+__all__ = [
+    "BLOC", "CONDUIT_CANDIDATES", "IMPORTER", "IMPORTERS", "Basis", "Level", "check_totals",
+    "china_export_destinations", "china_share", "classify_partner", "conduits_by_period",
+    "decoupling_index", "dual_chain_share", "import_rows", "members", "mirror_rows",
+    "supplier_hhi", "third_country_routing", "window_means",
+]
+
 BLOC: tuple[str, ...] = ("USA", "JPN", "EU27", "KOR")
 CONDUIT_CANDIDATES: tuple[str, ...] = ("VNM", "MYS", "EST", "THA", "HKG")
-IMPORTER = "importer"
-
-
-def members(importer: str) -> tuple[str, ...]:
-    """Reporter codes behind an importer: itself, or a group's members (``EU27``).
-
-    Examples
-    --------
-    >>> members("JPN"), len(members("EU27"))
-    (('JPN',), 27)
-    """
-    return tuple(GROUPS.get(importer, (importer,)))
-
-
-def _keys(level: str) -> list[str]:
-    check_option("level", level, ("stage", "hs6"))
-    return [IMPORTER, level, S.PERIOD]
-
-
-def import_rows(panel: pd.DataFrame, importer: str) -> pd.DataFrame:
-    """The importer's own import rows (extra-group for groups), labelled ``importer``.
-
-    A single importer keeps its world-total row, the denominator of its shares;
-    a group loses its members' world rows, which include intra-group trade, so
-    its shares are of extra-group imports over the partners reported.
-    """
-    group = members(importer)
-    rows = panel[(panel[S.FLOW] == "import") & panel[S.REPORTER].isin(group)]
-    if importer in GROUPS:
-        rows = rows[~rows[S.PARTNER].isin(group) & (rows[S.PARTNER] != "WLD")]
-    return rows.assign(**{IMPORTER: importer})
-
-
-def mirror_rows(panel: pd.DataFrame, importer: str) -> pd.DataFrame:
-    """China's reported export rows to the importer (or the group's members)."""
-    rows = panel[(panel[S.REPORTER] == "CHN") & (panel[S.FLOW] == "export")
-                 & panel[S.PARTNER].isin(members(importer))]
-    return rows.assign(**{IMPORTER: importer})
-
-
-def _concat(frames: list[pd.DataFrame], panel: pd.DataFrame) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else panel.iloc[0:0].assign(importer="")
-
-
-def _direct_share(panel, importers, level, measure) -> pd.DataFrame:
-    keys = _keys(level)
-    rows = _concat([import_rows(panel, imp) for imp in importers], panel)
-    if rows.empty:
-        return pd.DataFrame(columns=[*keys, "china", "total", "share", "basis"])
-    shares = measures.partner_shares(rows, measure=measure, by=keys)
-    totals = shares.groupby(keys, observed=True)["total"].first().reset_index()
-    out = measures.share_of(shares, "CHN", by=keys).merge(totals, on=keys)
-    out["china"] = out["share"] * out["total"]
-    return out.assign(basis="direct")[[*keys, "china", "total", "share", "basis"]]
-
-
-def check_totals(totals: pd.DataFrame | None, level: str) -> pd.DataFrame:
-    """Validate ``importer_totals`` (columns importer, <level>, period, total)."""
-    keys = _keys(level)
-    if totals is None:
-        return pd.DataFrame(columns=[*keys, "total"])
-    missing = [c for c in [*keys, "total"] if c not in totals.columns]
-    if missing:
-        raise SpecificationError(f"importer_totals lacks columns {missing}; expected "
-                                 f"{[*keys, 'total']} (totals in the same measure)")
-    return totals[[*keys, "total"]].astype({S.PERIOD: str})
-
-
-def _mirror_share(panel, importers, level, measure, importer_totals) -> pd.DataFrame:
-    keys = _keys(level)
-    rows = _concat([mirror_rows(panel, imp) for imp in importers], panel)
-    china = rows.groupby(keys, observed=True)[measure].sum(min_count=1).rename("china")
-    out = china.reset_index().merge(check_totals(importer_totals, level), on=keys, how="inner")
-    out["share"] = (out["china"] / out["total"].where(out["total"] > 0)).astype(float)
-    return out.assign(basis="mirror")[[*keys, "china", "total", "share", "basis"]]
-
-
-def china_share(
-    panel: pd.DataFrame, *, importers: Sequence[str] = IMPORTERS, level: Level = "stage",
-    measure: measures.Measure = "value_usd", basis: Basis = "auto",
-    importer_totals: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """China's share of each importer's imports, direct or mirror-based.
-
-    Parameters
-    ----------
-    panel : pandas.DataFrame
-        Panel rows (:mod:`retrade.panel.schema`).
-    importers : sequence of str
-        ISO3 codes or group names (``"EU27"``).
-    level : {"stage", "hs6"}
-        Product key.
-    measure : {"value_usd", "net_weight_kg"}
-        What is summed.
-    basis : {"auto", "direct", "mirror"}
-        ``auto`` uses the importer's own data where present, mirror otherwise.
-    importer_totals : pandas.DataFrame, optional
-        ``importer, <level>, period, total``: the importers' total imports,
-        needed for mirror shares.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``importer, <level>, period, china, total, share, basis, flag``.
-
-    Examples
-    --------
-    >>> panel = pd.DataFrame({"reporter": ["JPN", "JPN", "CHN"], "flow": ["import", "import",
-    ...     "export"], "partner": ["CHN", "VNM", "USA"], "stage": "metals", "period": "2020",
-    ...     "value_usd": [60.0, 40.0, 30.0], "net_weight_kg": 1.0})
-    >>> totals = pd.DataFrame({"importer": ["USA"], "stage": ["metals"], "period": ["2020"],
-    ...                        "total": [120.0]})
-    >>> china_share(panel, importers=["JPN", "USA"], importer_totals=totals)[
-    ...     ["importer", "share", "basis"]].values.tolist()
-    [['JPN', 0.6, 'direct'], ['USA', 0.25, 'mirror']]
-    """
-    check_option("basis", basis, ("auto", "direct", "mirror"))
-    keys = _keys(level)
-    direct = _direct_share(panel, importers, level, measure) if basis != "mirror" else None
-    mirror = (_mirror_share(panel, importers, level, measure, importer_totals)
-              if basis != "direct" else None)
-    if basis == "auto":
-        seen = direct.set_index(keys).index
-        mirror = mirror[~mirror.set_index(keys).index.isin(seen)]
-    parts = [f for f in (direct, mirror) if f is not None and len(f)]
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=[*keys, "china", "total", "share", "basis"])
-    out["flag"] = np.where(out["share"].astype(float) > 1, "mirror exceeds importer total", "")
-    return out.sort_values(keys).reset_index(drop=True)
 
 
 def supplier_hhi(
@@ -191,8 +71,8 @@ def supplier_hhi(
     >>> supplier_hhi(panel, importers=["JPN"])["hhi"].tolist()
     [0.5]
     """
-    keys = _keys(level)
-    rows = _concat([import_rows(panel, imp) for imp in importers], panel)
+    keys = share_keys(level)
+    rows = stack_rows([import_rows(panel, imp) for imp in importers], panel)
     if rows.empty:
         return pd.DataFrame(columns=[*keys, "hhi", "n_partners"])
     shares = measures.partner_shares(rows, measure=measure, by=keys)
@@ -236,8 +116,8 @@ def third_country_routing(
     >>> third_country_routing(panel, importers=["USA"], conduits=["VNM"])["share"].tolist()
     [0.3]
     """
-    keys = _keys(level)
-    rows = _concat([import_rows(panel, imp) for imp in importers], panel)
+    keys = share_keys(level)
+    rows = stack_rows([import_rows(panel, imp) for imp in importers], panel)
     conduit_sets = _conduit_sets(panel, conduits, candidates, threshold, level, measure,
                                  importer_totals)
     fixed = conduits is not None
@@ -333,7 +213,7 @@ def dual_chain_share(
     ...     ["china", "conduit", "network"]].values.tolist()
     [[0.55, 0.2, 0.25]]
     """
-    rows = _concat([import_rows(panel, imp) for imp in bloc], panel)
+    rows = stack_rows([import_rows(panel, imp) for imp in bloc], panel)
     direct = _bloc_split(rows, conduits, level, measure)
     mirror = _bloc_mirror_bound(panel, bloc, level, measure, importer_totals)
     if len(direct):
@@ -362,7 +242,7 @@ def _bloc_split(rows, conduits, level, measure) -> pd.DataFrame:
 
 
 def _bloc_mirror_bound(panel, bloc, level, measure, importer_totals) -> pd.DataFrame:
-    shares = _mirror_share(panel, bloc, level, measure, importer_totals)
+    shares = mirror_share(panel, bloc, level, measure, importer_totals)
     if shares.empty:
         return pd.DataFrame(columns=[level, *_DUAL_COLUMNS])
     agg = shares.groupby([level, S.PERIOD]).agg(

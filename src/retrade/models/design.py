@@ -29,6 +29,7 @@ from retrade.models.outcomes import Measure, Outcome, OutcomeInfo, build_outcome
 from retrade.models.results import data_vintage
 from retrade.panel import schema as S
 from retrade.panel.balance import FILLED, SUSPECT, SUSPECT_NOTE, TIME, Frequency, balanced_panel
+from retrade.panel.periods import ordinal_of
 
 REL = "rel"
 POST = "post"
@@ -103,17 +104,13 @@ def _hs6_for(panel: pd.DataFrame, t: Treatment, hs6) -> tuple[str, ...]:
     return present
 
 
-def _t_index(period: int | pd.Period, frequency: str) -> int:
-    return int(period) if frequency == "A" else int(period.year) * 12 + int(period.month) - 1
-
-
 def _event_time(time: pd.Series, start, mixed, frequency: str) -> pd.Series:
     """Periods since the first post period; a left-out partly treated period is skipped.
 
     Without the skip, the last clean pre-event period would be -2 and the event
     study's reference period (-1) would hold no observations.
     """
-    rel = time - _t_index(start, frequency)
+    rel = time - ordinal_of(start)
     if mixed is None:
         return rel
     return rel.where(rel >= 0, rel + 1)
@@ -125,14 +122,14 @@ def _event_window(bal: pd.DataFrame, t: Treatment, frequency: str, timing: Timin
     start = first_post(t, frequency, timing)
     notes = []
     mixed = straddling(t, frequency, timing)
-    if mixed is not None and (bal[TIME] == _t_index(mixed, frequency)).any():
-        bal = bal[bal[TIME] != _t_index(mixed, frequency)]
+    if mixed is not None and (bal[TIME] == ordinal_of(mixed)).any():
+        bal = bal[bal[TIME] != ordinal_of(mixed)]
         notes.append(f"the partly treated period {mixed} is left out (timing='full')")
     if timing == "partial" and first_post(t, frequency, "full") != start:
         notes.append(f"the first post period {start} is only partly treated (timing='partial')")
     stop = last_post(t, frequency)
-    if stop is not None and (bal[TIME] > _t_index(stop, frequency)).any():
-        bal = bal[bal[TIME] <= _t_index(stop, frequency)]
+    if stop is not None and (bal[TIME] > ordinal_of(stop)).any():
+        bal = bal[bal[TIME] <= ordinal_of(stop)]
         notes.append(f"periods after the measure ended ({t.end.date()}) are left out")
     return bal, start, notes
 

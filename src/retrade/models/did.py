@@ -39,7 +39,7 @@ from retrade.models.inference import (
     wald_test,
 )
 from retrade.models.outcomes import Measure, Outcome
-from retrade.models.results import ModelInfo, Result, tidy_frame
+from retrade.models.results import EstimationResult, ModelInfo, tidy_frame
 from retrade.panel import schema as S
 from retrade.panel.balance import TIME, Frequency
 
@@ -49,7 +49,7 @@ FE = f"{S.PARTNER} + {TIME}"
 
 
 @dataclass(frozen=True, kw_only=True)
-class DiDResult(Result):
+class DiDResult(EstimationResult):
     """Exposure difference-in-differences: one coefficient on post x exposure."""
 
     treatment: Treatment
@@ -60,7 +60,7 @@ class DiDResult(Result):
 
 
 @dataclass(frozen=True, kw_only=True)
-class EventStudyResult(Result):
+class EventStudyResult(EstimationResult):
     """Event study: one coefficient per event time, with the joint pre-trend test."""
 
     treatment: Treatment
@@ -166,7 +166,7 @@ def exposure_did(
     coefs = _tidy(fit, terms, {TREAT: DID_TERM}, alpha)
     info = _info("Exposure difference-in-differences", f"y ~ post:exposure | {FE}", design, fit, vc)
     caveats = design.caveats + tuple(_variance_notes(coefs, vc))
-    return DiDResult(info=info, coefficients=coefs, caveats=caveats,
+    return DiDResult(info=info, coefficients=coefs, caveats=caveats, fit=fit,
                      treatment=design.treatment, exposure=design.exposure)
 
 
@@ -229,7 +229,7 @@ def event_study(
         caveats.append(f"event times outside {window} are binned into the end points")
     info = _info("Exposure event study", f"y ~ i(rel, exposure, ref={reference}) | {FE}",
                  design, fit, vc)
-    return EventStudyResult(info=info, coefficients=coefs, caveats=tuple(caveats),
+    return EventStudyResult(info=info, coefficients=coefs, caveats=tuple(caveats), fit=fit,
                             treatment=design.treatment, exposure=design.exposure, pretrend=test,
                             reference=reference, event_times=tuple(columns[c] for c in terms))
 

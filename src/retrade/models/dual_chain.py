@@ -14,18 +14,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from retrade.models import dependency as dep
-from retrade.models.tidy import tidy_frame, year_of
 from retrade.panel import measures
 from retrade.panel import schema as S
+from retrade.panel.periods import year_of
+from retrade.results import COEFFICIENT_COLUMNS, Result, Summary, tidy_frame
 
 
 @dataclass(frozen=True)
-class DualChainResult:
-    """Dependency metrics by importer, product and period, with their availability."""
+class DualChainResult(Result):
+    """Dependency metrics by importer, product and period, with their availability.
+
+    ``tidy()`` has the coefficient columns and ``basis``: one row per metric value,
+    ``term`` = ``metric[importer|product|period]`` (descriptive measures, so the
+    standard errors and intervals are NaN). ``plot()`` draws two panels.
+    """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = (*COEFFICIENT_COLUMNS, "basis")
 
     level: str
     measure: str
@@ -60,8 +70,9 @@ class DualChainResult:
         frame = self.long()
         terms = (frame["metric"] + "[" + frame["importer"] + "|" + frame["product"] + "|"
                  + frame["period"] + "]")
-        return tidy_frame({"term": t, "estimate": v, "basis": b}
-                          for t, v, b in zip(terms, frame["value"], frame["basis"], strict=True))
+        out = tidy_frame({"term": t, "estimate": v, "basis": b}
+                         for t, v, b in zip(terms, frame["value"], frame["basis"], strict=True))
+        return out.reindex(columns=list(self.tidy_columns))
 
     def series(self, metric: str, importer: str, product: str) -> pd.Series:
         """One metric as a series indexed by period (for the break and trend tests)."""
@@ -71,28 +82,43 @@ class DualChainResult:
         return pd.Series(pick["value"].to_numpy(float), index=pick["period"].to_list(),
                          name=f"{metric} {importer} {product}")
 
-    def summary(self) -> str:
+    def metadata(self) -> dict[str, object]:
+        """Measure, product level, decoupling baseline, importers and what was computable."""
+        ok = self.availability[self.availability["available"]]
+        return {"model": "dual-chain dependency metrics", "measure": self.measure,
+                "level": self.level, "baseline": self.baseline,
+                "importers": tuple(sorted(set(self.china_share.get(dep.IMPORTER, [])))),
+                "computed": tuple(sorted(set(ok["metric"])))}
+
+    def summary(self) -> Summary:
+        """What was computed, what the data cannot support (and why), and China's share by
+        policy window."""
         ok = self.availability[self.availability["available"]]
         missing = self.availability[~self.availability["available"]]
-        lines = [f"Dual-chain dependency metrics ({self.measure}, by {self.level}; "
-                 f"decoupling baseline {self.baseline[0]}-{self.baseline[1]})",
-                 f"computed: {sorted(set(ok['metric']))}",
-                 "not computable from these data:"]
-        lines += [f"  {r.metric} [{r.importer}]: needs {r.needs} ({r.reason})"
-                  for r in missing.itertuples()]
-        if len(self.windows):
-            lines += ["window means of China's share:", self.windows.to_string(index=False)]
-        return "\n".join(lines)
+        meta = [("measure", self.measure), ("by", self.level),
+                ("decoupling baseline", f"{self.baseline[0]}-{self.baseline[1]}"),
+                ("computed", ", ".join(sorted(set(ok["metric"]))) or "nothing"),
+                ("not computable", f"{len(missing)} metric-importer pair(s), listed below")]
+        notes = [f"{r.metric} [{r.importer}]: needs {r.needs} ({r.reason})"
+                 for r in missing.itertuples()]
+        table = self.windows if len(self.windows) else self.availability
+        return Summary("Dual-chain dependency metrics", meta, table, notes,
+                       notes_title="Not computable from these data")
 
-    def plot(self, axes=None):
-        """China's share by importer and product, and where China's exports go."""
+    def _describe(self) -> str:
+        return (f"{len(self.long())} metric values ({self.measure}, by {self.level}), "
+                f"{int(self.availability['available'].sum())} of {len(self.availability)} "
+                "metric-importer pairs computable")
+
+    def plot(self, ax=None):
+        """China's share by importer and product, and where China's exports go: an array of two
+        Axes (``ax``: two Axes to draw on)."""
         import matplotlib.pyplot as plt
 
-        if axes is None:
-            _, axes = plt.subplots(1, 2, figsize=(12, 4))
+        axes = plt.subplots(1, 2, figsize=(12, 4))[1] if ax is None else np.asarray(ax).ravel()
         _plot_shares(self.china_share, self.level, axes[0])
         _plot_destinations(self.destinations, self.level, axes[1])
-        return axes
+        return np.asarray(axes)
 
 
 def _stack(frame, metric, column, level, suffix=None) -> pd.DataFrame:

@@ -29,11 +29,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from retrade import choices
 from retrade.errors import SpecificationError, check_choice
 from retrade.models.events import (
     Timing,
@@ -48,9 +48,9 @@ from retrade.models.events import (
 from retrade.models.inference import SmallSample, WaldTest, demeaner, vcov_choice
 from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
 
-Outcome = Literal["log1p", "ppml"]
-Measure = Literal["net_weight_kg", "value_usd", "value_cny", "element_kg"]
-MEASURES: tuple[str, ...] = ("net_weight_kg", "value_usd", "value_cny", "element_kg")
+Outcome = choices.ElementOutcome
+Measure = choices.ElementMeasure
+MEASURES: tuple[str, ...] = choices.values(Measure)
 UNIT, T, REL = "unit", "t", "rel"
 DEFAULT_EVENTS: tuple[str, ...] = ("2025-04 controls", "2025-10 controls")
 FEW_CLUSTERS = 10
@@ -169,9 +169,9 @@ def _balanced(summed: pd.DataFrame, keys: list[str], measure: str) -> pd.DataFra
 
 def _design(elements, events, *, reporter, flow, outcome, measure, by_partner, timing,
             keep_elements=None) -> _Design:
-    check_choice("outcome", outcome, ("log1p", "ppml"))
-    check_choice("measure", measure, MEASURES)
-    check_choice("timing", timing, ("full", "partial"))
+    check_choice("outcome", outcome, Outcome)
+    check_choice("measure", measure, Measure)
+    check_choice("timing", timing, choices.Timing)
     chosen = tuple(treatment(e) for e in ([events] if isinstance(events, (str, Treatment))
                                           else events))
     if not chosen:
@@ -281,8 +281,9 @@ def element_did(
     notes = _notes(design, vc)
     info = _info("Element difference-in-differences", " + ".join(names[k] for k in kept),
                  design, fit, vc, outcome, measure)
-    return ElementDiDResult(info=info, coefficients=coefs, caveats=notes, events=design.events,
-                            treated=design.treated, controls=design.controls)
+    return ElementDiDResult(info=info, coefficients=coefs, caveats=notes, fit=fit,
+                            events=design.events, treated=design.treated,
+                            controls=design.controls)
 
 
 def element_event_study(
@@ -338,7 +339,7 @@ def element_event_study(
         notes.append(f"PRE-TRENDS: the leads are jointly significant ({test.describe()})")
     info = _info(f"Element event study: {t.name}", f"y ~ i(rel, controlled, ref={reference})",
                  design, fit, vc, outcome, measure)
-    return ElementEventStudyResult(info=info, coefficients=coefs, caveats=tuple(notes),
+    return ElementEventStudyResult(info=info, coefficients=coefs, caveats=tuple(notes), fit=fit,
                                    treatment=t, pretrend=test, reference=reference,
                                    event_times=tuple(columns[c] for c in kept))
 

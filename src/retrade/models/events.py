@@ -32,16 +32,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import pandas as pd
 
-from retrade.errors import ConfigError, SpecificationError
-from retrade.models.tidy import check_option
+from retrade import choices
+from retrade.errors import ConfigError, SpecificationError, check_choice
 
-Timing = Literal["full", "partial"]
-TIMINGS: tuple[str, ...] = ("full", "partial")
-Direction = Literal["restriction", "liberalization"]
+Timing = choices.Timing
+TIMINGS: tuple[str, ...] = choices.values(Timing)
+Direction = choices.Direction
 
 RARE_EARTH_ELEMENTS: tuple[str, ...] = (
     "Sc", "Y", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm",
@@ -222,7 +221,7 @@ def define_treatment(
 
 def first_post(t: Treatment, frequency: str, timing: Timing = "full") -> int | pd.Period:
     """The first post-event period: a year (``"A"``) or a monthly :class:`~pandas.Period`."""
-    check_option("timing", timing, TIMINGS)
+    check_choice("timing", timing, TIMINGS)
     freq = {"A": "Y", "M": "M"}.get(frequency)
     if freq is None:
         raise ConfigError(f"frequency must be 'A' or 'M', got {frequency!r}")
@@ -334,4 +333,4 @@ def _validate(t: Treatment) -> None:
             raise SpecificationError(f"treatment {t.name!r}: invalid {label} {bad}")
     if t.end is not None and t.end < t.effective:
         raise SpecificationError(f"treatment {t.name!r}: end {t.end.date()} is before it starts")
-    check_option("direction", t.direction, ("restriction", "liberalization"))
+    check_choice("direction", t.direction, Direction)

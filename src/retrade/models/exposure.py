@@ -31,15 +31,15 @@ from typing import Literal
 
 import pandas as pd
 
-from retrade.errors import ConfigError, DataQualityWarning, SpecificationError
-from retrade.models.tidy import check_option
+from retrade import choices
+from retrade.errors import ConfigError, DataQualityWarning, SpecificationError, check_choice
 from retrade.panel import measures
 from retrade.panel import schema as S
 from retrade.panel.balance import SUSPECT
 
-Kind = Literal["top_k", "share", "named"]
-By = Literal["value_usd", "net_weight_kg", "share"]
-BYS: tuple[str, ...] = ("value_usd", "net_weight_kg", "share")
+Kind = choices.ExposureKind
+By = choices.ExposureBy
+BYS: tuple[str, ...] = choices.values(By)
 EXPOSURE = "exposure"
 
 
@@ -105,7 +105,7 @@ def named(partners: Sequence[str], *, exclude: Sequence[str] = ()) -> ExposureSp
 
 
 def _spec(kind, *, k=10, by="value_usd", baseline=None, exclude=(), partners=()) -> ExposureSpec:
-    check_option("by", by, BYS)
+    check_choice("by", by, BYS)
     if baseline is not None:
         lo, hi = (int(b) for b in baseline)
         if lo > hi:

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from retrade.errors import CollinearityWarning, SpecificationError, require
+from retrade import choices
+from retrade.errors import CollinearityWarning, SpecificationError, check_choice, require
 from retrade.models.events import Timing, Treatment, check_coverage, first_post, treatment
 from retrade.models.inference import (
     SmallSample,
@@ -42,8 +43,7 @@ from retrade.models.inference import (
     vcov_choice,
 )
 from retrade.models.poisson import poisson_predict
-from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
-from retrade.models.tidy import check_option
+from retrade.models.results import EstimationResult, ModelInfo, data_vintage, tidy_frame
 from retrade.panel import schema as S
 from retrade.panel.balance import balanced_panel
 
@@ -52,7 +52,7 @@ EXPORTER, IMPORTER, PAIR = "exporter", "importer", "pair"
 
 
 @dataclass(frozen=True, kw_only=True)
-class GravityResult(Result):
+class GravityResult(EstimationResult):
     """PPML gravity estimate of a restriction term, with the imputation counterfactual.
 
     The counterfactual (a second PPML, on the untreated flows) is estimated
@@ -170,12 +170,12 @@ def gravity(
     info = _info(data, fe, fit, vc, t, start, restricting, hits, by_hs6,
                  data_vintage(panel, panel[S.HS6].isin(data[S.HS6].unique())))
     return GravityResult(info=info, coefficients=coefs, caveats=_caveats(t, data, fit, hits),
-                         treatment=t, fixed_effect_columns=fe,
+                         fit=fit, treatment=t, fixed_effect_columns=fe,
                          flows=data[[S.YEAR, "y", TERM, *fe]])
 
 
 def _frame(panel, t: Treatment, *, hs6, flow, by_hs6, drop_years) -> pd.DataFrame:
-    check_option("flow", flow, ("export", "import"))
+    check_choice("flow", flow, choices.GravityFlow)
     codes = hs6 if hs6 is not None else tuple(h for h in t.hs6 if h in set(panel[S.HS6].unique()))
     if not codes:
         raise SpecificationError(f"the panel has none of {t.name!r}'s lines {list(t.hs6)}")

@@ -26,16 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from retrade.errors import SpecificationError
-from retrade.models.tidy import check_option
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
 
-SmallSample = Literal["fixest", "dummies", "none"]
-SMALL_SAMPLES: tuple[str, ...] = ("fixest", "dummies", "none")
+SmallSample = choices.SmallSample
+SMALL_SAMPLES: tuple[str, ...] = choices.values(SmallSample)
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def vcov_choice(data: pd.DataFrame, cluster: str | Sequence[str] | None,
                 small_sample: SmallSample = "fixest") -> VcovChoice:
     """Validate the cluster variables on the estimation sample and build pyfixest's arguments."""
     pf = _pyfixest()
-    check_option("small_sample", small_sample, SMALL_SAMPLES)
+    check_choice("small_sample", small_sample, SMALL_SAMPLES)
     names = () if cluster is None else ((cluster,) if isinstance(cluster, str) else tuple(cluster))
     if len(names) > 2:
         raise SpecificationError(f"at most two-way clustering is supported, got {names}")

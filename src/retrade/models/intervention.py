@@ -32,15 +32,16 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from retrade.errors import ConfigError, SpecificationError
+from retrade import choices
+from retrade.errors import ConfigError, SpecificationError, check_choice
 from retrade.models.events import Timing, Treatment, first_post, last_post, treatment
-from retrade.models.results import ModelInfo, Result, data_vintage, tidy_frame
-from retrade.models.tidy import check_option
+from retrade.models.results import EstimationResult, ModelInfo, data_vintage, tidy_frame
+from retrade.panel.series import Series, as_series
 
-Term = Literal["step", "pulse", "ramp"]
-TERMS: tuple[str, ...] = ("step", "pulse", "ramp")
-Transform = Literal["log", "level"]
-CovType = Literal["oim", "opg", "robust", "approx"]
+Term = choices.Term
+TERMS: tuple[str, ...] = choices.values(Term)
+Transform = choices.InterventionTransform
+CovType = choices.CovType
 MIN_PRE_MONTHS = 36
 VINTAGE = "retrade_vintage"  # Series.attrs key monthly_total() sets
 
@@ -69,7 +70,7 @@ class CumulativeEffect:
 
 
 @dataclass(frozen=True, kw_only=True)
-class InterventionResult(Result):
+class InterventionResult(EstimationResult):
     """SARIMAX intervention coefficients, the counterfactual path and the cumulative effect."""
 
     treatment: Treatment
@@ -87,7 +88,7 @@ class InterventionResult(Result):
 
 
 def intervention(
-    series: pd.Series,
+    series: pd.Series | pd.DataFrame | Series,
     event: str | Treatment,
     *,
     transform: Transform = "log",
@@ -107,8 +108,11 @@ def intervention(
 
     Parameters
     ----------
-    series : Series
-        Monthly values on a PeriodIndex or DatetimeIndex (e.g. from :func:`monthly_total`).
+    series : pandas.Series, DataFrame or Series
+        Monthly values: a ``pandas.Series`` on a PeriodIndex, a DatetimeIndex or
+        ``YYYY-MM`` text (e.g. from :func:`monthly_total`), a ``ds``/``y`` or
+        ``period``/``value`` DataFrame, or a :class:`~retrade.panel.series.Series`
+        (read by :func:`~retrade.panel.series.as_series`).
     event : str or Treatment
         Curated event name or treatment; the first post month follows ``timing``.
     transform : {"log", "level"}
@@ -170,22 +174,26 @@ def intervention(
              f"SARIMA{order}x{seasonal_order}" + (f", trend {trend!r}" if trend else ""),
         outcome=f"{'ln ' if transform == 'log' else ''}{label}", n_obs=int(full.nobs),
         fixed_effects=(), cluster=(), vcov=f"SARIMAX maximum likelihood, {cov_type} covariance",
-        data_vintage=series.attrs.get(VINTAGE, f"periods {y.index.min()}..{y.index.max()}"),
+        data_vintage=getattr(series, "attrs", {}).get(
+            VINTAGE, f"periods {y.index.min()}..{y.index.max()}"),
         sample=label,
         event=f"{t.name} (first post month {start})")
-    return InterventionResult(info=info, coefficients=coefs, treatment=t, path=path,
+    return InterventionResult(info=info, coefficients=coefs, fit=full.res, treatment=t, path=path,
                               cumulative=cumulative,
                               caveats=_caveats(t, y, start, stop) + _fit_notes(full, pre))
 
 
-def _prepare(series: pd.Series, transform: str, name: str | None) -> tuple[pd.Series, str]:
-    check_option("transform", transform, ("log", "level"))
-    y = series.astype(float).copy()
-    if isinstance(y.index, pd.DatetimeIndex):
-        y.index = y.index.to_period("M")
-    if not isinstance(y.index, pd.PeriodIndex) or y.index.freqstr != "M":
-        raise SpecificationError("the series needs a monthly PeriodIndex or DatetimeIndex")
-    y = y.sort_index()
+def _prepare(series: object, transform: str, name: str | None) -> tuple[pd.Series, str]:
+    check_choice("transform", transform, Transform)
+    label = str(name or getattr(series, "name", None) or "series")
+    try:
+        s = series if isinstance(series, Series) else as_series(series, frequency="M")
+    except SpecificationError as exc:
+        raise SpecificationError(f"the series needs monthly periods (a monthly PeriodIndex or "
+                                 f"DatetimeIndex, or YYYY-MM text): {exc}") from None
+    if s.frequency != "M":
+        raise SpecificationError(f"the series needs monthly periods; {s.name!r} is annual")
+    y = s.to_pandas().rename(getattr(series, "name", None))
     full = pd.period_range(y.index.min(), y.index.max(), freq="M")
     _check_monthly(y.index, full, name or y.name)
     if len(full) != len(y):
@@ -199,7 +207,7 @@ def _prepare(series: pd.Series, transform: str, name: str | None) -> tuple[pd.Se
         if (y.dropna() <= 0).any():
             raise SpecificationError("a log model needs positive values; use transform='level'")
         y = np.log(y)
-    return y, str(name or y.name or "series")
+    return y, label
 
 
 def _window(y: pd.Series, t: Treatment, timing: Timing, horizon: int | None):

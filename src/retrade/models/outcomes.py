@@ -24,15 +24,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from retrade.errors import SpecificationError
-from retrade.models.tidy import check_option
+from retrade import choices
+from retrade.errors import SpecificationError, check_choice
 from retrade.panel import measures
 from retrade.panel import schema as S
 from retrade.panel.balance import SUSPECT
 
-Outcome = Literal["log1p", "log", "ppml", "unit_value", "share"]
-OUTCOMES: tuple[str, ...] = ("log1p", "log", "ppml", "unit_value", "share")
-Measure = Literal["value_usd", "net_weight_kg"]
+Outcome = choices.Outcome
+OUTCOMES: tuple[str, ...] = choices.values(Outcome)
+Measure = choices.Measure
 Y = "y"
 
 
@@ -62,8 +62,8 @@ def build_outcome(bal: pd.DataFrame, outcome: Outcome, measure: Measure = "value
     >>> frame["y"].round(4).tolist(), info.rows_used
     ([1.0986, 0.0], 2)
     """
-    check_option("outcome", outcome, OUTCOMES)
-    check_option("measure", measure, measures.MEASURES)
+    check_choice("outcome", outcome, OUTCOMES)
+    check_choice("measure", measure, measures.MEASURES)
     frame = bal.copy()
     y = frame[measure].astype(float)
     if outcome == "log1p":

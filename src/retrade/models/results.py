@@ -1,30 +1,38 @@
-"""Results objects: one contract for every model (tidy, summary, plot, export, metadata).
+"""Estimation results: the export-restriction models' coefficients, metadata and caveats.
 
+:class:`EstimationResult` (DiD, event study, intervention analysis, gravity)
+keeps the package's one results contract (:mod:`retrade.results`):
 ``.tidy()`` returns the fixed columns ``term, estimate, std_error, statistic,
 p_value, conf_low, conf_high`` (with ``meta=True`` also ``n_obs,
-fixed_effects, cluster``); ``.summary()`` text (and HTML in Jupyter) with the
-metadata and caveats next to the numbers; ``.plot()``; ``.to_csv()`` and
-``.to_latex()`` return strings (models never write files). :func:`compare` puts
-several results side by side, in the manner of pyfixest's ``etable`` and
-linearmodels' ``compare``.
+fixed_effects, cluster``); ``.summary()`` text (an HTML table in Jupyter) with
+the metadata and caveats next to the numbers; ``.plot()`` returns the Axes;
+``.to_csv()`` and ``.to_latex()`` return strings (models never write files).
+The underlying fit (pyfixest's ``Feols``/``Fepois``, statsmodels' SARIMAX
+results) is kept in ``.fit``, so ``pyfixest.etable([res.fit])`` works, and the
+result itself is a maketables model: ``maketables.ETable([res, ...])``, or
+:func:`compare`.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from retrade.errors import ConfigError
-from retrade.models.tidy import TIDY_COLUMNS
+from retrade.results import COEFFICIENT_COLUMNS, META_ROWS, Summary, compare, tidy_frame
+from retrade.results import Result as BaseResult
+
+TIDY_COLUMNS = COEFFICIENT_COLUMNS
+
+__all__ = ["META_ROWS", "TIDY_COLUMNS", "EstimationResult", "ModelInfo", "Result", "compare",
+           "data_vintage", "tidy_frame"]
 
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """Metadata every result carries."""
+    """Metadata every estimation result carries."""
 
     model: str
     spec: str
@@ -38,43 +46,26 @@ class ModelInfo:
     event: str = ""
 
 
-@dataclass(frozen=True)
-class Summary:
-    """Printable summary: plain text, and an HTML table in Jupyter."""
-
-    title: str
-    meta: tuple[tuple[str, str], ...]
-    table: pd.DataFrame
-    caveats: tuple[str, ...]
-
-    def __str__(self) -> str:
-        width = max(len(k) for k, _ in self.meta) if self.meta else 0
-        lines = [self.title, "=" * len(self.title)]
-        lines += [f"{k.ljust(width)}  {v}" for k, v in self.meta]
-        lines += ["", self.table.to_string(index=False, float_format=lambda x: f"{x:.4g}")]
-        if self.caveats:
-            lines += ["", "Caveats:"] + [f"  - {c}" for c in self.caveats]
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        meta = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-                       f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
-                       for k, v in self.meta)
-        cav = "".join(f"<li>{html.escape(c)}</li>" for c in self.caveats)
-        return (f"<h4>{html.escape(self.title)}</h4><table>{meta}</table>"
-                + self.table.to_html(index=False, float_format=lambda x: f"{x:.4g}")
-                + (f"<p><b>Caveats</b></p><ul>{cav}</ul>" if cav else ""))
-
-
 @dataclass(frozen=True, kw_only=True)
-class Result:
-    """Base results object: coefficients, metadata and caveats."""
+class EstimationResult(BaseResult):
+    """Coefficients, metadata, caveats and the underlying fit of one estimation.
+
+    Attributes
+    ----------
+    info : ModelInfo
+        Model, specification, outcome, N, fixed effects, cluster, vcov, data vintage.
+    coefficients : DataFrame
+        The tidy coefficient rows.
+    caveats : tuple of str
+        What to keep in mind when reading the numbers.
+    fit : object
+        The fitted model (pyfixest ``Feols``/``Fepois``, statsmodels results), or None.
+    """
 
     info: ModelInfo
     coefficients: pd.DataFrame
     caveats: tuple[str, ...] = field(default=())
+    fit: Any = field(default=None, repr=False, compare=False)
 
     def tidy(self, *, meta: bool = False) -> pd.DataFrame:
         """The coefficient table (a copy) with the fixed tidy columns."""
@@ -87,8 +78,6 @@ class Result:
 
     def metadata(self) -> dict[str, object]:
         """Spec, N, fixed effects, cluster, vcov, data vintage, as a plain dict."""
-        from dataclasses import asdict
-
         return asdict(self.info)
 
     def summary(self) -> Summary:
@@ -99,11 +88,14 @@ class Result:
                 ("fixed effects", " + ".join(i.fixed_effects) or "none"), ("std. errors", i.vcov),
                 ("data", i.data_vintage)]
         meta += list(self._extra_meta())
-        return Summary(title=i.model, meta=tuple((k, v) for k, v in meta if v),
-                       table=self.tidy(), caveats=self.caveats)
+        return Summary(i.model, meta, self.tidy(), self.caveats)
 
     def _extra_meta(self) -> Sequence[tuple[str, str]]:
         return ()
+
+    def _describe(self) -> str:
+        terms = len(self.coefficients)
+        return f"{self.info.model}, {terms} term{'s' * (terms != 1)}, N={self.info.n_obs:,}"
 
     def plot(self, ax=None):
         """Coefficient plot with confidence intervals; returns the matplotlib Axes."""
@@ -116,81 +108,16 @@ class Result:
         return self.tidy(meta=True).to_csv(index=False)
 
     def to_latex(self, *, digits: int = 3) -> str:
-        """A LaTeX ``tabular`` of the tidy table plus N, fixed effects and cluster rows."""
-        return _latex(compare([self], digits=digits))
+        """A LaTeX ``tabular`` of the estimates with N, fixed effects and cluster rows
+        (made by maketables; booktabs rules, ``makecell`` cells)."""
+        from retrade.results import latex_tabular
+
+        return latex_tabular([self], digits=digits)
 
 
-META_ROWS: tuple[str, ...] = ("outcome", "N", "fixed effects", "cluster", "event", "data")
-
-
-def compare(results: Sequence[Result], *, labels: Sequence[str] | None = None,
-            terms: Sequence[str] | None = None, meta: Sequence[str] = META_ROWS,
-            digits: int = 3) -> pd.DataFrame:
-    """Results side by side: ``estimate`` over ``(std_error)`` per term, then metadata rows.
-
-    ``meta`` picks the metadata rows (any of :data:`META_ROWS`); significance
-    stars mark p < 0.1, 0.05, 0.01.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> info = ModelInfo("m", "y ~ x", "y", 10, ("unit",), ("unit",), "CRV1", "test", "all")
-    >>> coefs = pd.DataFrame({"term": ["x"], "estimate": [0.5], "std_error": [0.1],
-    ...     "statistic": [5.0], "p_value": [0.001], "conf_low": [0.3], "conf_high": [0.7]})
-    >>> compare([Result(info=info, coefficients=coefs)]).iloc[:2, 1].tolist()
-    ['0.500***', '(0.100)']
-    """
-    results = list(results)
-    unknown = [m for m in meta if m not in META_ROWS]
-    if unknown:
-        raise ConfigError(f"meta rows must be among {META_ROWS}, got {unknown}")
-    labels = list(labels) if labels is not None else [f"({i + 1})" for i in range(len(results))]
-    if len(labels) != len(results):
-        raise ConfigError(f"{len(labels)} labels for {len(results)} results")
-    order = list(terms) if terms is not None else list(dict.fromkeys(
-        t for r in results for t in r.tidy()["term"]))
-    columns = {}
-    for label, res in zip(labels, results, strict=True):
-        tidy = res.tidy().set_index("term")
-        cells = []
-        for term in order:
-            if term in tidy.index:
-                row = tidy.loc[term]
-                cells += [f"{row['estimate']:.{digits}f}{_stars(row['p_value'])}",
-                          f"({row['std_error']:.{digits}f})"]
-            else:
-                cells += ["", ""]
-        i = res.info
-        info = {"outcome": i.outcome, "N": f"{i.n_obs:,}",
-                "fixed effects": " + ".join(i.fixed_effects), "cluster": " + ".join(i.cluster),
-                "event": i.event, "data": i.data_vintage}
-        cells += [info[m] for m in meta]
-        columns[label] = cells
-    index = [x for t in order for x in (t, "")] + list(meta)
-    table = pd.DataFrame(columns, index=index)
-    return table.rename_axis("").reset_index()
-
-
-def _stars(p: float) -> str:
-    if not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
-
-
-_LATEX_ESCAPE = str.maketrans({c: "\\" + c for c in "&%$#_{}"} | {"~": r"\textasciitilde{}",
-                                                                    "^": r"\textasciicircum{}"})
-
-
-def _latex(table: pd.DataFrame) -> str:
-    """A plain LaTeX tabular (no jinja2 needed); significance: * 0.1, ** 0.05, *** 0.01."""
-    def cell(value: object) -> str:
-        return str(value).translate(_LATEX_ESCAPE)
-
-    head = " & ".join(cell(c) for c in table.columns) + r" \\"
-    body = [" & ".join(cell(v) for v in row) + r" \\" for row in table.itertuples(index=False)]
-    spec = "l" + "c" * (table.shape[1] - 1)
-    return "\n".join([rf"\begin{{tabular}}{{{spec}}}", r"\hline", head, r"\hline", *body,
-                      r"\hline", r"\end{tabular}", ""])
+# the name this class had before the package-wide base (retrade.results.Result); kept so
+# that code written against retrade.models.results.Result keeps working
+Result = EstimationResult
 
 
 def data_vintage(panel: pd.DataFrame, rows: pd.Series | None = None) -> str:
@@ -210,14 +137,3 @@ def data_vintage(panel: pd.DataFrame, rows: pd.Series | None = None) -> str:
         periods = pd.Series(panel["period"].dropna().unique().astype(str), dtype=object)
         parts.append(f"periods {periods.min()}..{periods.max()}")
     return "; ".join(parts)
-
-
-def tidy_frame(names: Sequence[str], estimate, std_error, statistic, p_value, conf_low,
-               conf_high) -> pd.DataFrame:
-    """Assemble the fixed tidy columns from arrays."""
-    return pd.DataFrame({
-        "term": list(names), "estimate": np.asarray(estimate, float),
-        "std_error": np.asarray(std_error, float), "statistic": np.asarray(statistic, float),
-        "p_value": np.asarray(p_value, float), "conf_low": np.asarray(conf_low, float),
-        "conf_high": np.asarray(conf_high, float),
-    })

@@ -11,21 +11,28 @@ correction, lags ``floor(4 (n/100)^(2/9))`` (Newey and West 1994) unless given.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from retrade.errors import SpecificationError, require
 from retrade.models.breaks import _axes, _hac_lags
-from retrade.models.tidy import tidy_frame
 from retrade.models.timeseries import series_parts
+from retrade.panel.series import Series
+from retrade.results import COEFFICIENT_COLUMNS, Result, Summary, tidy_frame
 
 
 @dataclass(frozen=True)
-class TrendResult:
-    """A (broken) linear trend with HAC inference; regime slopes as linear combinations."""
+class TrendResult(Result):
+    """A (broken) linear trend with HAC inference; regime slopes as linear combinations.
 
-    series: pd.Series
+    ``tidy()`` has the coefficient columns: ``const``, ``slope``, then
+    ``shift@<date>`` and ``slope_change@<date>`` per break, then the slope of
+    each regime (``slope[<start>..<end>]``, per year).
+    """
+
+    series: Series
     breaks: tuple[str, ...]
     maxlags: int
     level: float
@@ -34,21 +41,37 @@ class TrendResult:
     fitted: pd.Series
     n: int
 
+    tidy_columns: ClassVar[tuple[str, ...]] = COEFFICIENT_COLUMNS
+
     def tidy(self) -> pd.DataFrame:
         """Coefficients, then the slope of each regime (per year)."""
         return tidy_frame([*self.coefficients.to_dict("records"),
                            *self.regime_slopes.to_dict("records")])
 
-    def summary(self) -> str:
-        head = (f"Linear trend with Newey-West HAC errors (lags={self.maxlags}, n={self.n}"
-                + (f", breaks at {', '.join(self.breaks)})" if self.breaks else ")"))
+    def metadata(self) -> dict[str, object]:
+        """The series, N, break dates, HAC lags and interval level."""
+        return {"model": "linear trend, Newey-West (1987) HAC errors", "outcome": self.series.name,
+                "n_obs": self.n, "breaks": self.breaks, "maxlags": self.maxlags,
+                "level": self.level, "vcov": f"HAC (Bartlett kernel, {self.maxlags} lags)",
+                "sample": f"{self.series.labels[0]}..{self.series.labels[-1]}"}
+
+    def summary(self) -> Summary:
+        """The coefficients and regime slopes with the HAC lags and break dates."""
         cols = ["term", "estimate", "std_error", "p_value", "conf_low", "conf_high"]
-        return head + "\n" + self.tidy()[cols].to_string(index=False, float_format="%.4g")
+        meta = [("series", self.series.name), ("N", self.n),
+                ("periods", self.metadata()["sample"]), ("HAC lags", self.maxlags),
+                ("breaks", ", ".join(self.breaks) or "none"),
+                ("intervals", f"{self.level:.0%}")]
+        return Summary("Linear trend with Newey-West HAC errors", meta, self.tidy()[cols])
+
+    def _describe(self) -> str:
+        return (f"linear trend of {self.series.name!r}, n={self.n}"
+                + (f", breaks at {', '.join(self.breaks)}" if self.breaks else ""))
 
     def plot(self, ax=None):
-        """Series and fitted (broken) trend."""
+        """Series and fitted (broken) trend; returns the Axes."""
         ax = _axes(ax)
-        parts = series_parts(self.series)
+        parts = self.series
         ax.plot(parts.t, parts.y, marker="o", ms=3, color="0.2", label=parts.name)
         ax.plot(parts.t, self.fitted.to_numpy(), color="C0", lw=2, label="trend (HAC)")
         for lab in self.breaks:
@@ -69,15 +92,16 @@ def _trend_design(t: np.ndarray, starts: list[int]) -> tuple[np.ndarray, list[st
 
 
 def hac_trend(
-    series: pd.Series, *, breaks: tuple[object, ...] = (), maxlags: int | None = None,
-    level: float = 0.95,
+    series: pd.Series | pd.DataFrame | Series, *, breaks: tuple[object, ...] = (),
+    maxlags: int | None = None, level: float = 0.95,
 ) -> TrendResult:
     """Fit a (broken) linear trend with Newey-West (1987) HAC errors.
 
     Parameters
     ----------
-    series : pandas.Series
-        Values indexed by year or ``YYYY-MM`` period.
+    series : pandas.Series, DataFrame or Series
+        Values indexed by year or ``YYYY-MM`` period (any form
+        :func:`retrade.models.timeseries.series_parts` reads).
     breaks : tuple
         Dates where level and slope may change (first period of each new regime).
     maxlags : int, optional
@@ -107,9 +131,9 @@ def hac_trend(
                                  cov_kwds={"maxlags": lags, "use_correction": True})
     labels = [parts.labels[i] for i in starts]
     terms = names[:2] + [f"{nm}@{labels[j // 2]}" for j, nm in enumerate(names[2:])]
-    return TrendResult(series, tuple(labels), lags, level, _coef_rows(fit, terms, level),
+    return TrendResult(parts, tuple(labels), lags, level, _coef_rows(fit, terms, level),
                        _regime_slopes(fit, parts, starts, level),
-                       pd.Series(fit.fittedvalues, index=series.index), parts.n)
+                       pd.Series(fit.fittedvalues, index=parts.period_index), parts.n)
 
 
 def _coef_rows(fit, terms: list[str], level: float) -> pd.DataFrame:

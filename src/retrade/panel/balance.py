@@ -26,17 +26,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from retrade.errors import ConfigError, DataQualityWarning, SpecificationError
+from retrade import choices
+from retrade.errors import DataQualityWarning, SpecificationError, check_choice
 from retrade.panel import measures
 from retrade.panel import schema as S
 from retrade.panel.known_issues import known_issue_flags, quantity_breaks
+from retrade.panel.periods import period_ordinal, year_of
 
-Frequency = Literal["A", "M"]
+Frequency = choices.Frequency
 FILLED = "filled"
 SUSPECT = "quantity_suspect"
 SUSPECT_NOTE = "suspect_note"
@@ -121,10 +122,8 @@ def balanced_panel(
 
 
 def _check_options(flow: str, frequency: str) -> None:
-    if flow not in S.FLOWS:
-        raise ConfigError(f"flow must be one of {S.FLOWS}, got {flow!r}")
-    if frequency not in S.FREQUENCIES:
-        raise ConfigError(f"frequency must be one of {S.FREQUENCIES}, got {frequency!r}")
+    check_choice("flow", flow, choices.Flow)
+    check_choice("frequency", frequency, choices.Frequency)
 
 
 def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
@@ -214,23 +213,13 @@ def _grid(
 
 def _gapped(periods: pd.DataFrame, scope: list[str], frequency: str):
     """The (key, rows) of the scope groups whose periods skip one, in sorted key order."""
-    t = _period_index(periods[S.PERIOD], frequency)
+    t = period_ordinal(periods[S.PERIOD])
     span = t.groupby([periods[c] for c in scope]).agg(["min", "max", "size"])
     gapped = span[(span["max"] - span["min"] + 1 > span["size"]).to_numpy()]
     if gapped.empty:
         return []
     rows = periods.merge(gapped.reset_index()[scope], on=scope)
     return rows.groupby(scope, sort=True)
-
-
-def _period_index(periods: pd.Series, frequency: str) -> pd.Series:
-    """Years, or months counted from year 0, from ``YYYY`` / ``YYYY-MM`` text (parsed once per
-    distinct value)."""
-    codes, uniques = pd.factorize(periods)
-    text = pd.Index(uniques).astype(str)
-    years = text.str[:4].astype(int).to_numpy()
-    values = years * 12 + text.str[5:7].astype(int).to_numpy() - 1 if frequency == "M" else years
-    return pd.Series(values[codes], index=periods.index)
 
 
 def _warn_gaps(periods: list[str], key, frequency: str, dropped: set[str]) -> None:
@@ -247,9 +236,9 @@ def _warn_gaps(periods: list[str], key, frequency: str, dropped: set[str]) -> No
 
 
 def _add_time(out: pd.DataFrame, frequency: str) -> pd.DataFrame:
-    out[S.YEAR] = _period_index(out[S.PERIOD], "A")
+    out[S.YEAR] = year_of(out[S.PERIOD])
     if frequency == "M":
-        out[TIME] = _period_index(out[S.PERIOD], "M")
+        out[TIME] = period_ordinal(out[S.PERIOD])
         out[S.MONTH] = out[TIME] - out[S.YEAR] * 12 + 1
     else:
         out[S.MONTH] = pd.NA

@@ -16,22 +16,17 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from retrade import choices
 from retrade.catalog.countries import GROUPS, WORLD, kind_of
-from retrade.errors import ConfigError, SpecificationError
+from retrade.errors import SpecificationError, check_choice
 from retrade.panel import schema as S
 
-Measure = Literal["value_usd", "net_weight_kg"]
-MEASURES: tuple[str, ...] = (S.VALUE_USD, S.NET_WEIGHT_KG)
-
-
-def _check_measure(measure: str) -> None:
-    if measure not in MEASURES:
-        raise ConfigError(f"measure must be one of {MEASURES}, got {measure!r}")
+Measure = choices.Measure
+MEASURES: tuple[str, ...] = choices.values(Measure)
 
 
 def _check_columns(panel: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -107,7 +102,7 @@ def partner_shares(
     *,
     measure: Measure = "value_usd",
     by: Sequence[str] = (S.REPORTER, S.FLOW, S.STAGE, S.PERIOD),
-    total: Literal["world", "partners"] = "world",
+    total: choices.PartnerTotal = "world",
 ) -> pd.DataFrame:
     """Each partner's share of the reporter's trade within ``by``.
 
@@ -139,9 +134,8 @@ def partner_shares(
     >>> partner_shares(df, total="partners")["share"].tolist()
     [0.75, 0.25]
     """
-    _check_measure(measure)
-    if total not in ("world", "partners"):
-        raise ConfigError(f"total must be one of ('world', 'partners'), got {total!r}")
+    check_choice("measure", measure, Measure)
+    check_choice("total", total, choices.PartnerTotal)
     _check_columns(panel, [*by, S.PARTNER, measure])
     keys = list(by)
     rows = panel[~is_aggregate_partner(panel[S.PARTNER])]

@@ -47,6 +47,7 @@ import pandas as pd
 from retrade.errors import ConfigError
 from retrade.panel import schema as S
 from retrade.panel.measures import is_aggregate_partner, unit_values
+from retrade.panel.periods import period_ordinal
 
 SERIES: tuple[str, ...] = (S.SOURCE, S.FREQUENCY, S.REPORTER, S.PARTNER, S.FLOW, S.HS6)
 QUALITY_COLUMNS: tuple[str, ...] = (
@@ -62,20 +63,6 @@ QUALITY_COLUMNS: tuple[str, ...] = (
 )
 CHECKS: tuple[str, ...] = ("gap", "collapse", "spike", "unit_value", "estimated", "value_no_weight")
 LEVELS: tuple[str, ...] = ("partner", "reporter")
-
-
-def period_ordinal(period: pd.Series) -> pd.Series:
-    """Consecutive integers for periods: ``YYYY`` -> year, ``YYYY-MM`` -> ``12*year + month-1``.
-
-    Examples
-    --------
-    >>> period_ordinal(pd.Series(["2020", "2021-01", "2020-12"])).tolist()
-    [2020, 24252, 24251]
-    """
-    text = period.astype("string")
-    year = text.str.slice(0, 4).astype(int)
-    month = pd.to_numeric(text.str.slice(5, 7), errors="coerce")
-    return (year.where(month.isna(), year * 12 + month - 1)).astype("int64")
 
 
 def _ordinal_to_period(ordinal: pd.Series, frequency: pd.Series) -> pd.Series:

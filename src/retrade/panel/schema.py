@@ -37,6 +37,7 @@ import functools
 
 import pandas as pd
 
+from retrade import choices
 from retrade.catalog.products import HS_VINTAGES, STAGES
 
 SOURCE = "source"
@@ -63,8 +64,8 @@ VALUE_ESTIMATED = "value_estimated"
 WEIGHT_ESTIMATED = "weight_estimated"
 BATCH = "batch"
 
-FLOWS = ("import", "export", "re-import", "re-export")
-FREQUENCIES = ("A", "M")
+FLOWS = choices.values(choices.Flow)
+FREQUENCIES = choices.values(choices.Frequency)
 
 # column -> pandas dtype, in panel order
 DTYPES: dict[str, str] = {

@@ -82,7 +82,7 @@ def _decomposition(sensitivity) -> str:
 
 def section(data: RunData, options) -> Body:
     shares = cap.mine_shares()
-    sensitivity = cap.overseas_share_sensitivity(BASE_YEAR)
+    sensitivity = cap.overseas_share_sensitivity(BASE_YEAR).tidy()
     columns = ["definition", "year", "numerator_t", "denominator_t", "nonchina_share", "source",
                "note"]
     compared = cs.compare_scenarios(metric=METRIC, base_year=BASE_YEAR, n_draws=N_DRAWS,

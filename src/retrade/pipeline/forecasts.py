@@ -32,6 +32,7 @@ from retrade.errors import CatalogError, RetradeError
 from retrade.forecast.core import MIN_OBS
 from retrade.models import capacity as cap
 from retrade.panel.monthly import china_monthly_exports
+from retrade.panel.periods import consecutive_tail, parse_periods, period_labels
 from retrade.pipeline.data import SHARE_IMPORTERS, Body, RunData, share_series
 from retrade.pipeline.labels import FORECAST_SOURCE, SERIES
 from retrade.report import ReportFigure, ReportTable
@@ -65,25 +66,8 @@ class Outcome:
     reason: str
 
 
-def consecutive_tail(values: pd.Series) -> pd.Series:
-    """The longest run of consecutive years that ends at the last year (index: year as text).
-
-    Examples
-    --------
-    >>> consecutive_tail(pd.Series([1.0, 2, 3, 4], index=["2004", "2010", "2011", "2012"])).size
-    3
-    """
-    years = values.index.astype(int).to_numpy()
-    start = len(years) - 1
-    while start > 0 and years[start - 1] == years[start] - 1:
-        start -= 1
-    return values.iloc[start:]
-
-
 def _annual(values: pd.Series, **meta) -> fc.Series:
-    frame = pd.DataFrame({"period": pd.to_datetime(values.index.astype(str), format="%Y"),
-                          "y": values.to_numpy(float)})
-    return fc.Series(frame, "A", **meta)
+    return fc.as_series(values, frequency="A", **meta)
 
 
 def share_plans(data: RunData) -> tuple[list[Planned], list[str]]:
@@ -205,13 +189,13 @@ def choose(planned: Planned, models: Sequence[str],
 def forecast_one(planned: Planned, models: Sequence[str], seed: int) -> Outcome:
     """Backtest, choose, forecast and layer the default scenarios for one series."""
     model, choice, reason = choose(planned, models, seed)
-    result = fc.forecast(planned.series, model=model,  # type: ignore[arg-type]  # checked
+    result = fc.forecast_series(planned.series, model=model,  # type: ignore[arg-type]  # checked
                          horizon=HORIZON[planned.series.frequency], seed=seed)
     return Outcome(planned, result, fc.apply_scenarios(result), choice, reason)
 
 
 def _period_text(periods: pd.Series, frequency: str) -> pd.Series:
-    return pd.to_datetime(periods).dt.strftime("%Y" if frequency == "A" else "%Y-%m")
+    return pd.Series(period_labels(parse_periods(periods, frequency)), index=periods.index)
 
 
 def forecast_rows(outcome: Outcome) -> pd.DataFrame:
@@ -311,8 +295,8 @@ def single_fan(outcome: Outcome, *, appendix: bool = False) -> ReportFigure:
 
 
 def scenario_figure(outcome: Outcome) -> ReportFigure:
-    fig = outcome.scenarios.plot()
-    ax = fig.axes[0]
+    ax = outcome.scenarios.plot()
+    fig = ax.figure
     ax.set_title("")
     _units(ax, outcome.planned.series.unit)
     handles, labels = ax.get_legend_handles_labels()

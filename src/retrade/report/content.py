@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
+from retrade import choices
+from retrade.errors import check_choice
 from retrade.report.format import check_format
 
-SectionStatus = Literal["ok", "failed", "needs_data", "skipped"]
-SECTION_STATUSES: tuple[str, ...] = ("ok", "failed", "needs_data", "skipped")
+SectionStatus = choices.SectionStatus
+SECTION_STATUSES: tuple[str, ...] = choices.values(SectionStatus)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
 
@@ -95,8 +97,7 @@ class Section:
 
     def __post_init__(self) -> None:
         _check_slug("section", self.key)
-        if self.status not in SECTION_STATUSES:
-            raise ValueError(f"status must be one of {SECTION_STATUSES}, got {self.status!r}")
+        check_choice("status", self.status, SectionStatus)
 
 
 @dataclass(frozen=True)

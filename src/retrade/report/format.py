@@ -31,6 +31,8 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from retrade.errors import check_choice
+
 TEXT_FORMATS = ("text",)
 # a column whose name says what it holds gets that format unless the table says otherwise
 _BY_NAME: tuple[tuple[Callable[[str], bool], str], ...] = (
@@ -119,9 +121,7 @@ def check_format(spec: str) -> str:
     >>> check_format("percent:0")
     'percent:0'
     """
-    kind, _ = _split(spec)
-    if kind not in FORMATS:
-        raise ValueError(f"column format must be one of {list(FORMATS)}, got {spec!r}")
+    check_choice("column format", _split(spec)[0], FORMATS)
     return spec
 
 

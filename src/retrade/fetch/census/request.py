@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from retrade import choices
 from retrade.catalog import PRODUCTS
-from retrade.errors import CatalogError, ConfigError
+from retrade.errors import CatalogError, ConfigError, check_choice
 from retrade.fetch.comtrade.request import parse_hs, parse_periods
 
-FLOWS: tuple[str, ...] = ("imports", "exports")
-DATASETS: tuple[str, ...] = ("hs", "porths")
+FLOWS: tuple[str, ...] = choices.values(choices.CensusFlow)
+DATASETS: tuple[str, ...] = choices.values(choices.CensusDataset)
 FIRST_MONTH = "2010-01"
 
 
@@ -55,8 +56,7 @@ def build_census_request(
     >>> r.codes, r.months
     (('284610', '284690'), ('2023-11', '2023-12', '2024-01'))
     """
-    if dataset not in DATASETS:
-        raise ConfigError(f"dataset must be one of {DATASETS}, got {dataset!r}")
+    check_choice("dataset", dataset, choices.CensusDataset)
     months = tuple(f"{p[:4]}-{p[4:]}" for p in parse_periods(periods, frequency="M"))
     early = [m for m in months if m < FIRST_MONTH]
     if early:

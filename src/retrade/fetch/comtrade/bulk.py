@@ -12,7 +12,7 @@ already holds with the same publication date, and for each other file
 2. checks its size against the answer's ``Content-Length`` and
    ``Content-Disposition`` size and the list's ``fileSize``, and reads the
    whole gzip stream (CRC and length included);
-3. hands it to :func:`retrade.store.bulk.ingest_comtrade_bulk`, which keeps the
+3. hands it to :func:`retrade.fetch.comtrade.bulk_file.ingest_comtrade_bulk`, which keeps the
    catalog's HS6 lines in ``data/raw/comtrade_bulk/file=<name>/`` with one
    manifest entry whose coverage records the list row, publication date included.
 
@@ -55,20 +55,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from retrade import choices
 from retrade.config import DEFAULT_COMTRADE_URL, Settings, check_max_calls, load_settings, redact
-from retrade.errors import AuthError, ConfigError, ImportFormatError, ResponseError
+from retrade.errors import AuthError, ConfigError, ImportFormatError, ResponseError, check_choice
+from retrade.fetch.comtrade.bulk_file import SOURCE, ingest_comtrade_bulk
 from retrade.fetch.comtrade.client import ComtradeClient
 from retrade.fetch.comtrade.planner import KEYED_LIMITS
 from retrade.fetch.comtrade.reference import known_reporters
-from retrade.fetch.comtrade.request import FREQUENCIES, parse_periods, parse_reporters
+from retrade.fetch.comtrade.request import parse_periods, parse_reporters
 from retrade.fetch.runner import FetchReport, StepResult, run_queue
 from retrade.fetch.state import parse_time
 from retrade.store import RawStore
-from retrade.store.bulk import SOURCE, ingest_comtrade_bulk
 from retrade.store.manifest import ManifestEntry
 
 # HS as the reporter reported it (the API's "HS"), or one HS vintage
-CLASSIFICATIONS: tuple[str, ...] = ("HS", "H0", "H1", "H2", "H3", "H4", "H5", "H6")
+CLASSIFICATIONS: tuple[str, ...] = choices.values(choices.Classification)
 TYPE_CODE = "C"
 # the list's fileSize units: 1,024 bytes to the KB (183.34 KB listed for a 187,742-byte file)
 _UNITS = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
@@ -351,11 +352,8 @@ def fetch_comtrade_bulk(
 def _list_tasks(reporters: object, periods: object, frequency: str, classification: str,
                 store: RawStore) -> list[_List]:
     """Check the options (before any call) and cut the periods into list calls."""
-    if frequency not in FREQUENCIES:
-        raise ConfigError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}")
-    if classification not in CLASSIFICATIONS:
-        raise ConfigError(f"classification must be one of {CLASSIFICATIONS}, got "
-                         f"{classification!r}")
+    check_choice("frequency", frequency, choices.Frequency)
+    check_choice("classification", classification, choices.Classification)
     codes = parse_reporters(reporters, known=known_reporters(store))
     wanted = parse_periods(periods, frequency=frequency)
     step = KEYED_LIMITS.max_periods

@@ -20,14 +20,14 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
 
-from retrade.errors import ConfigError
+from retrade import choices
+from retrade.errors import check_choice
 from retrade.fetch.comtrade.request import ComtradeRequest
 from retrade.fetch.runner import CALL_SECONDS
 
-Endpoint = Literal["preview", "data"]
-ENDPOINTS: tuple[str, ...] = ("preview", "data")
+Endpoint = choices.Endpoint
+ENDPOINTS: tuple[str, ...] = choices.values(Endpoint)
 # order in which a call that is too large is split
 SPLIT_ORDER: tuple[str, ...] = ("periods", "reporters", "cmds", "flows", "partners")
 # a count above this share of the cap is split before fetching, leaving room for error
@@ -155,8 +155,7 @@ def _digest(parts: object) -> str:
 
 def base_call(request: ComtradeRequest, *, endpoint: str) -> Call:
     """The whole request as one (usually too large) call."""
-    if endpoint not in ENDPOINTS:
-        raise ConfigError(f"endpoint must be one of {ENDPOINTS}, got {endpoint!r}")
+    check_choice("endpoint", endpoint, Endpoint)
     return Call(
         endpoint=endpoint, frequency=request.frequency, reporters=request.reporters,
         periods=request.periods, partners=request.partners, flows=request.flows,

@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
+from retrade import choices
 from retrade.catalog import (
     OTHER_ASIA_NES,
     PRODUCTS,
@@ -22,10 +22,10 @@ from retrade.catalog import (
     kind_of,
     name_to_iso3,
 )
-from retrade.errors import CatalogError, ConfigError, RetradeError
+from retrade.errors import CatalogError, ConfigError, RetradeError, check_choice
 
-Frequency = Literal["A", "M"]
-FREQUENCIES: tuple[str, ...] = ("A", "M")
+Frequency = choices.Frequency
+FREQUENCIES: tuple[str, ...] = choices.values(Frequency)
 FLOW_CODES: dict[str, str] = {"M": "import", "X": "export", "RM": "re-import", "RX": "re-export"}
 _FLOW_WORDS = {
     "m": "M", "import": "M", "imports": "M",
@@ -97,8 +97,7 @@ def build_request(
     >>> r.reporters, r.partners, r.cmds, r.periods
     ((156,), (0, 842), ('284610', '284690'), ('2019', '2020'))
     """
-    if frequency not in FREQUENCIES:
-        raise ConfigError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}")
+    check_choice("frequency", frequency, Frequency)
     return ComtradeRequest(
         frequency=frequency,
         reporters=parse_reporters(reporters, known=known_reporters),

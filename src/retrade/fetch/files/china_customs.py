@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
+from retrade import choices
 from retrade.errors import ImportFormatError, check_choice
 from retrade.fetch.files.base import (
     CHINESE,
@@ -56,7 +57,7 @@ from retrade.fetch.files.registry import DECLARED_FLOWS
 
 FORMAT = "china_customs"
 SOURCE = "china_customs"
-Flow = Literal["import", "export"]
+Flow = choices.DeclaredFlow
 FLOWS: tuple[str, ...] = DECLARED_FLOWS
 
 # platform headers (Chinese and English spellings) -> stored column

@@ -31,7 +31,8 @@ from typing import Any
 
 import pandas as pd
 
-from retrade.errors import ConfigError, ImportFormatError
+from retrade import choices
+from retrade.errors import ImportFormatError, check_choice
 from retrade.fetch.files.base import (
     ImportedTable,
     ReadSummary,
@@ -136,10 +137,8 @@ def read(
 def _who(reporter: str | None, flow: str | None) -> tuple[str | None, str | None]:
     """Validate the ``reporter`` and ``flow`` options (a code for the reporter)."""
     from retrade.catalog.countries import to_iso3
-    from retrade.panel.schema import FLOWS
-
-    if flow is not None and flow not in FLOWS:
-        raise ConfigError(f"flow must be one of {FLOWS}, got {flow!r}")
+    if flow is not None:
+        check_choice("flow", flow, choices.Flow)
     if reporter is None:
         return None, flow
     if len(reporter.strip()) == 3 and reporter.strip().isalpha():

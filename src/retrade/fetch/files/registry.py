@@ -8,7 +8,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from retrade.errors import ConfigError, ImportFormatError
+from retrade import choices
+from retrade.errors import ImportFormatError, check_choice
 
 if TYPE_CHECKING:
     from retrade.fetch.files.base import ImportedTable
@@ -26,13 +27,12 @@ _MODULES: dict[str, str] = {
 }
 FORMATS: tuple[str, ...] = tuple(_MODULES)
 # the flows a China customs download or a monthly table can be declared as (--flow)
-DECLARED_FLOWS: tuple[str, ...] = ("import", "export")
+DECLARED_FLOWS: tuple[str, ...] = choices.values(choices.DeclaredFlow)
 
 
 def format_module(name: str) -> ModuleType:
     """The module that implements format ``name``."""
-    if name not in _MODULES:
-        raise ConfigError(f"format must be one of {FORMATS}, got {name!r}")
+    check_choice("format", name, FORMATS)
     return importlib.import_module(f"retrade.fetch.files.{_MODULES[name]}")
 
 

@@ -1,7 +1,7 @@
 """Comtrade bulk-file rows (source ``comtrade_bulk``) to panel rows.
 
-:mod:`retrade.store.bulk` stores the rows of Comtrade bulk final files in the
-v1 shape (the API's field names and JSON types, without the label fields the
+:mod:`retrade.fetch.comtrade.bulk_file` stores the rows of Comtrade bulk final files in
+the v1 shape (the API's field names and JSON types, without the label fields the
 bulk files do not carry), so the Comtrade API adapter maps them; only the
 ``source`` label differs, which keeps bulk files and API fetches apart.
 """

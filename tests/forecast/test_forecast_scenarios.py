@@ -21,8 +21,8 @@ from retrade.forecast import (
     Scenario,
     Series,
     apply_scenarios,
-    forecast,
 )
+from retrade.forecast import forecast_series as forecast
 from retrade.forecast.core import MODELS, model_input
 from retrade.forecast.draft import ModelInput
 from retrade.forecast.events import Design, check_events

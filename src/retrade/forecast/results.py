@@ -1,26 +1,21 @@
-"""The forecast results object: ``.tidy()``, ``.summary()``, ``.plot()`` and metadata."""
+"""The forecast results object, :class:`ForecastResult`, on the package's results contract.
+
+``.tidy()`` (:data:`retrade.results.FORECAST_COLUMNS`), ``.summary()``,
+``.plot()`` returning the Axes, ``.metadata()``, and a table in Jupyter.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from retrade.forecast import transform
 from retrade.forecast.draft import Draft
-from retrade.forecast.spec import Series
-
-TIDY_COLUMNS = ("period", "yhat", "yhat_lower", "yhat_upper", "level", "model", "series")
-
-
-class Text(str):
-    """Plain text that Jupyter shows as preformatted HTML."""
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return f"<pre>{html.escape(str(self))}</pre>"
+from retrade.panel.series import Series
+from retrade.results import FORECAST_COLUMNS, Result, Summary
 
 
 def draft_rows(draft: Draft, periods: pd.DatetimeIndex, transform_name: str) -> pd.DataFrame:
@@ -43,9 +38,25 @@ def draft_rows(draft: Draft, periods: pd.DatetimeIndex, transform_name: str) -> 
     return pd.concat(frames, ignore_index=True)
 
 
+def wide_forecast(tidy: pd.DataFrame, frequency: str = "M") -> pd.DataFrame:
+    """One row per period: ``period, yhat`` and the bounds of each level (``lower 80%`` ...)."""
+    table = tidy.groupby("period", sort=True)[["yhat"]].first()
+    for level, rows in tidy.groupby("level", sort=True):
+        bounds = rows.set_index("period")[["yhat_lower", "yhat_upper"]]
+        table[f"lower {level:.0%}"] = bounds["yhat_lower"]
+        table[f"upper {level:.0%}"] = bounds["yhat_upper"]
+    out = table.reset_index()
+    out["period"] = pd.DatetimeIndex(out["period"]).strftime("%Y" if frequency == "A" else "%Y-%m")
+    return out
+
+
 @dataclass(frozen=True)
-class ForecastResult:
+class ForecastResult(Result):
     """A forecast of one series by one model (or ensemble), with prediction intervals.
+
+    ``tidy()`` has the columns ``period, yhat, yhat_lower, yhat_upper, level,
+    model, series``: one row per forecast period and interval level, ``yhat``
+    the median on the original scale.
 
     Attributes
     ----------
@@ -77,6 +88,8 @@ class ForecastResult:
     members: tuple[str, ...] = ()
     weights: tuple[float, ...] = ()
     event_future: dict[str, np.ndarray] = field(default_factory=dict)
+
+    tidy_columns: ClassVar[tuple[str, ...]] = FORECAST_COLUMNS
 
     @property
     def spec(self) -> str:
@@ -112,35 +125,40 @@ class ForecastResult:
         rows = draft_rows(self.draft, self.periods, self.transform)
         rows["model"] = self.model
         rows["series"] = self.series.name
-        return rows[list(TIDY_COLUMNS)]
+        return rows[list(FORECAST_COLUMNS)]
 
-    def summary(self) -> Text:
-        """A text summary: series, model, training window, transform, effects, the forecast."""
+    def metadata(self) -> dict[str, object]:
+        """Series, model and specification, training window, scale, horizon, levels, seed."""
+        start, end, n = self.training
+        return {"series": self.series.name, "kind": self.series.kind, "unit": self.series.unit,
+                "frequency": self.series.frequency, "model": self.model, "spec": self.spec,
+                "transform": self.transform, "training_start": str(start.date()),
+                "training_end": str(end.date()), "n_obs": n, "horizon": self.horizon,
+                "levels": self.levels, "seed": self.seed, "members": self.members,
+                "weights": self.weights, "effects": self.effects, "note": self.series.note}
+
+    def summary(self) -> Summary:
+        """Series, model, training window, scale, effects and the forecast by period."""
         start, end, n = self.training
         s = self.series
-        lines = [
-            f"Forecast of {s.name!r} ({s.kind}, {s.unit or 'no unit'})",
-            f"model      : {self.model} -- {self.spec}",
-            f"training   : {start.date()} to {end.date()} ({n} obs, frequency {s.frequency})",
-            f"scale      : {transform.describe(self.transform)}; yhat = back-transformed median",
-            f"horizon    : {self.horizon}; levels {[f'{lv:.0%}' for lv in self.levels]}"
-            f"; seed {self.seed}",
+        meta = [
+            ("model", f"{self.model} -- {self.spec}"),
+            ("training", f"{start.date()} to {end.date()} ({n} obs, frequency {s.frequency})"),
+            ("scale", f"{transform.describe(self.transform)}; yhat = back-transformed median"),
+            ("horizon", f"{self.horizon}; levels {[f'{lv:.0%}' for lv in self.levels]}; "
+                        f"seed {self.seed}"),
+            ("event steps", ", ".join(f"{k} {v:+.3f}" for k, v in self.effects.items())),
+            ("note", s.note),
         ]
-        if self.effects:
-            lines.append(
-                "event steps: " + ", ".join(f"{k} {v:+.3f}" for k, v in self.effects.items())
-            )
-        if self.series.note:
-            lines.append(f"note       : {self.series.note}")
-        table = self.tidy().pivot_table(
-            index="period", columns="level", values=["yhat_lower", "yhat_upper"]
-        )
-        table.insert(0, "yhat", self.tidy().groupby("period")["yhat"].first())
-        lines += ["", table.to_string(float_format=lambda v: f"{v:.4g}")]
-        return Text("\n".join(lines))
+        return Summary(f"Forecast of {s.name!r} ({s.kind}, {s.unit or 'no unit'})", meta,
+                       wide_forecast(self.tidy(), s.frequency))
+
+    def _describe(self) -> str:
+        return (f"{self.model} forecast of {self.series.name!r}, {self.horizon} "
+                f"{self.series.frequency} periods from {self.periods[0].date()}")
 
     def plot(self, ax=None):
-        """Fan chart of the history and the forecast; returns the matplotlib Figure."""
+        """Fan chart of the history and the forecast; returns the matplotlib Axes."""
         from retrade.forecast.plotting import fan_chart
 
         return fan_chart(
@@ -150,6 +168,3 @@ class ForecastResult:
             ylabel=self.series.unit or "y",
             ax=ax,
         )
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()

@@ -137,7 +137,8 @@ def test_arima_forecasts_equal_statsmodels_with_the_same_coefficients():
 @pytest.mark.parametrize("model", ["autoarima", "autotheta"])
 @pytest.mark.parametrize("frequency", ["A", "M"])
 def test_automatic_models_forecast_in_bounds_with_widening_intervals(model, frequency):
-    from retrade.forecast import Series, forecast
+    from retrade.forecast import Series
+    from retrade.forecast import forecast_series as forecast
 
     rng = np.random.default_rng(2)
     n = 20 if frequency == "A" else 60
@@ -156,7 +157,8 @@ def test_automatic_models_forecast_in_bounds_with_widening_intervals(model, freq
 def test_backtest_rows_equal_one_forecast_per_origin_and_model():
     """The backtest fits each model once per origin (an ensemble reuses its members' fits);
     its rows must be what a separate forecast() per origin and model gives (exactly)."""
-    from retrade.forecast import Series, backtest, forecast, rolling_origins
+    from retrade.forecast import Series, backtest, rolling_origins
+    from retrade.forecast import forecast_series as forecast
 
     rng = np.random.default_rng(5)
     y = 1 / (1 + np.exp(-(1.0 + np.cumsum(rng.normal(-0.05, 0.2, 18)))))

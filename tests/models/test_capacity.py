@@ -28,7 +28,7 @@ TOL = 1e-12
 
 
 def test_the_28_percent_and_its_sensitivity_by_hand():
-    table = cap.overseas_share_sensitivity(2024).set_index("definition")
+    table = cap.overseas_share_sensitivity(2024).tidy().set_index("definition")
     head = table.loc["mine output / world mine output (USGS, preferred edition)"]
     assert head["nonchina_share"] == pytest.approx((380_000 - 270_000) / 380_000, abs=TOL)
     assert head["source"] == "USGS MCS2026"

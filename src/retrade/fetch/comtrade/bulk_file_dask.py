@@ -1,4 +1,4 @@
-"""The bulk ingestion of :mod:`retrade.store.bulk` on Dask, for inputs beyond one machine.
+"""The bulk ingestion of :mod:`retrade.fetch.comtrade.bulk_file` on Dask, beyond one machine.
 
 The full Comtrade bulk history (every reporter, period and HS6 line) is
 thousands of files and billions of rows. Here ``dask.dataframe.read_csv``
@@ -7,7 +7,7 @@ worker keeps the catalog's HS6 lines of its partition and writes them as
 Parquet into the store's staging folder, and the client moves the files into
 ``data/raw/comtrade_bulk/file=<name>/part-0000.parquet`` and records one
 manifest entry. Layout, schema and rows are those of
-:func:`retrade.store.bulk.ingest_comtrade_bulk`, so readers cannot tell which
+:func:`retrade.fetch.comtrade.bulk_file.ingest_comtrade_bulk`, so readers cannot tell which
 engine wrote a file. The staging folder must be on a file system the
 workers share with the client (always so on a ``LocalCluster``).
 
@@ -28,8 +28,7 @@ import pyarrow.parquet as pq
 
 from retrade.catalog.products import hs_codes
 from retrade.errors import ConfigError, ImportFormatError, require
-from retrade.store.atomic import sha256_file
-from retrade.store.bulk import (
+from retrade.fetch.comtrade.bulk_file import (
     BULK_FIELDS,
     BULK_SCHEMA,
     FALSE_VALUES,
@@ -41,6 +40,7 @@ from retrade.store.bulk import (
     header_map,
     store_name,
 )
+from retrade.store.atomic import sha256_file
 from retrade.store.raw import RawStore
 
 # pandas dtypes that parse each v1 bulk field as the pyarrow reader does

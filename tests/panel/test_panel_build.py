@@ -240,7 +240,7 @@ def test_empty_store_builds_an_empty_valid_panel(settings):
 
 
 def test_bulk_rows_reach_the_panel_through_the_comtrade_adapter(settings, tmp_path):
-    from retrade.store.bulk import ingest_comtrade_bulk
+    from retrade.fetch.comtrade.bulk_file import ingest_comtrade_bulk
     from retrade.testing import synthetic_comtrade_bulk
 
     bulk = synthetic_comtrade_bulk(tmp_path / "C_A_2022_H6.txt.gz", rows=10_000, seed=3)

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from retrade.errors import ConfigError, SpecificationError
-from retrade.forecast import Series, forecast
+from retrade.forecast import Series
+from retrade.forecast import forecast_series as forecast
 
 matplotlib.use("Agg")
 
@@ -172,7 +173,7 @@ def test_results_contract_and_inputs_unchanged():
     text = res.summary()
     for needle in ("ensemble", "logit(y)", "median", "2010-01-01 to 2021-01-01", "12 obs"):
         assert needle in text
-    fig = res.plot()
+    fig = res.plot().figure  # plot() returns the Axes (the one results contract)
     assert fig.axes[0].get_title() == "odd (ensemble)"
     assert res._repr_html_().startswith("<pre>")
 

@@ -16,8 +16,14 @@ import pytest
 
 from retrade.catalog import hs_codes
 from retrade.errors import ImportFormatError
+from retrade.fetch.comtrade.bulk_file import (
+    BULK_FIELDS,
+    BULK_KEY,
+    SOURCE,
+    header_map,
+    ingest_comtrade_bulk,
+)
 from retrade.store import RawStore
-from retrade.store.bulk import BULK_FIELDS, BULK_KEY, SOURCE, header_map, ingest_comtrade_bulk
 from retrade.testing import synthetic_comtrade_bulk
 
 CODES = hs_codes("all", include_broad=True)
@@ -116,7 +122,7 @@ def test_a_file_that_is_not_a_bulk_file_is_refused_by_name(tmp_path):
 def test_dask_on_a_local_cluster_equals_duckdb_row_for_row(bulk_files, tmp_path):
     pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("distributed")
-    from retrade.store.bulk_dask import ingest_comtrade_bulk_dask
+    from retrade.fetch.comtrade.bulk_file_dask import ingest_comtrade_bulk_dask
 
     store = RawStore(tmp_path / "raw")
     cluster = distributed.LocalCluster(

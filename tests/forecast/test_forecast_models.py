@@ -25,7 +25,8 @@ import pytest
 from scipy.special import expit
 from scipy.stats import norm
 
-from retrade.forecast import Series, forecast
+from retrade.forecast import Series
+from retrade.forecast import forecast_series as forecast
 from retrade.forecast.baselines import naive, snaive
 from retrade.forecast.core import model_input
 from retrade.forecast.draft import ModelInput

@@ -35,8 +35,8 @@ from retrade.config import load_settings
 from retrade.errors import AuthError, ConfigError, ResponseError, ServerError
 from retrade.fetch.comtrade import fetch_comtrade_bulk
 from retrade.fetch.comtrade.bulk import BulkFile, parse_size
+from retrade.fetch.comtrade.bulk_file import BULK_KEY, SOURCE
 from retrade.store import RawStore
-from retrade.store.bulk import BULK_KEY, SOURCE
 from retrade.testing import gzip_to_size, synthetic_comtrade_bulk
 
 FIXTURES = "comtradr-fixtures"

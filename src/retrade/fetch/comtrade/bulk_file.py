@@ -18,9 +18,12 @@ entry that records the rows read and kept. Columns keep the data API's
 spelling and JSON types (``cifvalue``, ``reporterCode`` as an integer ...),
 so the raw rows look like those of ``data/raw/comtrade``.
 
-The store owns this module because it owns disk; the pipeline and the CLI
-(``retrade panel ingest-bulk``) call it. :mod:`retrade.store.bulk_dask` runs
-the same ingestion on Dask and writes the same layout.
+Knowing the file format is fetch's part: this module parses the bulk file and
+hands the kept rows to the store, which only writes them (its staging folder
+and :meth:`~retrade.store.RawStore.add_files`). The bulk fetcher
+(:mod:`retrade.fetch.comtrade.bulk`) and the CLI (``retrade panel ingest-bulk``)
+call it; :mod:`retrade.fetch.comtrade.bulk_file_dask` runs the same ingestion on
+Dask and writes the same layout.
 """
 
 from __future__ import annotations
