@@ -173,3 +173,30 @@ def test_a_damaged_table_fails_validation_naming_the_check():
         E.validate_lines(bad)
     with pytest.raises(CatalogError, match="no national lines for 'JPN'"):
         E.national_lines("JPN")
+
+
+@pytest.mark.parametrize("element", ["Dy", "terbium", "Sc"])
+def test_select_lines_finds_every_line_the_code_list_names_for_the_element(code_list, element):
+    """`retrade catalog elements -e X`: every 2023 line whose English name names X alone is
+    listed, no line naming another single element is, and pooled lines come along."""
+    symbol = E.element_symbol(element)
+    got = E.select_lines(element=element, year=2023)
+    year = code_list[code_list["year"] == 2023]
+    read = year["name_en"].map(_english).str[0]
+    assert set(year.loc[read == symbol, "code"]) <= set(got["code"])
+    others = set(year.loc[read.notna() & (read != symbol), "code"])
+    assert not others & set(got["code"])
+    assert (got.loc[got["scope"] == "element", "element"] == symbol).all()
+    assert {"mixture", "all"} <= set(got["scope"])
+
+
+def test_catalog_elements_command_prints_the_lines():
+    from typer.testing import CliRunner
+
+    from retrade.cli import app
+
+    result = CliRunner().invoke(app, ["catalog", "elements", "--element", "Tb", "--year", "2023"],
+                                env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "28469016" in result.output and "terbium oxide" in result.output
+    assert "28469015" not in result.output  # dysprosium oxide

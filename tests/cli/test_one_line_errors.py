@@ -94,6 +94,8 @@ CASES = [
     ("catalog country", "values", ["catalog", "country", "Narnia"], "'Narnia'"),
     ("catalog country", "--scheme", ["catalog", "country", "CHN", "--scheme", "bogus"],
      "'bogus'"),
+    ("catalog elements", "--element", ["catalog", "elements", "--element", "Xx"], "'Xx'"),
+    ("catalog elements", "--year", ["catalog", "elements", "--year", "1800"], "1800"),
     ("dual capacity", "--year", ["dual", "capacity", "--year", "1850"], "1850"),
     ("dual project", "--scenario", ["dual", "project", "--scenario", "bogus"], "'bogus'"),
     ("dual project", "--draws", ["dual", "project", "--draws", "0"], "'0'"),

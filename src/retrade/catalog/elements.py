@@ -131,6 +131,49 @@ def element_lines() -> pd.DataFrame:
     return _lines().copy()
 
 
+def select_lines(*, element: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """The lines of :func:`element_lines` that can hold ``element`` and are valid in ``year``.
+
+    ``element`` is a symbol (``"Dy"``) or a name (``"dysprosium"``), any case; a line
+    "can hold" it when it names it or pools it in a mixture or residual line.
+
+    Examples
+    --------
+    >>> select_lines(element="terbium", year=2023)["code"].tolist()[:3]
+    ['25309020', '26122000', '28053013']
+    >>> select_lines(element="Xx")
+    Traceback (most recent call last):
+    ...
+    retrade.errors.CatalogError: no rare-earth element 'Xx'; use a symbol (Sc, Y, La, Ce, Pr, Nd, Pm, Sm, Eu, Gd, Tb, Dy, Ho, Er, Tm, Yb, Lu) or its name
+    """
+    lines = _lines()
+    keep = pd.Series(True, index=lines.index)
+    if element is not None:
+        symbol = element_symbol(element)
+        keep &= lines["elements"].str.contains(rf"(?:^| ){symbol}(?: |$)", regex=True)
+    if year is not None:
+        if not isinstance(year, int) or year < 1900 or year > 2100:
+            raise CatalogError(f"year must be a year such as 2023, got {year!r}")
+        keep &= (lines["first_year"] <= year) & (lines["last_year"] >= year)
+    return lines[keep].reset_index(drop=True).copy()
+
+
+def element_symbol(value: str) -> str:
+    """The symbol of a rare-earth element given by symbol or name, any case.
+
+    Examples
+    --------
+    >>> element_symbol("DYSPROSIUM"), element_symbol("tb")
+    ('Dy', 'Tb')
+    """
+    text = str(value).strip().lower()
+    for symbol, name in ELEMENT_NAMES.items():
+        if text in (symbol.lower(), name):
+            return symbol
+    raise CatalogError(f"no rare-earth element {value!r}; use a symbol "
+                       f"({', '.join(ELEMENTS)}) or its name")
+
+
 def line_years(years: range | None = None) -> pd.DataFrame:
     """One row per line and year of :func:`element_lines` (the code list's line-years).
 
