@@ -347,6 +347,8 @@ def mirror_flows(
                       float(cif_fob_factor))
     columns["note"] = _notes(pairs)
     out = pd.DataFrame({c: _float64(columns[c]) for c in MIRROR_COLUMNS}, index=pairs.index)
+    if out.empty:  # no pairs: these columns stay untyped, as they always were
+        out = out.astype({c: object for c in ("sides", "trusted_side", "trust_reason")})
     return out.convert_dtypes(convert_integer=False, convert_boolean=False)
 
 
