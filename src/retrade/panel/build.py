@@ -71,6 +71,7 @@ import pandas as pd
 from retrade.config import Settings, load_settings
 from retrade.errors import ConfigError, DataQualityWarning, RetradeError, SchemaError
 from retrade.panel import schema as S
+from retrade.panel.current import build_state, noted_warnings
 from retrade.panel.distinct import repeated
 from retrade.panel.mirror import mirror_flows
 from retrade.panel.monthly import monthly_series
@@ -131,6 +132,7 @@ class PanelBuild:
     sources: tuple[SourceReport, ...]
     sha256: dict[str, str]
     built_at: str
+    warnings: tuple[str, ...] = ()  # the distinct retrade warnings, as ``Category: message``
 
     @property
     def rows_by_source(self) -> dict[str, int]:
@@ -377,6 +379,27 @@ def build_panel(
     settings = settings or load_settings()
     store = store or RawStore(settings.raw_dir)
     names = check_sources(sources, store, adapters) if sources is not None else store.sources()
+    state = build_state(store, sources=sources, adapters=adapters)  # before any raw file is read
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tables, reports = _build(settings, store, names, adapters, allow_empty)
+    finally:
+        for w in caught:  # pass every warning on; the build's record keeps them too
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    processed = ProcessedStore(settings.processed_dir)
+    return _write(processed, *tables, reports, state, noted_warnings(caught))
+
+
+def _build(
+    settings: Settings,
+    store: RawStore,
+    names: Sequence[str],
+    adapters: Mapping[str, Any] | None,
+    allow_empty: bool,
+) -> tuple[tuple, tuple[SourceReport, ...]]:
+    """The panel, quality table, mirror flows and series tables of ``names``; the reports."""
     reports, frames, extra = [], [], {}
     for source in names:
         if source in SERIES_SOURCES and (adapters is None or source not in adapters):
@@ -399,7 +422,7 @@ def build_panel(
     release_memory()
     mirror = mirror_flows(select_sources(panel))
     release_memory()
-    return _write(processed, panel, quality, mirror, tuple(reports), extra)
+    return (panel, quality, mirror, extra), tuple(reports)
 
 
 def _keep_nonempty_panel(processed: ProcessedStore, store: RawStore, names: Sequence[str]) -> None:
@@ -440,8 +463,10 @@ def _write(
     panel: pd.DataFrame,
     quality: pd.DataFrame,
     mirror: pd.DataFrame,
+    extra: Mapping[str, pd.DataFrame] | None,
     reports: tuple[SourceReport, ...],
-    extra: Mapping[str, pd.DataFrame] | None = None,
+    state: Mapping[str, Any] | None = None,
+    noted: tuple[str, ...] = (),
 ) -> PanelBuild:
     tables = {"panel": panel, "quality": quality, "mirror": mirror, **dict(extra or {})}
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -449,6 +474,8 @@ def _write(
         "built_at": built_at,
         "rows": {name: len(table) for name, table in tables.items()},
         "sources": [asdict(r) for r in reports],
+        "state": dict(state or {}),  # what retrade.panel.current compares with the store
+        "warnings": list(noted),
     }
     hashes = processed.write_set(tables, record)  # all tables and the record as one unit
-    return PanelBuild(panel, quality, mirror, reports, hashes, built_at)
+    return PanelBuild(panel, quality, mirror, reports, hashes, built_at, noted)
