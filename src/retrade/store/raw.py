@@ -9,6 +9,7 @@ lists, de-duplicated on the source's key with the newest entry winning.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -31,9 +32,11 @@ from retrade.store.atomic import (
     StagedFiles,
     claimed_temp_dir,
     clear_stale,
+    fsync_dir,
     fsync_file,
+    parquet_bytes,
     sha256_file,
-    write_parquet_atomic,
+    write_staged,
 )
 from retrade.store.journal import PENDING_NAME, commit, finish_pending
 from retrade.store.lock import is_claimed, store_lock
@@ -145,12 +148,15 @@ class RawStore:
         folder = self.folder(source)
         with self.locked(source), StagedFiles() as staged:
             stored, moves = [], {}
-            for part in parts:
+            # the Parquet bytes are made in two threads (pyarrow lets go of the interpreter),
+            # each written once beside its target, fsynced, and hashed from memory
+            for part, data in _encoded(parts):
                 rel = part.relpath()
                 clear_stale(folder / rel)
                 tmp = staged.new(folder / rel)
-                write_parquet_atomic(tmp, part.table)  # complete and fsynced, beside its target
-                stored.append(StoredFile(rel, part.table.num_rows, sha256_file(tmp)))
+                write_staged(tmp, data)  # complete and fsynced, beside its target
+                digest = hashlib.sha256(data).hexdigest()
+                stored.append(StoredFile(rel, part.table.num_rows, digest))
                 moves[tmp.relative_to(folder).as_posix()] = rel
             entry = _entry(source, stored, query, content_sha256, coverage, status)
             return commit(folder, entry, moves, staged)
@@ -208,6 +214,7 @@ class RawStore:
                 tmp = tmps.new(folder / rel)
                 os.replace(path, tmp)  # same file system: the staging folder is in the store
                 fsync_file(tmp)
+                fsync_dir(tmp.parent)  # the journal written next can count on finding it
                 stored.append(StoredFile(rel, rows, sha256_file(tmp)))
                 moves[tmp.relative_to(folder).as_posix()] = rel
             entry = _entry(source, stored, query, content_sha256, coverage, "ok")
@@ -356,6 +363,27 @@ class RawStore:
     def copy_to(self, other_root: str | Path) -> None:
         """Copy this store to ``other_root`` (for snapshots in tests and reports)."""
         shutil.copytree(self.root, other_root, dirs_exist_ok=True)
+
+
+def _encoded(parts: Sequence[Part], ahead: int = 4) -> Iterator[tuple[Part, bytes]]:
+    """Each part with its Parquet bytes, in order, encoded in two threads a few parts ahead.
+
+    ``parts`` may build each part when asked (the importer's partitions do, to
+    keep one copy of the rows at a time): at most ``ahead`` are held at once.
+    """
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque = deque()
+        for part in parts:
+            pending.append((part, pool.submit(parquet_bytes, part.table)))
+            if len(pending) > ahead:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
