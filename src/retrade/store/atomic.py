@@ -270,7 +270,7 @@ def write_parquet_atomic(
     return Path(target)
 
 
-def write_staged(tmp: str | Path, data: bytes) -> None:
+def write_staged(tmp: str | Path, data: bytes) -> Path:
     """Fill a claimed temporary file with ``data``, durably: the bytes, then its folder entry.
 
     ``tmp`` is a file :class:`StagedFiles` made beside its target; no reader
@@ -284,6 +284,7 @@ def write_staged(tmp: str | Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     _fsync_dir(tmp.parent)
+    return tmp
 
 
 def rename_durably(source: str | Path, target: str | Path) -> Path:
