@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_scale.py [--sizes 10000,100000,1000000]
-        [--only import,models,forecast] [--repeat 3]
+        [--only import,build,run,models] [--repeat 3]
 
 Every input is generated here, from fixed seeds; nothing is read from disk
 but what this script writes into ``benchmarks/.work/`` (not committed).
@@ -27,6 +27,19 @@ but what this script writes into ``benchmarks/.work/`` (not committed).
   The gravity counterfactual (a second PPML on the untreated flows) is computed
   when it is first asked for; it is timed apart, against pyfixest fitting the
   same second model.
+* **build**: ``retrade panel build`` on the store the import made, as a whole
+  command in a fresh process (``command_s``: imports included, the
+  interpreter's own start not) and as the work of ``build_panel`` after the
+  imports (``retrade_work_s``), against DuckDB reading the same live raw
+  Parquet files (the columns the
+  Comtrade adapter reads), keeping the newest row of each v1 key and writing
+  one Parquet file: the floor of reading, de-duplicating and writing, with no
+  harmonizing, validation, quality table or mirror flows. Peak = ``VmHWM``.
+* **run**: ``retrade run --offline --json`` on the built store (the panel
+  build is current, so it is read back), then again with ``data/processed``
+  removed (the run builds); seconds of the whole command, the steps' own
+  timings from ``--json``, and the peak. There is no reference to hold a whole
+  run against: the targets are absolute (under 20 s at 300k rows).
 * **forecast**: see :mod:`bench_forecast` for the per-series engine comparison.
 
 Timings are the best of ``--repeat`` runs (retrade and the reference
@@ -51,7 +64,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / ".work"
-SIZES = (10_000, 100_000, 1_000_000)
+SIZES = (10_000, 100_000, 300_000, 1_000_000)
 
 # -- import ---------------------------------------------------------------------------------
 
@@ -94,14 +107,134 @@ done(started)
 }
 
 
+# -- build and run (each a whole command in its own process) ---------------------------------
+
+COMMAND = """
+import os, sys
+os.environ["RETRADE_DATA_DIR"] = work + "/store"
+os.environ["RETRADE_REPORTS_DIR"] = work + "/reports"
+base_mb = status_mb("VmRSS")
+started = time.perf_counter()
+sys.argv = ["retrade", ARGS]
+from retrade.cli import main
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+done(started)
+"""
+# the build's work alone, after the imports (as the DuckDB floor below is timed)
+BUILD_WORK = """
+import os
+os.environ["RETRADE_DATA_DIR"] = work + "/store"
+import pandas, pyarrow.parquet  # noqa
+from retrade.config import load_settings
+from retrade.panel.build import build_panel
+import retrade.panel.adapters.comtrade_files  # noqa
+base_mb = status_mb("VmRSS")
+started = time.perf_counter()
+build_panel(settings=load_settings())
+done(started)
+"""
+# the floor of a build: read the live raw files, keep the newest row per key, write one file
+DUCKDB_BUILD = """
+import json, duckdb
+from retrade.panel.adapters.comtrade import RAW_COLUMNS, RAW_KEY
+from retrade.store import RawStore
+from retrade.store.manifest import live_files
+store = RawStore(work + "/store/raw")
+files = [str(store.folder("comtrade_files") / rel)
+         for rel in live_files(store.entries("comtrade_files"))]
+columns = ", ".join(dict.fromkeys([*RAW_COLUMNS, *RAW_KEY]))
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+base_mb = status_mb("VmRSS")
+started = time.perf_counter()
+con.execute(f"COPY (SELECT {columns} FROM read_parquet({json.dumps(files)}, filename = true) "
+            f"QUALIFY row_number() OVER (PARTITION BY {', '.join(RAW_KEY)} "
+            f"ORDER BY filename DESC) = 1) TO '{work}/duckdb_build.parquet' (FORMAT parquet)")
+done(started)
+"""
+
+
+def command(*args: str) -> str:
+    """The program that runs ``retrade <args>`` in-process and reports time and peak."""
+    return COMMAND.replace("ARGS", repr(list(args))[1:-1])
+
+
+def bench_build_run(sizes, repeat: int, *, runs_too: bool = True) -> tuple[pd.DataFrame,
+                                                                           pd.DataFrame]:
+    import shutil
+
+    builds, runs = [], []
+    for n in sizes:
+        path = WORK / f"comtrade_download_{n}.csv"
+        if not path.exists():
+            from retrade.testing import synthetic_comtrade_download
+
+            synthetic_comtrade_download(path, rows=n, seed=0)
+        shutil.rmtree(WORK / "store", ignore_errors=True)
+        shutil.rmtree(WORK / "reports", ignore_errors=True)
+        run_program(command("import", str(path)), path)
+        best: dict[str, dict] = {}
+        for _ in range(repeat):
+            for name, program in (("command", command("panel", "build")),
+                                  ("retrade", BUILD_WORK), ("duckdb", DUCKDB_BUILD)):
+                got = run_program(program, path)
+                if name not in best or got["seconds"] < best[name]["seconds"]:
+                    best[name] = got
+        c, r, d = best["command"], best["retrade"], best["duckdb"]
+        builds.append({"rows": n, "command_s": c["seconds"], "command_peak_mb": c["peak_mb"],
+                       "retrade_work_s": r["seconds"], "duckdb_floor_s": d["seconds"],
+                       "ratio": r["seconds"] / d["seconds"],
+                       "retrade_us_per_row": 1e6 * r["seconds"] / n,
+                       "retrade_peak_mb": r["peak_mb"], "duckdb_peak_mb": d["peak_mb"]})
+        print(pd.DataFrame([builds[-1]]).to_string(index=False, float_format="%.4g"),
+              file=sys.stderr, flush=True)
+        if not runs_too:
+            continue
+        runs.append({"rows": n, **_best_run(path, repeat, rebuild=False),
+                     **{f"{k}_rebuilt": v
+                        for k, v in _best_run(path, repeat, rebuild=True).items()}})
+        print(pd.DataFrame([runs[-1]]).to_string(index=False, float_format="%.4g"),
+              file=sys.stderr, flush=True)
+    return pd.DataFrame(builds), pd.DataFrame(runs)
+
+
+RUN = ("run", "--offline", "--json", "--quarter", "2026Q4")
+
+
+def _best_run(path: Path, repeat: int, *, rebuild: bool) -> dict:
+    """The fastest of ``repeat`` offline runs (panel reused, or rebuilt first), with its steps."""
+    import shutil
+
+    best = None
+    for _ in range(repeat):
+        if rebuild:
+            shutil.rmtree(WORK / "store" / "processed", ignore_errors=True)
+        got = run_program(command(*RUN), path, keep_output=True)
+        if best is None or got["seconds"] < best["seconds"]:
+            best = got
+    steps = {s["name"]: s["seconds"] for s in best["output"]["steps"]}
+    return {"run_s": best["seconds"], "build_step_s": steps.get("build panel", np.nan),
+            "forecasts_s": steps.get("Forecasts and scenarios", np.nan),
+            "report_s": steps.get("write report", np.nan), "run_peak_mb": best["peak_mb"],
+            "build_outcome": next(s["outcome"] for s in best["output"]["steps"]
+                                  if s["name"] == "build panel")}
+
+
 SRC = ROOT / "src"  # --src: another checkout's src/, to time the code before a change
 
 
-def run_program(program: str, path: Path) -> dict:
+def run_program(program: str, path: Path, *, keep_output: bool = False) -> dict:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     out = subprocess.run([sys.executable, "-c", _PRELUDE + program, str(path), str(WORK)],
                          check=True, capture_output=True, text=True, env=env)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    lines = out.stdout.strip().splitlines()
+    result = json.loads(lines[-1])
+    if keep_output:  # what the command printed before the measurement (a JSON document)
+        result["output"] = json.loads("\n".join(lines[:-1]))
+    return result
 
 
 def bench_import(sizes, repeat: int) -> pd.DataFrame:
@@ -307,6 +440,13 @@ def main() -> None:
     if "import" in parts:
         print("## import\n")
         print(bench_import(sizes, args.repeat).to_markdown(index=False, floatfmt=".3g"), "\n")
+    if "build" in parts or "run" in parts:
+        builds, runs = bench_build_run(sizes, args.repeat, runs_too="run" in parts)
+        print("## build\n")
+        print(builds.to_markdown(index=False, floatfmt=".3g"), "\n")
+        if len(runs):
+            print("## run\n")
+            print(runs.to_markdown(index=False, floatfmt=".3g"), "\n")
     if "models" in parts:
         print("## models\n")
         print(bench_models(sizes, args.repeat).to_markdown(index=False, floatfmt=".3g"), "\n")

@@ -195,18 +195,18 @@ def test_a_fetch_killed_midway_ends_like_an_uninterrupted_one(fetch, replay, row
 
     replay.cap = 30
     limits = Limits(max_records=30)
-    real_write, written = raw.write_parquet_atomic, []
+    real_write, written = raw.write_staged, []  # where each Parquet file is written
 
-    def dies_on_third_file(path, table, **kw):
-        written.append(real_write(path, table, **kw))
+    def dies_on_third_file(path, data, **kw):
+        written.append(real_write(path, data, **kw))
         if len(written) == 3:  # killed after a file of the second call, before its manifest entry
             raise KeyboardInterrupt
         return written[-1]
 
-    monkeypatch.setattr(raw, "write_parquet_atomic", dies_on_third_file)
+    monkeypatch.setattr(raw, "write_staged", dies_on_third_file)
     with pytest.raises(KeyboardInterrupt):
         fetch(limits=limits)
-    monkeypatch.setattr(raw, "write_parquet_atomic", real_write)
+    monkeypatch.setattr(raw, "write_staged", real_write)
     store = RawStore(tmp_path / "data" / "raw")
     # the first call (two files) is stored; the half-written second call is invisible
     assert len(read_comtrade(store)) == sum(e.rows for e in store.entries("comtrade")) == 16

@@ -263,15 +263,15 @@ def test_failure_while_writing_leaves_no_trace(shared, tmp_path, monkeypatch):
 
     store = RawStore(tmp_path / "raw")
     calls = {"n": 0}
-    real = raw_module.write_parquet_atomic
+    real = raw_module.write_staged  # where each Parquet file is written (and fsynced)
 
-    def flaky(target, table, **kw):
+    def flaky(target, data, **kw):
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError("disk full")
-        return real(target, table, **kw)
+        return real(target, data, **kw)
 
-    monkeypatch.setattr(raw_module, "write_parquet_atomic", flaky)
+    monkeypatch.setattr(raw_module, "write_staged", flaky)
     path = shared("pnnl-cmm-data", "comtrade_v1_chn_usa_2846_280530_2020_2024.csv")
     with pytest.raises(OSError, match="disk full"):
         import_file(path, store=store)

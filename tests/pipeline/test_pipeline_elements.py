@@ -38,7 +38,7 @@ def test_without_gacc_downloads_the_section_says_what_to_import(tmp_path):
 
 
 def test_with_gacc_downloads_the_section_estimates_and_shows_provinces(shared, tmp_path):
-    from test_elements_import import build_input
+    from _gacc_input import build_input
 
     settings = load_settings(data_dir=tmp_path / "data", reports_dir=tmp_path / "reports")
     for sample in SAMPLES:

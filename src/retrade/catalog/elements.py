@@ -144,7 +144,7 @@ def select_lines(*, element: str | None = None, year: int | None = None) -> pd.D
     >>> select_lines(element="Xx")
     Traceback (most recent call last):
     ...
-    retrade.errors.CatalogError: no rare-earth element 'Xx'; use a symbol (Sc, Y, La, Ce, Pr, Nd, Pm, Sm, Eu, Gd, Tb, Dy, Ho, Er, Tm, Yb, Lu) or its name
+    retrade.errors.CatalogError: no rare-earth element 'Xx'; use a symbol (Sc, Y, La, ...
     """
     lines = _lines()
     keep = pd.Series(True, index=lines.index)

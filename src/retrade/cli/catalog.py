@@ -1,4 +1,5 @@
-"""``retrade catalog``: rare-earth HS codes by stage, China's HS8 lines by element, country codes."""
+"""``retrade catalog``: rare-earth HS codes by stage, China's HS8 lines by element, and
+country codes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from rich.table import Table
 from retrade.catalog import catalog_table, country_name, to_iso3
 
 app = typer.Typer(
-    help="Rare-earth HS codes by value-chain stage, HS8 lines by element, and country codes.", no_args_is_help=True
+    help="Rare-earth HS codes by value-chain stage, HS8 lines by element, and country codes.",
+    no_args_is_help=True,
 )
 out = Console()
 

@@ -209,10 +209,11 @@ def backtest(
     for model in models:
         check_choice("model", model, (*MODELS, "ensemble"))
     checked = _events.check_events(events)
-    actual = series.data.set_index("period")["y"]
-    frames = [_split_rows(series, split, models, horizon, levels, checked, seed, actual)
+    actual = pd.Series(series.y, index=series.periods)
+    blocks = [_split_rows(series, split, models, horizon, levels, checked, seed, actual)
               for split in splits]
-    table = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+    # one frame from the origins' columns (not a frame per origin, then a concatenation)
+    table = pd.DataFrame({c: np.concatenate([b[c] for b in blocks]) for c in COLUMNS})
     return BacktestResult(series, tuple(splits), tuple(models), levels, horizon, table)
 
 
@@ -221,8 +222,8 @@ COLUMNS = ("origin", "model", "period", "h", "y", "yhat", "yhat_lower", "yhat_up
 
 
 def _split_rows(series: Series, split: Split, models, horizon, levels, events, seed,
-                actual: pd.Series) -> pd.DataFrame:
-    """The forecasts of every model from one origin, as backtest rows.
+                actual: pd.Series) -> dict[str, np.ndarray]:
+    """The forecasts of every model from one origin, as the backtest table's columns.
 
     The model input is built once per origin, and a model fitted there once (an
     ensemble reuses its members' drafts): what ``forecast`` would give each model.
@@ -230,7 +231,7 @@ def _split_rows(series: Series, split: Split, models, horizon, levels, events, s
     train = _prefix(series, split.n_train)
     scale = naive_scale(train.y, train.season_length)
     inp = model_input(train, horizon, levels, events, seed)
-    y = actual.reindex(inp.future).to_numpy()
+    y = _actuals(actual, inp.future)
     fitted: dict = {}
     parts: dict[str, list] = {k: [] for k in ("model", "median", "lower", "upper", "level")}
     for model in models:
@@ -243,19 +244,30 @@ def _split_rows(series: Series, split: Split, models, horizon, levels, events, s
             parts["level"].append(np.full(horizon, level))
     blocks = len(parts["model"])
     name = train.resolved_transform
-    return pd.DataFrame({
-        "origin": np.full(horizon * blocks, split.origin),
+    rows = horizon * blocks
+    return {
+        "origin": np.full(rows, np.datetime64(split.origin.to_datetime64(), "ns")),
         "model": np.concatenate(parts["model"]),
-        "period": np.tile(inp.future, blocks),
-        "h": np.tile(np.arange(1, horizon + 1), blocks),
-        "y": np.tile(y, blocks),
-        "yhat": transform.inverse(np.concatenate(parts["median"]), name),
-        "yhat_lower": transform.inverse(np.concatenate(parts["lower"]), name),
-        "yhat_upper": transform.inverse(np.concatenate(parts["upper"]), name),
-        "level": np.concatenate(parts["level"]),
-        "scale": scale,
-        "series": train.name,
-    })
+        "period": np.tile(np.asarray(inp.future, dtype="datetime64[ns]"), blocks),
+        "h": np.tile(np.arange(1, horizon + 1, dtype=np.int64), blocks),
+        "y": np.tile(np.asarray(y, dtype=float), blocks),
+        "yhat": np.asarray(transform.inverse(np.concatenate(parts["median"]), name), float),
+        "yhat_lower": np.asarray(transform.inverse(np.concatenate(parts["lower"]), name), float),
+        "yhat_upper": np.asarray(transform.inverse(np.concatenate(parts["upper"]), name), float),
+        "level": np.concatenate(parts["level"]).astype(float),
+        "scale": np.full(rows, scale, dtype=float),
+        "series": np.full(rows, train.name, dtype=object),
+    }
+
+
+def _actuals(actual: pd.Series, periods: pd.DatetimeIndex) -> np.ndarray:
+    """``actual.reindex(periods).to_numpy()`` (missing where a period has no value), found by
+    position in the sorted periods instead of through a new index each time."""
+    index = actual.index.asi8
+    wanted = np.asarray(periods.asi8)
+    at = np.searchsorted(index, wanted).clip(max=len(index) - 1)
+    found = index[at] == wanted
+    return np.where(found, actual.to_numpy(dtype=float)[at], np.nan)
 
 
 def _prefix(series: Series, n: int) -> Series:
@@ -273,26 +285,59 @@ def _prefix(series: Series, n: int) -> Series:
 def score_table(table: pd.DataFrame, levels: tuple[float, ...], keys: list[str]) -> pd.DataFrame:
     """Scores from a backtest table (see the module docstring for definitions).
 
-    Two groupings with built-in reducers: the widest level's rows for MASE and
-    MSIS, every row by level for coverage.
+    One pass over whole columns: each row gets its group's number (the keys'
+    distinct values in sorted order, as a sorted group-by numbers them), and
+    sums and counts per group come from :func:`numpy.bincount`. MASE and MSIS
+    use the widest level's rows; coverage every row, by level.
     """
+    group, labels = _groups(table, keys)
+    n = len(labels)
+    level = table["level"].to_numpy(dtype=float)
+    y, yhat, lo, hi, scale = (table[c].to_numpy(dtype=float)
+                              for c in ("y", "yhat", "yhat_lower", "yhat_upper", "scale"))
     widest = max(levels)
-    point = table[table["level"] == widest]
+    point = level == widest
     alpha = 1 - widest
-    lo, hi, y = point["yhat_lower"], point["yhat_upper"], point["y"]
-    score = (hi - lo) + 2 / alpha * ((lo - y).clip(lower=0) + (y - hi).clip(lower=0))
-    per_row = point[keys].assign(_ase=(y - point["yhat"]).abs() / point["scale"],
-                                 _msis=score / point["scale"])
-    grouped = per_row.groupby(keys)
-    out = grouped["_ase"].agg(["mean", "size"])
-    out.columns = ["mase", "n_forecasts"]
-    inside = (table["y"] >= table["yhat_lower"]) & (table["y"] <= table["yhat_upper"])
-    cover = inside.groupby([table[k] for k in keys] + [table["level"]]).mean().unstack("level")
+    with np.errstate(invalid="ignore"):
+        score = (hi - lo) + 2 / alpha * (np.clip(lo - y, 0, None) + np.clip(y - hi, 0, None))
+        inside = (y >= lo) & (y <= hi)
+    out = dict(labels)
+    out["mase"] = _group_mean(np.abs(y - yhat)[point] / scale[point], group[point], n)
+    out["n_forecasts"] = np.bincount(group[point], minlength=n).astype(np.int64)
     for lv in levels:
-        out[f"coverage_{round(lv * 100):d}"] = cover[lv] if lv in cover.columns else np.nan
-    out["msis"] = grouped["_msis"].mean()
-    out = out.reset_index()
-    naive_mase = out.loc[out["model"] == "naive", "mase"]
-    if "h" not in keys and len(naive_mase):
-        out["mase_vs_naive"] = out["mase"] / float(naive_mase.iloc[0])
-    return out
+        rows = level == lv
+        counts = np.bincount(group[rows], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.bincount(group[rows], weights=inside[rows], minlength=n) / counts
+        out[f"coverage_{round(lv * 100):d}"] = np.where(counts > 0, share, np.nan)
+    out["msis"] = _group_mean(score[point] / scale[point], group[point], n)
+    naive = out["mase"][np.asarray(out["model"]) == "naive"]
+    if "h" not in keys and len(naive):
+        out["mase_vs_naive"] = out["mase"] / float(naive[0])
+    return pd.DataFrame(out)
+
+
+def _groups(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Each row's group number and the groups' key values, in sorted key order."""
+    codes = []
+    for key in keys:
+        code, uniques = pd.factorize(table[key], sort=True)
+        codes.append((code, uniques))
+    combined = np.zeros(len(table), dtype=np.int64)
+    for code, uniques in codes:
+        combined = combined * len(uniques) + code
+    present, group = np.unique(combined, return_inverse=True)
+    labels, rest = {}, present
+    for key, (_, uniques) in reversed(list(zip(keys, codes, strict=True))):
+        labels[key] = np.asarray(uniques)[rest % len(uniques)]
+        rest = rest // len(uniques)
+    return group.reshape(-1), {k: labels[k] for k in keys}
+
+
+def _group_mean(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Mean of ``values`` per group, missing values left out (NaN where a group has none)."""
+    seen = ~np.isnan(values)
+    counts = np.bincount(group[seen], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.bincount(group[seen], weights=values[seen], minlength=n) / counts
+    return np.where(counts > 0, means, np.nan)

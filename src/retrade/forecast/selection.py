@@ -112,9 +112,12 @@ def select_model(backtest: BacktestResult, *, criterion: Criterion = "mase") -> 
     if not scores["eligible"].any():
         scores["eligible"] = True
     order = {m: i for i, m in enumerate(backtest.models)}
-    table = scores.assign(_order=scores["model"].map(order), _out=~scores["eligible"])
-    table = table.sort_values(["_out", criterion, "_order"]).drop(columns=["_order", "_out"])
-    table = table.reset_index(drop=True)
+    rank = np.array([order.get(m, np.nan) for m in scores["model"]], dtype=float)
+    # eligible first, then the criterion, then the order the models were named (a stable
+    # sort, missing values last: what sorting the table by those three columns gives)
+    position = np.lexsort((rank, scores[criterion].to_numpy(dtype=float),
+                           ~scores["eligible"].to_numpy(dtype=bool)))
+    table = scores.take(position).reset_index(drop=True)
     chosen = str(table["model"].iloc[0])
     table["chosen"] = table["model"] == chosen
     reason = _reason(table, criterion, backtest)
@@ -122,9 +125,8 @@ def select_model(backtest: BacktestResult, *, criterion: Criterion = "mase") -> 
 
 
 def _reason(table: pd.DataFrame, criterion: str, backtest: BacktestResult) -> str:
-    best = table.iloc[0]
-    rest = table.iloc[1:]
-    others = ", ".join(f"{r.model} {getattr(r, criterion):.3f}" for r in rest.itertuples())
+    best, *rest = table.to_dict("records")  # plain values: a few rows, read many times
+    others = ", ".join(f"{r['model']} {r[criterion]:.3f}" for r in rest)
     cover = ", ".join(
         f"{c.split('_')[1]}% {best[c]:.2f}" for c in table.columns if c.startswith("coverage_")
     )

@@ -76,8 +76,7 @@ def build_design(
     spec = exposure if exposure is not None else (named(t.partners) if t.partners else top_k(10))
     start_year = start if frequency == "A" else start.year
     exp = compute_exposure(bal, spec, first_post_year=start_year)
-    bal = bal[~bal[S.PARTNER].isin(spec.exclude)].merge(
-        exp.table[[S.PARTNER, EXPOSURE]], on=S.PARTNER, how="left")
+    bal = _with_exposure(bal[~bal[S.PARTNER].isin(spec.exclude)] if spec.exclude else bal, exp)
     frame, info = build_outcome(bal, outcome, measure)
     if info.estimator == "fepois":
         frame, lost = _drop_never_trading(frame)
@@ -92,6 +91,13 @@ def build_design(
                   frequency=frequency, first_post=start, sample=sample,
                   vintage=data_vintage(panel, panel[S.HS6].isin(codes)),
                   caveats=tuple([t.caveat, *notes] if t.caveat else notes))
+
+
+def _with_exposure(bal: pd.DataFrame, exp: Exposure) -> pd.DataFrame:
+    """``bal`` with each partner's exposure (as a left merge on the partner: a new index)."""
+    by_partner = pd.Series(exp.table[EXPOSURE].to_numpy(), index=exp.table[S.PARTNER].to_numpy())
+    values = bal[S.PARTNER].map(by_partner).to_numpy(dtype=float)
+    return bal.assign(**{EXPOSURE: values}).reset_index(drop=True)
 
 
 def _hs6_for(panel: pd.DataFrame, t: Treatment, hs6) -> tuple[str, ...]:

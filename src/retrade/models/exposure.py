@@ -128,8 +128,9 @@ def _codes(values: Sequence[str]) -> tuple[str, ...]:
 def compute_exposure(bal: pd.DataFrame, spec: ExposureSpec, *, first_post_year: int) -> Exposure:
     """Exposure per partner from a balanced panel (one reporter); raises on a degenerate group."""
     baseline = _window(bal, spec.baseline, first_post_year)
-    partners = sorted(set(bal[S.PARTNER]) - set(spec.exclude))
-    rows = bal[bal[S.PARTNER].isin(partners)]
+    seen = set(bal[S.PARTNER].unique().tolist())  # once per distinct partner, not per row
+    partners = sorted(seen - set(spec.exclude))
+    rows = bal[bal[S.PARTNER].isin(partners)] if seen & set(spec.exclude) else bal
     if spec.kind == "named":
         table = pd.DataFrame({S.PARTNER: partners})
         table[EXPOSURE] = table[S.PARTNER].isin(spec.partners).astype(float)
@@ -138,11 +139,11 @@ def compute_exposure(bal: pd.DataFrame, spec: ExposureSpec, *, first_post_year: 
         table = _baseline_table(rows, spec, baseline)
     _check_group(table, spec)
     return Exposure(spec=spec, baseline=baseline, table=table.reset_index(drop=True),
-                    excluded=tuple(p for p in spec.exclude if p in set(bal[S.PARTNER])))
+                    excluded=tuple(p for p in spec.exclude if p in seen))
 
 
 def _window(bal: pd.DataFrame, baseline, first_post_year: int) -> tuple[int, int]:
-    years = sorted(set(bal[S.YEAR]))
+    years = sorted(set(bal[S.YEAR].unique().tolist()))
     pre = [y for y in years if y < first_post_year]
     lo, hi = baseline if baseline is not None else (pre[0], pre[-1])
     if hi >= first_post_year:
@@ -169,7 +170,8 @@ def _baseline_table(rows: pd.DataFrame, spec: ExposureSpec, baseline) -> pd.Data
             window.groupby(S.PARTNER)[measure].sum() / window[measure].sum())
     else:
         stat = window.groupby(S.PARTNER)[spec.by].mean()
-    table = stat.rename("baseline").reindex(sorted(set(rows[S.PARTNER]))).fillna(0.0)
+    partners = sorted(set(rows[S.PARTNER].unique().tolist()))
+    table = stat.rename("baseline").reindex(partners).fillna(0.0)
     table = table.rename_axis(S.PARTNER).reset_index()
     order = table.sort_values(["baseline", S.PARTNER], ascending=[False, True]).index
     table.loc[order, "rank"] = range(1, len(table) + 1)

@@ -230,9 +230,14 @@ def interacted(data: pd.DataFrame, *columns: str) -> pd.Categorical:
     """
     codes = [pd.factorize(data[c], use_na_sentinel=False)[0] for c in columns]
     dims = [int(c.max()) + 1 if len(c) else 1 for c in codes]
-    combo, first = np.unique(np.ravel_multi_index(codes, dims), return_index=True)[:2]
-    row_combo = np.searchsorted(combo, np.ravel_multi_index(codes, dims))
-    text = data[list(columns)].iloc[first].astype(str).agg("|".join, axis=1).to_numpy(dtype=str)
+    row_combo, _ = pd.factorize(np.ravel_multi_index(codes, dims))  # hashed: numbered as met
+    seen = np.maximum.accumulate(row_combo) if len(row_combo) else row_combo
+    first = np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]]) if len(row_combo) else row_combo
+    parts = data[list(columns)].iloc[first].astype(str)  # one row per combination
+    text = parts[columns[0]].to_numpy(dtype=object)
+    for column in columns[1:]:  # "a|b" joined column by column, not row by row
+        text = text + "|" + parts[column].to_numpy(dtype=object)
+    text = np.asarray(text, dtype=str)
     labels, label_of_combo = np.unique(text, return_inverse=True)
     return pd.Categorical.from_codes(label_of_combo[row_combo], categories=labels)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ from retrade import choices
 from retrade.errors import DataQualityWarning, SpecificationError, check_choice
 from retrade.panel import measures
 from retrade.panel import schema as S
+from retrade.panel.distinct import on_distinct
 from retrade.panel.known_issues import known_issue_flags, quantity_breaks
 from retrade.panel.periods import period_ordinal, year_of
 
@@ -108,17 +110,71 @@ def balanced_panel(
             f"after dropping years {list(drop_years)}"
         )
     units = [S.REPORTER, S.PARTNER] + ([S.HS6] if by_hs6 else [])
-    cells = _sum_cells(rows, units)
-    grid = _grid(cells, units, partners, frequency, dropped)
-    out = grid.merge(cells, on=[*units, S.PERIOD], how="left")
-    out[FILLED] = out["_rows"].isna()
+    keys = _Keys.of(rows, [*units, S.PERIOD], partners)
+    cells = _sum_cells(rows, keys)
+    grid = _grid(cells, keys, units, partners, frequency, dropped)
+    found = pd.Index(cells["_cell"].to_numpy()).get_indexer(keys.cell(grid))  # a left join
+    out = _labelled(grid, keys)
+    out[FILLED] = found < 0
+    for column in (S.VALUE_USD, S.NET_WEIGHT_KG, S.SOURCE):
+        values = cells[column].to_numpy()
+        taken = values[np.where(found < 0, 0, found)] if len(values) else values[:0]
+        out[column] = np.where(found < 0, np.nan, taken) if column != S.SOURCE else \
+            np.where(found < 0, "", taken).astype(object)
     out[S.VALUE_USD] = out[S.VALUE_USD].fillna(0.0)
     out[S.NET_WEIGHT_KG] = out[S.NET_WEIGHT_KG].mask(out[FILLED], 0.0)
-    out = _add_time(out, frequency)
-    out = _flag_quantities(out, units)
+    out = _add_time(out, grid, keys, frequency)
+    out = _flag_quantities(out, grid, keys, units)
     columns = [*units, S.PERIOD, S.YEAR, S.MONTH, TIME, S.VALUE_USD, S.NET_WEIGHT_KG,
                FILLED, SUSPECT, SUSPECT_NOTE, S.SOURCE]
-    return out[columns].sort_values([*units, TIME]).reset_index(drop=True)
+    order = np.lexsort([out[TIME].to_numpy(), *(grid[u].to_numpy() for u in reversed(units))])
+    return out[columns].take(order).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """The key columns of the selected rows as integer codes in text order (missing last).
+
+    ``codes[c]`` numbers each row's value of column ``c`` by its rank among the
+    column's distinct values (the missing value, if any, ranks last);
+    ``labels[c]`` holds those values as Python objects, so a code's label is
+    ``labels[c][code]``. Grouping, joining and sorting run on the codes; the
+    text comes back once, at the end.
+    """
+
+    codes: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+    missing: dict[str, int]
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame, columns: list[str], partners: Sequence[str] | None) -> _Keys:
+        codes, labels, missing = {}, {}, {}
+        for column in columns:
+            values = rows[column]
+            if column == S.PARTNER and partners is not None:  # the given partners rank too
+                values = pd.concat([values, pd.Series(sorted(set(partners)), dtype=object)],
+                                   ignore_index=True)
+            code, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+            na = values[code < 0]
+            code = np.where(code < 0, len(uniques), code)[:len(rows)]
+            labels[column] = np.asarray([*np.asarray(uniques, dtype=object),
+                                         na.iloc[0] if len(na) else None], dtype=object)
+            codes[column], missing[column] = code.astype(np.int64), len(uniques)
+        return cls(codes, labels, missing)
+
+    def cell(self, frame: pd.DataFrame, columns: Sequence[str] | None = None) -> np.ndarray:
+        """One integer per combination of the codes of ``columns`` (default: every key column),
+        ordered as the text is."""
+        out = np.zeros(len(frame), dtype=np.int64)
+        for column in self.codes if columns is None else columns:
+            out = out * (self.missing[column] + 1) + frame[column].to_numpy()
+        return out
+
+
+def _labelled(grid: pd.DataFrame, keys: _Keys) -> pd.DataFrame:
+    """The grid's key columns as text objects (as the previous, text-keyed grid had them)."""
+    return pd.DataFrame({c: keys.labels[c][grid[c].to_numpy()] for c in grid.columns},
+                        index=grid.index)
 
 
 def _check_options(flow: str, frequency: str) -> None:
@@ -150,15 +206,15 @@ def _select(panel, *, hs6, reporter, flow, frequency) -> pd.DataFrame:
     return panel.loc[keep.fillna(False).astype(bool), needed + extra].copy()
 
 
-def _sum_cells(rows: pd.DataFrame, units: list[str]) -> pd.DataFrame:
-    """One row per cell: summed value and weight (missing if every row's is), the sources
-    joined with ``+`` in sorted order, and the number of rows; the text keys are grouped
-    once, every reduction is a built-in one over the integer cell numbers."""
-    keys = [*units, S.PERIOD]
-    cell = rows.groupby(keys, observed=True, dropna=False, sort=True).ngroup().to_numpy()
+def _sum_cells(rows: pd.DataFrame, keys: _Keys) -> pd.DataFrame:
+    """One row per cell, in key order: the key codes, summed value and weight (missing if every
+    row's is), the sources joined with ``+`` in sorted order, the number of rows, and the
+    cell's integer (``_cell``); every reduction is a built-in one over the integer cells."""
+    frame = pd.DataFrame(keys.codes)
+    cell = keys.cell(frame)
     order = np.argsort(cell, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(cell[order]) != 0])
-    cells = rows[keys].iloc[order[starts]].reset_index(drop=True)
+    cells = frame.iloc[order[starts]].reset_index(drop=True)
     measures = pd.DataFrame({
         column: pd.to_numeric(rows[column], errors="coerce").astype(float).to_numpy()
         for column in (S.VALUE_USD, S.NET_WEIGHT_KG)})
@@ -167,6 +223,7 @@ def _sum_cells(rows: pd.DataFrame, units: list[str]) -> pd.DataFrame:
         cells[column] = sums[column].to_numpy()
     cells[S.SOURCE] = _joined_sources(rows[S.SOURCE], cell, order, starts)
     cells["_rows"] = np.diff(np.r_[starts, len(cell)])
+    cells["_cell"] = cell[order[starts]]
     return cells
 
 
@@ -191,22 +248,26 @@ def _joined_sources(sources: pd.Series, cell: np.ndarray, order: np.ndarray,
 
 def _grid(
     cells: pd.DataFrame,
+    keys: _Keys,
     units: list[str],
     partners: Sequence[str] | None,
     frequency: str,
     dropped: set[str],
 ) -> pd.DataFrame:
-    """Every unit crossed with every period its reporter (and hs6) covers."""
+    """Every unit crossed with every period its reporter (and hs6) covers, as key codes."""
     scope = [u for u in units if u != S.PARTNER]
-    cells = cells.dropna(subset=scope)
-    # keys as plain Python objects, whatever the panel's text dtype
-    periods = cells[[*scope, S.PERIOD]].drop_duplicates().astype(object)
+    known = np.logical_and.reduce([cells[c].to_numpy() != keys.missing[c] for c in scope])
+    cells = cells[known]
+    periods = cells[[*scope, S.PERIOD]].drop_duplicates()
     if partners is None:
-        who = cells[[*scope, S.PARTNER]].drop_duplicates().astype(object)
+        who = cells[[*scope, S.PARTNER]].drop_duplicates()
     else:
+        ranked = pd.Index(keys.labels[S.PARTNER][:-1])  # every partner, the given ones too
+        given = ranked.get_indexer(pd.Index(sorted(set(partners)), dtype=object))
         who = periods[scope].drop_duplicates().merge(
-            pd.DataFrame({S.PARTNER: sorted(set(partners))}), how="cross")
-    for key, group in _gapped(periods, scope, frequency):
+            pd.DataFrame({S.PARTNER: given.astype(np.int64)}), how="cross")
+    labelled = _labelled(periods, keys)
+    for key, group in _gapped(labelled, scope, frequency):
         _warn_gaps(sorted(group[S.PERIOD].unique()), key, frequency, dropped)
     return who.merge(periods, on=scope)
 
@@ -235,46 +296,56 @@ def _warn_gaps(periods: list[str], key, frequency: str, dropped: set[str]) -> No
         )
 
 
-def _add_time(out: pd.DataFrame, frequency: str) -> pd.DataFrame:
-    out[S.YEAR] = year_of(out[S.PERIOD])
+def _add_time(out: pd.DataFrame, grid: pd.DataFrame, keys: _Keys,
+              frequency: str) -> pd.DataFrame:
+    """``year``, ``month`` and ``t`` of each row, parsed once per distinct period."""
+    code = grid[S.PERIOD].to_numpy()
+    labels = pd.Series(keys.labels[S.PERIOD][:-1])
+    out[S.YEAR] = year_of(labels).to_numpy()[code]
     if frequency == "M":
-        out[TIME] = period_ordinal(out[S.PERIOD])
+        out[TIME] = period_ordinal(labels).to_numpy()[code]
         out[S.MONTH] = out[TIME] - out[S.YEAR] * 12 + 1
     else:
         out[S.MONTH] = pd.NA
         out[TIME] = out[S.YEAR]
-    out[S.SOURCE] = out[S.SOURCE].fillna("")
     return out
 
 
-def _flag_quantities(out: pd.DataFrame, units: list[str]) -> pd.DataFrame:
+def _flag_quantities(out: pd.DataFrame, grid: pd.DataFrame, keys: _Keys,
+                     units: list[str]) -> pd.DataFrame:
     """Mark known-broken and collapsed quantity years (whole reporter-years); warn about them."""
-    keys = [*[u for u in units if u != S.PARTNER], S.YEAR]
-    observed = out[~out[FILLED]]
-    notes = _max_text(known_issue_flags(observed).fillna(""), observed[keys]).reset_index()
-    totals = out.groupby(keys, observed=True)[[S.VALUE_USD, S.NET_WEIGHT_KG]].sum().reset_index()
-    breaks = quantity_breaks(totals, by=keys[:-1])
-    notes = notes.merge(breaks, on=keys, how="left")
+    scope = [u for u in units if u != S.PARTNER]
+    group = keys.cell(grid, scope) * 10_000 + out[S.YEAR].to_numpy()  # one integer a year
+    observed = ~out[FILLED].to_numpy()
+    flags = on_distinct(out.loc[observed, [S.REPORTER, S.YEAR, S.SOURCE]], known_issue_flags)
+    notes = _max_text(flags.fillna(""), group[observed])
+    first = pd.Series(np.arange(len(out))).groupby(group).first()  # a row of each group
+    totals = out[[S.VALUE_USD, S.NET_WEIGHT_KG]].groupby(group).sum()
+    totals = pd.concat([out[[*scope, S.YEAR]].iloc[first.to_numpy()].set_index(totals.index),
+                        totals], axis=1)
+    breaks = quantity_breaks(totals.reset_index(names="_group"), by=scope)
+    notes = pd.DataFrame({"_note": notes}).join(
+        totals[[*scope, S.YEAR]]).reset_index(names="_group")
+    notes = notes.merge(breaks, on=[*scope, S.YEAR], how="left")
     detected = notes["weight_ratio"].notna() & (notes["_note"] == "")
     notes.loc[detected, "_note"] = [
         f"total weight {w:.2f}x and value {v:.2f}x the neighbouring years (quantity collapse)"
         for w, v in notes.loc[detected, ["weight_ratio", "value_ratio"]].itertuples(index=False)
     ]
-    out = out.merge(notes[[*keys, "_note"]], on=keys, how="left")
-    out[SUSPECT_NOTE] = out.pop("_note").fillna("").astype(str)
+    note = pd.Series(notes["_note"].to_numpy(), index=notes["_group"].to_numpy())
+    out[SUSPECT_NOTE] = note.reindex(group).fillna("").astype(str).to_numpy()
     out[SUSPECT] = out[SUSPECT_NOTE] != ""
-    _warn_suspect(notes[notes["_note"] != ""], keys)
+    _warn_suspect(notes[notes["_note"] != ""], [*scope, S.YEAR])
     return out
 
 
-def _max_text(values: pd.Series, keys: pd.DataFrame) -> pd.Series:
-    """The largest text per group of ``keys`` (as ``groupby(...).max()``), through the rank of
+def _max_text(values: pd.Series, group: np.ndarray) -> pd.Series:
+    """The largest text per ``group`` (as ``groupby(group).max()``), through the rank of
     each distinct text, so the reduction is a built-in one."""
     raw, distinct = pd.factorize(values, use_na_sentinel=False)
     names, text_code = np.unique(np.array([str(v) for v in distinct], dtype=str),
                                  return_inverse=True)  # sorted, so the largest code wins
-    best = pd.Series(text_code[raw], index=values.index).groupby(
-        [keys[c] for c in keys.columns], observed=True).max()
+    best = pd.Series(text_code[raw]).groupby(group).max()
     return pd.Series(names.astype(object)[best.to_numpy()], index=best.index, name="_note")
 
 

@@ -48,7 +48,10 @@ The adapter of source ``x`` is the module ``retrade.panel.adapters.x`` with
 that a re-fetched row replaces the old one (``RawStore.read(key=...)``);
 without it every live row is read. It may define ``HS_COLUMN``, the raw
 column of HS codes, so the build can say how many rows fall outside the
-catalog (the adapter leaves them out). The ``source`` column of the panel is the
+catalog (the adapter leaves them out). It may define ``RAW_COLUMNS``, the raw
+columns it reads: the build then reads only those, the key and ``HS_COLUMN``
+from the store (a column a file lacks is missing on its rows, as when every
+column is read). The ``source`` column of the panel is the
 store's source name, whatever the adapter wrote. A source without an
 adapter is skipped and reported (``PanelBuild.skipped``); an adapter that
 fails, or returns rows that break the schema, stops the build with an error
@@ -71,6 +74,8 @@ import pandas as pd
 from retrade.config import Settings, load_settings
 from retrade.errors import ConfigError, DataQualityWarning, RetradeError, SchemaError
 from retrade.panel import schema as S
+from retrade.panel.current import build_state, noted_warnings
+from retrade.panel.distinct import repeated
 from retrade.panel.elements import element_tables
 from retrade.panel.mirror import mirror_flows
 from retrade.panel.monthly import monthly_series
@@ -79,6 +84,7 @@ from retrade.panel.sources import select_sources
 from retrade.panel.world_summary import world_summary
 from retrade.store import ProcessedStore, RawStore
 from retrade.store.manifest import live_files
+from retrade.store.memory import release_memory
 from retrade.store.processed import SET_RECORD
 
 ADAPTERS_PACKAGE = "retrade.panel.adapters"
@@ -99,6 +105,7 @@ class Adapter:
     to_panel: Callable[[pd.DataFrame], pd.DataFrame]
     raw_key: tuple[str, ...] | None = None
     hs_column: str | None = None
+    raw_columns: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,7 @@ class PanelBuild:
     sources: tuple[SourceReport, ...]
     sha256: dict[str, str]
     built_at: str
+    warnings: tuple[str, ...] = ()  # the distinct retrade warnings, as ``Category: message``
 
     @property
     def rows_by_source(self) -> dict[str, int]:
@@ -168,7 +176,9 @@ def load_adapter(source: str) -> Adapter | None:
     if not callable(to_panel):
         return None
     key = getattr(module, "RAW_KEY", None)
-    return Adapter(to_panel, tuple(key) if key else None, getattr(module, "HS_COLUMN", None))
+    columns = getattr(module, "RAW_COLUMNS", None)
+    return Adapter(to_panel, tuple(key) if key else None, getattr(module, "HS_COLUMN", None),
+                   tuple(columns) if columns else None)
 
 
 def _adapter_for(source: str, adapters: Mapping[str, Any] | None) -> Adapter | None:
@@ -239,9 +249,10 @@ def _run_adapter(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFra
         rows = S.conform(produced)
     except KeyError as exc:
         raise SchemaError(f"adapter {source!r} returned rows without {exc}") from None
-    rows[S.SOURCE] = pd.array([source] * len(rows), dtype="string")
+    del produced  # one copy of the rows at a time
+    rows[S.SOURCE] = repeated(source, rows.index)
     try:
-        return S.validate_panel(rows)
+        return S.sort_and_validate(rows)
     except SchemaError as exc:
         raise SchemaError(f"adapter {source!r}: {exc}") from None
 
@@ -262,7 +273,7 @@ def _read_source(
         message = f"no adapter: add {ADAPTERS_PACKAGE}.{source} with to_panel(raw) to include it"
         return SourceReport(source, "no_adapter", entries=entries, message=message), None
     key = list(adapter.raw_key) if adapter.raw_key else recorded_key(store, source)
-    raw = store.read(source, key=key)
+    raw = store.read(source, key=key, columns=_raw_columns(adapter), missing_ok=True)
     if raw.empty:
         return SourceReport(source, "empty", entries=entries, message="no live rows"), None
     rows, notes = _source_rows(source, adapter, raw)
@@ -270,6 +281,14 @@ def _read_source(
         keep[source] = raw
     notes = _outside_catalog(raw, adapter.hs_column) + notes
     return SourceReport(source, "built", len(raw), len(rows), entries, notes=notes), rows
+
+
+def _raw_columns(adapter: Adapter) -> list[str] | None:
+    """The raw columns to read for ``adapter`` (all of them when it names none)."""
+    if adapter.raw_columns is None:
+        return None
+    extra = [adapter.hs_column] if adapter.hs_column else []
+    return list(dict.fromkeys([*adapter.raw_columns, *extra]))
 
 
 def _outside_catalog(raw: pd.DataFrame, column: str | None) -> tuple[str, ...]:
@@ -306,12 +325,20 @@ def recorded_key(store: RawStore, source: str) -> list[str] | None:
     return union or None
 
 
-def assemble(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Stack validated source frames into one panel sorted by key, and validate it whole."""
+def assemble(frames: Sequence[pd.DataFrame], *, validate: bool = True) -> pd.DataFrame:
+    """Stack source frames into one panel sorted by key, and validate it whole.
+
+    ``validate=False`` is for the build's own frames: each holds one source's
+    rows, already sorted by key and validated (the key starts with the source,
+    so they cannot collide, and stacking them in source order keeps the key
+    order): each row is checked and sorted once.
+    """
     frames = [f for f in frames if not f.empty]
+    if not validate:
+        frames = sorted(frames, key=lambda f: str(f[S.SOURCE].iloc[0]))
+        return pd.concat(frames, ignore_index=True) if frames else S.empty_panel()
     panel = pd.concat(frames, ignore_index=True) if frames else S.empty_panel()
-    panel = panel.sort_values(list(S.KEY), kind="stable").reset_index(drop=True)
-    return S.validate_panel(panel)
+    return S.sort_and_validate(panel)
 
 
 def build_panel(
@@ -361,6 +388,27 @@ def build_panel(
     settings = settings or load_settings()
     store = store or RawStore(settings.raw_dir)
     names = check_sources(sources, store, adapters) if sources is not None else store.sources()
+    state = build_state(store, sources=sources, adapters=adapters)  # before any raw file is read
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tables, reports = _build(settings, store, names, adapters, allow_empty)
+    finally:
+        for w in caught:  # pass every warning on; the build's record keeps them too
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    processed = ProcessedStore(settings.processed_dir)
+    return _write(processed, *tables, reports, state, noted_warnings(caught))
+
+
+def _build(
+    settings: Settings,
+    store: RawStore,
+    names: Sequence[str],
+    adapters: Mapping[str, Any] | None,
+    allow_empty: bool,
+) -> tuple[tuple, tuple[SourceReport, ...]]:
+    """The panel, quality table, mirror flows and series tables of ``names``; the reports."""
     reports, frames, extra, raws = [], [], {}, {}
     for source in names:
         if source in SERIES_SOURCES and (adapters is None or source not in adapters):
@@ -373,14 +421,18 @@ def build_panel(
         reports.append(report)
         if rows is not None:
             frames.append(rows)
-    panel = assemble(frames)
-    extra.update(element_tables(raws.get("china_customs"), panel))
+        release_memory()  # the raw rows just dropped (see retrade.store.memory)
+    panel = assemble(frames, validate=False)  # each source's rows sorted and validated as they came
+    frames.clear()
+    extra.update(element_tables(raws.pop("china_customs", None), panel))
     processed = ProcessedStore(settings.processed_dir)
     if panel.empty and not allow_empty:
         _keep_nonempty_panel(processed, store, names)
     quality = quality_table(panel)
+    release_memory()
     mirror = mirror_flows(select_sources(panel))
-    return _write(processed, panel, quality, mirror, tuple(reports), extra)
+    release_memory()
+    return (panel, quality, mirror, extra), tuple(reports)
 
 
 def _keep_nonempty_panel(processed: ProcessedStore, store: RawStore, names: Sequence[str]) -> None:
@@ -421,8 +473,10 @@ def _write(
     panel: pd.DataFrame,
     quality: pd.DataFrame,
     mirror: pd.DataFrame,
+    extra: Mapping[str, pd.DataFrame] | None,
     reports: tuple[SourceReport, ...],
-    extra: Mapping[str, pd.DataFrame] | None = None,
+    state: Mapping[str, Any] | None = None,
+    noted: tuple[str, ...] = (),
 ) -> PanelBuild:
     tables = {"panel": panel, "quality": quality, "mirror": mirror, **dict(extra or {})}
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -430,6 +484,8 @@ def _write(
         "built_at": built_at,
         "rows": {name: len(table) for name, table in tables.items()},
         "sources": [asdict(r) for r in reports],
+        "state": dict(state or {}),  # what retrade.panel.current compares with the store
+        "warnings": list(noted),
     }
     hashes = processed.write_set(tables, record)  # all tables and the record as one unit
-    return PanelBuild(panel, quality, mirror, reports, hashes, built_at)
+    return PanelBuild(panel, quality, mirror, reports, hashes, built_at, noted)

@@ -87,26 +87,80 @@ def _positive_or(preferred: pd.Series, fallback: pd.Series) -> pd.Series:
     return preferred.where(preferred > 0, fallback.astype(float))
 
 
-def _side(panel: pd.DataFrame, flow: str, value: pd.Series, own: str, other: str) -> pd.DataFrame:
-    """One row per pair for one flow: values summed over national lines, one source only."""
-    estimated = panel[S.VALUE_ESTIMATED].astype("boolean").fillna(False).astype(bool)
-    rows = panel.assign(_value=value, _est=estimated)
-    kinds = {code: kind_of(code) for code in rows[S.PARTNER].dropna().unique()}
-    rows = rows[(rows[S.FLOW] == flow) & rows[S.PARTNER].map(kinds).eq("country")]
-    rows = rows.rename(columns={S.REPORTER: own, S.PARTNER: other})
-    rows = rows.assign(_weight=rows[S.NET_WEIGHT_KG].astype(float))
-    grouped = rows.groupby([*PAIR, S.STAGE, S.SOURCE], dropna=False, observed=True)
+# the columns a side is grouped on: the pair, the stage and the source
+_GROUP: tuple[str, ...] = (*PAIR, S.STAGE, S.SOURCE)
+
+
+def _key_codes(panel: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Sorted integer codes of the grouping columns (missing: last), and the values they stand for.
+
+    Reporters and partners share one scale, so an exporter's code is the same
+    whether it reports or is reported; the codes sort as the text does.
+    """
+    codes, labels = {}, {}
+    countries = pd.concat([panel[S.REPORTER], panel[S.PARTNER]], ignore_index=True)
+    for name, values in [(S.FREQUENCY, panel[S.FREQUENCY]), (S.PERIOD, panel[S.PERIOD]),
+                         (S.HS6, panel[S.HS6]), ("country", countries),
+                         (S.STAGE, panel[S.STAGE]), (S.SOURCE, panel[S.SOURCE])]:
+        code, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        codes[name] = np.where(code < 0, len(uniques), code)  # missing sorts last, as in groupby
+        labels[name] = pd.array(uniques, dtype="string")
+    n = len(panel)
+    frame = pd.DataFrame({S.FREQUENCY: codes[S.FREQUENCY], S.PERIOD: codes[S.PERIOD],
+                          S.HS6: codes[S.HS6], S.REPORTER: codes["country"][:n],
+                          S.PARTNER: codes["country"][n:], S.STAGE: codes[S.STAGE],
+                          S.SOURCE: codes[S.SOURCE]}, index=panel.index)
+    return frame, labels
+
+
+def _label(codes: pd.Series, labels: pd.api.extensions.ExtensionArray) -> pd.Series:
+    """The text of integer codes (the code past the last value is the missing value)."""
+    values = codes.to_numpy()
+    return pd.Series(labels.take(np.where(values >= len(labels), -1, values), allow_fill=True),
+                     index=codes.index)
+
+
+def _side(
+    codes: pd.DataFrame,
+    keep: np.ndarray,
+    value: np.ndarray,
+    rows: dict[str, np.ndarray],
+    own: str,
+    other: str,
+    labels: dict,
+    flow: str,
+) -> pd.DataFrame:
+    """One row per pair for one flow (rows ``keep``): values summed over national lines.
+
+    Grouped on integer codes (``codes``); the pair's columns stay codes.
+    """
+    side = codes[keep].rename(columns={S.REPORTER: own, S.PARTNER: other}).assign(
+        _value=value[keep], _weight=rows["weight"][keep], _est=rows["estimated"][keep])
+    grouped = side.groupby([*PAIR, S.STAGE, S.SOURCE], observed=True)
     out = grouped[["_value", "_weight"]].sum(min_count=1).join(grouped["_est"].any()).reset_index()
     doubled = out[out.duplicated(list(PAIR), keep=False)]
     if not doubled.empty:
-        first = doubled.iloc[0]
-        raise SpecificationError(
-            f"{len(doubled)} {flow} flows are reported by several sources (e.g. {first[own]} "
-            f"-> {first[other]}, {first[S.HS6]} {first[S.PERIOD]}: "
-            f"{sorted(doubled.loc[doubled[own] == first[own], S.SOURCE].unique())}); "
-            "choose one per flow with retrade.panel.sources.select_sources(panel) first"
-        )
+        _several_sources(doubled, flow, own, other, labels)
     return out
+
+
+def _several_sources(doubled: pd.DataFrame, flow: str, own: str, other: str,
+                     labels: dict) -> None:
+    """The error for flows that several sources report (the first pair in key order as example)."""
+    first = doubled.iloc[0]
+
+    def text(column: str, code: int) -> str:
+        name = "country" if column in (own, other) else column
+        return str(_label(pd.Series([code]), labels[name]).iloc[0])
+
+    sources = doubled.loc[doubled[own] == first[own], S.SOURCE].unique()
+    raise SpecificationError(
+        f"{len(doubled)} {flow} flows are reported by several sources (e.g. "
+        f"{text(own, first[own])} -> {text(other, first[other])}, "
+        f"{text(S.HS6, first[S.HS6])} {text(S.PERIOD, first[S.PERIOD])}: "
+        f"{sorted(text(S.SOURCE, c) for c in sources)}); "
+        "choose one per flow with retrade.panel.sources.select_sources(panel) first"
+    )
 
 
 def pair_flows(panel: pd.DataFrame) -> pd.DataFrame:
@@ -128,17 +182,37 @@ def pair_flows(panel: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise SpecificationError(f"the panel lacks columns {missing}")
     panel = S.conform(panel) if set(S.COLUMNS) - set(panel.columns) else panel
-    fob = _positive_or(panel[S.VALUE_FOB_USD], panel[S.VALUE_USD])
-    cif = _positive_or(panel[S.VALUE_CIF_USD], panel[S.VALUE_USD])
-    exports = _side(panel, "export", fob, "exporter", "importer")
-    imports = _side(panel, "import", cif, "importer", "exporter")
-    reexports = _side(panel, "re-export", panel[S.VALUE_USD], "exporter", "importer")
+    codes, labels = _key_codes(panel)
+    kinds = {code: kind_of(code) for code in panel[S.PARTNER].dropna().unique()}
+    country = panel[S.PARTNER].map(kinds).eq("country").to_numpy(dtype=bool)
+    flow = panel[S.FLOW].astype("category")  # three comparisons on codes, not on text
+    rows = {"weight": panel[S.NET_WEIGHT_KG].astype(float).to_numpy(),
+            "estimated": panel[S.VALUE_ESTIMATED].astype("boolean").fillna(False)
+            .to_numpy(dtype=bool)}
+
+    def side(name: str, value: pd.Series, own: str, other: str) -> pd.DataFrame:
+        keep = (flow == name).to_numpy(dtype=bool) & country
+        return _side(codes, keep, value.to_numpy(dtype=float), rows, own, other, labels, name)
+
+    exports = side("export", _positive_or(panel[S.VALUE_FOB_USD], panel[S.VALUE_USD]),
+                   "exporter", "importer")
+    imports = side("import", _positive_or(panel[S.VALUE_CIF_USD], panel[S.VALUE_USD]),
+                   "importer", "exporter")
+    reexports = side("re-export", panel[S.VALUE_USD].astype(float), "exporter", "importer")
     pairs = exports.merge(imports, on=[*PAIR, S.STAGE], how="outer", suffixes=("_x", "_m"))
     pairs = pairs.merge(
         reexports[[*PAIR, "_value"]].rename(columns={"_value": "reexport_value_usd"}),
         on=list(PAIR),
         how="left",
     )
+    # one row per pair: ordered by the pair's codes, which sort as its text does
+    pairs = pairs.take(np.lexsort([pairs[c].to_numpy() for c in reversed(PAIR)]))
+    pairs = pairs.reset_index(drop=True)
+    for column, name in [(S.FREQUENCY, S.FREQUENCY), (S.PERIOD, S.PERIOD), (S.HS6, S.HS6),
+                         ("exporter", "country"), ("importer", "country"), (S.STAGE, S.STAGE),
+                         ("source_x", S.SOURCE), ("source_m", S.SOURCE)]:
+        pairs[column] = _label(pairs[column].astype("Int64").fillna(-1).astype("int64"),
+                               labels[name])
     return pairs.rename(
         columns={
             "source_x": "export_source",
@@ -153,30 +227,44 @@ def pair_flows(panel: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _discrepancies(pairs: pd.DataFrame) -> pd.DataFrame:
+def _discrepancies(pairs: pd.DataFrame) -> dict[str, object]:
+    """The discrepancy columns and ``sides`` of each pair."""
     x, m = pairs["export_value_fob"].astype(float), pairs["import_value_cif"].astype(float)
     wx, wm = pairs["export_weight_kg"].astype(float), pairs["import_weight_kg"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return pairs.assign(
-            cif_fob_ratio=(m / x.where(x > 0)),
-            discrepancy_usd=m - x,
-            discrepancy_rel=(m - x) / ((m + x) / 2).where((m + x) > 0),
-            weight_discrepancy_kg=wm - wx,
-            weight_discrepancy_rel=(wm - wx) / ((wm + wx) / 2).where((wm + wx) > 0),
-            sides=np.select(
+        return {
+            "cif_fob_ratio": m / x.where(x > 0),
+            "discrepancy_usd": m - x,
+            "discrepancy_rel": (m - x) / ((m + x) / 2).where((m + x) > 0),
+            "weight_discrepancy_kg": wm - wx,
+            "weight_discrepancy_rel": (wm - wx) / ((wm + wx) / 2).where((wm + wx) > 0),
+            "sides": _choose(
                 [x.notna() & m.notna(), x.notna()], ["both", "export_only"], "import_only"
             ),
-        )
+        }
 
 
-def _trust(pairs: pd.DataFrame, distrust: set[str], factor: float) -> pd.DataFrame:
-    importer_bad = pairs["importer"].isin(distrust) & ~pairs["exporter"].isin(distrust)
-    exporter_bad = pairs["exporter"].isin(distrust) & ~pairs["importer"].isin(distrust)
+def _choose(conditions: list, choices: list, default: object) -> pd.api.extensions.ExtensionArray:
+    """``numpy.select(conditions, choices, default)`` as typed text, without a string per row.
+
+    The first true condition picks its choice; the text is taken from a short
+    array by integer position.
+    """
+    position = np.select([np.asarray(c, dtype=bool) for c in conditions],
+                         list(range(len(choices))), len(choices))
+    return pd.array([*choices, default], dtype="string").take(position)
+
+
+def _trust(pairs: pd.DataFrame, sides, distrust: set[str], factor: float) -> dict[str, object]:
+    """Which side each pair trusts, its value and weight, and why."""
+    importer_on = pairs["importer"].isin(distrust) if distrust else np.zeros(len(pairs), bool)
+    exporter_on = pairs["exporter"].isin(distrust) if distrust else np.zeros(len(pairs), bool)
+    importer_bad, exporter_bad = importer_on & ~exporter_on, exporter_on & ~importer_on
     import_est = pairs["import_estimated"].astype("boolean").fillna(False).astype(bool)
     export_est = pairs["export_estimated"].astype("boolean").fillna(False).astype(bool)
     rules = [
-        (pairs["sides"] == "export_only", "export", "only the exporter reports this flow"),
-        (pairs["sides"] == "import_only", "import", "only the importer reports this flow"),
+        (sides == "export_only", "export", "only the exporter reports this flow"),
+        (sides == "import_only", "import", "only the importer reports this flow"),
         (importer_bad, "export", "the importer is on the distrust list"),
         (exporter_bad, "import", "the exporter is on the distrust list"),
         (
@@ -186,25 +274,25 @@ def _trust(pairs: pd.DataFrame, distrust: set[str], factor: float) -> pd.DataFra
         ),
     ]
     default = ("import", f"importer-reported CIF converted to FOB (/ {factor:g})")
-    side = np.select([r[0] for r in rules], [r[1] for r in rules], default[0])
-    reason = np.select([r[0] for r in rules], [r[2] for r in rules], default[1])
-    use_import = side == "import"
-    return pairs.assign(
-        trusted_side=side,
-        trusted_value_fob_usd=np.where(
+    side = _choose([r[0] for r in rules], [r[1] for r in rules], default[0])
+    reason = _choose([r[0] for r in rules], [r[2] for r in rules], default[1])
+    use_import = np.asarray(side == "import", dtype=bool)
+    return {
+        "trusted_side": side,
+        "trusted_value_fob_usd": np.where(
             use_import, pairs["import_value_cif"] / factor, pairs["export_value_fob"]
         ),
-        trusted_weight_kg=np.where(
+        "trusted_weight_kg": np.where(
             use_import, pairs["import_weight_kg"], pairs["export_weight_kg"]
         ),
-        trust_reason=reason,
-    )
+        "trust_reason": reason,
+    }
 
 
-def _notes(pairs: pd.DataFrame) -> pd.Series:
+def _notes(pairs: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
     hk = (pairs["exporter"] == HONG_KONG) | (pairs["importer"] == HONG_KONG)
     reexport = pairs["reexport_value_usd"].astype(float) > 0
-    notes = np.select(
+    return _choose(
         [hk & reexport, hk, reexport],
         [
             "via Hong Kong: re-exports reported apart (reexport_value_usd); importers book them "
@@ -214,9 +302,8 @@ def _notes(pairs: pd.DataFrame) -> pd.Series:
             "the exporter also reports re-exports to this importer "
             "(reexport_value_usd, not in export_value_fob)",
         ],
-        "",
+        pd.NA,
     )
-    return pd.Series(notes, index=pairs.index, dtype="string").replace("", pd.NA)
 
 
 def mirror_flows(
@@ -254,12 +341,21 @@ def mirror_flows(
     """
     if not cif_fob_factor > 0:
         raise ConfigError(f"cif_fob_factor must be positive, got {cif_fob_factor}")
-    pairs = _discrepancies(pair_flows(panel))
-    pairs = _trust(pairs, {str(c).upper() for c in distrust}, float(cif_fob_factor))
-    pairs["note"] = _notes(pairs)
-    return (
-        pairs[list(MIRROR_COLUMNS)]
-        .sort_values(list(PAIR))
-        .reset_index(drop=True)
-        .convert_dtypes(convert_integer=False, convert_boolean=False)
-    )
+    pairs = pair_flows(panel)  # in the order of the pairs
+    columns = {c: pairs[c] for c in pairs.columns} | _discrepancies(pairs)
+    columns |= _trust(pairs, columns["sides"], {str(c).upper() for c in distrust},
+                      float(cif_fob_factor))
+    columns["note"] = _notes(pairs)
+    out = pd.DataFrame({c: _float64(columns[c]) for c in MIRROR_COLUMNS}, index=pairs.index)
+    if out.empty:  # no pairs: these columns stay untyped, as they always were
+        out = out.astype({c: object for c in ("sides", "trusted_side", "trust_reason")})
+    return out.convert_dtypes(convert_integer=False, convert_boolean=False)
+
+
+def _float64(values: object) -> object:
+    """Floats as ``Float64`` (NaN is missing), built directly as ``convert_dtypes`` would."""
+    if isinstance(values, pd.Series) and values.dtype == np.float64:
+        values = values.to_numpy()
+    if isinstance(values, np.ndarray) and values.dtype == np.float64:
+        return pd.arrays.FloatingArray(values, np.isnan(values))
+    return values

@@ -38,7 +38,6 @@ table says what they decide about.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -46,6 +45,14 @@ import pandas as pd
 
 from retrade.errors import ConfigError
 from retrade.panel import schema as S
+from retrade.panel.distinct import (
+    column_codes,
+    combine_codes,
+    on_distinct,
+    repeated,
+    row_codes,
+    sort_by,
+)
 from retrade.panel.measures import is_aggregate_partner, unit_values
 from retrade.panel.periods import period_ordinal
 
@@ -71,63 +78,102 @@ def _ordinal_to_period(ordinal: pd.Series, frequency: pd.Series) -> pd.Series:
     return annual.where(frequency == "A", monthly)
 
 
-def _series_frame(panel: pd.DataFrame, level: str, measure: str | None = None) -> pd.DataFrame:
-    """One row per series and period: bilateral rows, or reporter sums over country partners."""
-    columns = [*SERIES, S.PERIOD] + ([measure] if measure else [])
-    if level == "partner":
-        frame = panel[columns]
-        if measure:  # several national lines of one HS6 add up
-            frame = (
-                frame.groupby([*SERIES, S.PERIOD], dropna=False, observed=True)[measure]
-                .sum(min_count=1)
-                .reset_index()
-            )
-        else:
-            frame = frame.drop_duplicates()
-    else:
-        rows = panel[~is_aggregate_partner(panel[S.PARTNER])]
-        keys = [c for c in columns if c not in (S.PARTNER, measure)]
-        grouped = rows.groupby(keys, dropna=False, observed=True)
-        frame = (grouped[measure].sum(min_count=1) if measure else grouped.size()).reset_index()
-        frame[S.PARTNER] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    frame = frame.reset_index(drop=True)
-    ordinal = period_ordinal(frame[S.PERIOD])
-    series = frame.groupby(list(SERIES), dropna=False, observed=True).ngroup().astype("int64")
+def _series_frames(
+    panel: pd.DataFrame, levels: Sequence[str], measures: Sequence[str]
+) -> dict[str, pd.DataFrame]:
+    """:func:`_series_frame` of each level, with every measure, built once for all checks."""
+    ordinal = on_distinct(panel[S.PERIOD], period_ordinal).to_numpy(dtype="int64")
+    codes = {c: column_codes(panel[c]) for c in SERIES}
+    return {level: _series_frame(panel, level, measures, ordinal, codes) for level in levels}
+
+
+def _series_frame(
+    panel: pd.DataFrame,
+    level: str,
+    measures: Sequence[str] = (),
+    ordinal: np.ndarray | None = None,
+    codes: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """One row per series and period: bilateral rows, or reporter sums over country partners.
+
+    Each of ``measures`` is summed over the rows of a series and period
+    (several national lines of one HS6 add up; missing if all are). Rows are
+    grouped on one integer per series and period (``_key``), built from the
+    columns' codes, not on the text.
+    """
+    if ordinal is None:
+        ordinal = on_distinct(panel[S.PERIOD], period_ordinal).to_numpy(dtype="int64")
+    codes = codes or {c: column_codes(panel[c]) for c in SERIES}
+    keys = list(SERIES) if level == "partner" else [c for c in SERIES if c != S.PARTNER]
+    rows, keep = panel, slice(None)
+    if level != "partner":
+        keep = ~is_aggregate_partner(panel[S.PARTNER]).to_numpy()
+        rows, ordinal = panel[keep], ordinal[keep]
+    series = combine_codes([codes[c][keep] for c in keys])
     # one integer per series and period: a neighbour's key is this key plus an offset
-    return frame.assign(_ord=ordinal, _sid=series, _key=series * _SPAN + ordinal)
+    key = series * _SPAN + ordinal
+    group, _ = pd.factorize(key)
+    _, first = np.unique(group, return_index=True)
+    frame = rows[[*keys, S.PERIOD]].iloc[first].reset_index(drop=True)
+    for measure in measures:
+        values = rows[measure].reset_index(drop=True)
+        frame[measure] = values.groupby(group).sum(min_count=1).reset_index(drop=True)
+    if level != "partner":
+        frame[S.PARTNER] = _all_missing(panel[S.PARTNER].dtype, frame.index)
+    return frame.assign(_ord=ordinal[first], _sid=series[first], _key=key[first])
 
 
 # room for every period ordinal (monthly ordinals stay below 12 * 2101)
 _SPAN = 1 << 16
 
 
-def gaps(panel: pd.DataFrame, *, levels: Sequence[str] = LEVELS) -> pd.DataFrame:
-    """Periods missing inside each series (between its first and last observed period)."""
+def gaps(
+    panel: pd.DataFrame,
+    *,
+    levels: Sequence[str] = LEVELS,
+    frames: dict[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Periods missing inside each series (between its first and last observed period).
+
+    ``frames`` are the series frames of :func:`quality_table` (built once for every check).
+    """
+    return _finish(_gap_rows(panel, levels, frames))
+
+
+def _gap_rows(panel: pd.DataFrame, levels: Sequence[str],
+              frames: dict[str, pd.DataFrame] | None) -> list[pd.DataFrame]:
+    frames = frames or _series_frames(panel, levels, ())
     out = []
     for level in levels:
-        frame = _series_frame(panel, level)
-        grouped = frame.groupby("_sid")
-        span = grouped[list(SERIES)].first().join(grouped["_ord"].agg(["min", "max", "count"]))
-        holed = span[span["count"] < span["max"] - span["min"] + 1]
-        if holed.empty:
+        missing = _missing_periods(frames[level])
+        if missing.empty:
             continue
-        expected = (
-            holed.assign(
-                _ord=[
-                    list(range(lo, hi + 1))
-                    for lo, hi in zip(holed["min"], holed["max"], strict=True)
-                ]
-            )
-            .explode("_ord")
-            .astype({"_ord": "int64"})
-        )
-        key = expected.index.to_numpy() * _SPAN + expected["_ord"].to_numpy()
-        missing = expected[~np.isin(key, frame["_key"].to_numpy())].reset_index(drop=True)
-        missing[S.PERIOD] = _ordinal_to_period(missing["_ord"], missing[S.FREQUENCY])
-        unit = np.where(missing[S.FREQUENCY] == "A", "year", "month")
-        detail = [f"no row for this {u} between the series' first and last period" for u in unit]
-        out.append(missing.assign(check="gap", level=level, detail=detail))
-    return _finish(out)
+        missing[S.PERIOD] = on_distinct(missing[["_ord", S.FREQUENCY]], lambda f: (
+            _ordinal_to_period(f["_ord"], f[S.FREQUENCY])))
+        monthly = (missing[S.FREQUENCY] != "A").to_numpy(dtype=np.intp)
+        detail = pd.array([f"no row for this {unit} between the series' first and last period"
+                           for unit in ("year", "month")], dtype="string").take(monthly)
+        out.append(missing.assign(check=repeated("gap", missing.index),
+                                  level=repeated(level, missing.index), detail=detail))
+    return out
+
+
+def _missing_periods(frame: pd.DataFrame) -> pd.DataFrame:
+    """The series and period ordinal (``_ord``) of each period missing inside a series."""
+    sid, ordinal = frame["_sid"].to_numpy(), frame["_ord"].to_numpy()
+    span = pd.DataFrame({"sid": sid, "ord": ordinal}).groupby("sid")["ord"].agg(
+        ["min", "max", "count"])
+    holed = span[span["count"] < span["max"] - span["min"] + 1]
+    if holed.empty:
+        return pd.DataFrame()
+    length = (holed["max"] - holed["min"] + 1).to_numpy()
+    start = np.repeat(np.cumsum(length) - length, length)
+    expected = np.repeat(holed["min"].to_numpy(), length) + (np.arange(length.sum()) - start)
+    series = np.repeat(holed.index.to_numpy(), length)
+    absent = ~pd.Series(series * _SPAN + expected).isin(frame["_key"].to_numpy()).to_numpy()
+    first = pd.Series(np.arange(len(frame))).groupby(sid).first()  # a row of each series
+    rows = frame[list(SERIES)].iloc[first.loc[series[absent]].to_numpy()]
+    return rows.reset_index(drop=True).assign(_ord=expected[absent])
 
 
 def outliers(
@@ -137,15 +183,24 @@ def outliers(
     window: int = 2,
     threshold: float = 0.4,
     levels: Sequence[str] = LEVELS,
+    frames: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Periods below ``threshold`` (or above ``1/threshold``) times their neighbours' median."""
     if not 0 < threshold < 1 or window < 1:
         raise ConfigError(f"threshold must be in (0, 1) and window >= 1, got {threshold}, {window}")
+    return _finish(_outlier_rows(panel, measures, window, threshold, levels, frames))
+
+
+def _outlier_rows(panel: pd.DataFrame, measures: Sequence[str], window: int, threshold: float,
+                  levels: Sequence[str],
+                  frames: dict[str, pd.DataFrame] | None) -> list[pd.DataFrame]:
+    frames = frames or _series_frames(panel, levels, measures)
     out = []
     for level in levels:
+        frame = frames[level]
+        neighbours = _neighbours(frame, window)
         for measure in measures:
-            frame = _series_frame(panel, level, measure)
-            reference, count = _neighbour_median(frame, measure, window)
+            reference, count = _neighbour_median(frame, measure, neighbours)
             ratio = frame[measure].astype(float) / reference.where(reference > 0)
             hit = (count >= 2) & ((ratio < threshold) | (ratio > 1 / threshold))
             flagged = frame[hit].assign(
@@ -167,33 +222,64 @@ def outliers(
                     strict=True,
                 )
             ]
-            out.append(flagged.drop(columns=[measure]))
-    return _finish(out)
+            out.append(flagged.drop(columns=list(measures)))
+    return out
+
+
+def _neighbours(frame: pd.DataFrame, window: int) -> np.ndarray:
+    """For each row, the row of the same series ``k`` periods away (-1: none), k = ±1..window."""
+    keys = frame["_key"].to_numpy()
+    index = pd.Index(keys)
+    offsets = [k for k in range(-window, window + 1) if k != 0]
+    return np.vstack([index.get_indexer(keys + k) for k in offsets]) if len(keys) else (
+        np.zeros((len(offsets), 0), dtype=np.intp))
 
 
 def _neighbour_median(
-    frame: pd.DataFrame, measure: str, window: int
+    frame: pd.DataFrame, measure: str, neighbours: np.ndarray
 ) -> tuple[pd.Series, pd.Series]:
     """Median and count of the values within ``window`` periods of each row (itself excluded)."""
-    values = pd.Series(frame[measure].astype(float).to_numpy(), index=frame["_key"].to_numpy())
-    offsets = [k for k in range(-window, window + 1) if k != 0]
-    stack = np.vstack([values.reindex(frame["_key"] + k).to_numpy() for k in offsets])
+    values = np.append(frame[measure].astype(float).to_numpy(), np.nan)
+    stack = values[neighbours]  # -1, no neighbour, takes the NaN appended last
     count = (~np.isnan(stack)).sum(axis=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # no neighbour: the median is NaN, as meant
-        median = np.nanmedian(stack, axis=0)
+    median = column_nanmedian(stack)
     return pd.Series(median, index=frame.index), pd.Series(count, index=frame.index)
+
+
+def column_nanmedian(stack: np.ndarray) -> np.ndarray:
+    """:func:`numpy.nanmedian` over axis 0 (NaN where a column has no value), without warnings.
+
+    Sorts each column once (NaN last) and takes the middle value, or the mean
+    of the two middle ones: the same numbers as ``nanmedian``, which on a
+    short axis goes through masked arrays and warns for every empty column.
+
+    Examples
+    --------
+    >>> stack = np.array([[1.0, np.nan, 4.0], [3.0, np.nan, np.nan], [2.0, np.nan, 8.0]])
+    >>> column_nanmedian(stack).tolist()
+    [2.0, nan, 6.0]
+    """
+    ordered = np.sort(stack, axis=0)
+    count = (~np.isnan(stack)).sum(axis=0)
+    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[None], axis=0)[0]
+    high = np.take_along_axis(ordered, np.maximum(count // 2, 0)[None], axis=0)[0]
+    median = np.where(count % 2 == 1, low, (low + high) / 2)
+    return np.where(count == 0, np.nan, median)
 
 
 def unit_value_outliers(panel: pd.DataFrame, *, factor: float = 10.0) -> pd.DataFrame:
     """Rows whose USD/kg is ``factor`` times off the median of their code, flow and period."""
     if factor <= 1:
         raise ConfigError(f"factor must be > 1, got {factor}")
+    return _finish(_unit_value_rows(panel, factor))
+
+
+def _unit_value_rows(panel: pd.DataFrame, factor: float) -> list[pd.DataFrame]:
     rows = panel[~is_aggregate_partner(panel[S.PARTNER])]
     uv = unit_values(rows)
-    cell = [rows[c] for c in (S.SOURCE, S.FREQUENCY, S.FLOW, S.HS6, S.PERIOD)]
-    reference = uv.groupby(cell, dropna=False, observed=True).transform("median")
-    count = uv.groupby(cell, dropna=False, observed=True).transform("count")
+    cell = row_codes(rows[[S.SOURCE, S.FREQUENCY, S.FLOW, S.HS6, S.PERIOD]])[0] if len(rows) else []
+    grouped = uv.groupby(np.asarray(cell, dtype=np.int64))
+    reference, count = grouped.transform("median"), grouped.transform("count")
     ratio = uv / reference.where(reference > 0)
     hit = (count >= 3) & ((ratio > factor) | (ratio < 1 / factor))
     flagged = rows.loc[hit, [*SERIES, S.PERIOD]].assign(
@@ -210,7 +296,7 @@ def unit_value_outliers(panel: pd.DataFrame, *, factor: float = 10.0) -> pd.Data
             flagged["value"], flagged["ratio"], flagged["reference"], count[hit], strict=True
         )
     ]
-    return _finish([flagged])
+    return [flagged]
 
 
 def _flag(column: pd.Series) -> pd.Series:
@@ -219,6 +305,10 @@ def _flag(column: pd.Series) -> pd.Series:
 
 def flagged_rows(panel: pd.DataFrame) -> pd.DataFrame:
     """Estimated values or weights, and positive values without a weight."""
+    return _finish(_flag_rows(panel))
+
+
+def _flag_rows(panel: pd.DataFrame) -> list[pd.DataFrame]:
     value = panel[S.VALUE_USD].astype(float)
     weight = panel[S.NET_WEIGHT_KG].astype(float)
     cases = [
@@ -250,7 +340,7 @@ def flagged_rows(panel: pd.DataFrame) -> pd.DataFrame:
         )
         for check, measure, mask, shown, detail in cases
     ]
-    return _finish(out)
+    return out
 
 
 def _finish(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -265,9 +355,31 @@ def empty_quality() -> pd.DataFrame:
 
 def conform_quality(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every quality column, in order and typed (missing columns are empty)."""
-    numeric = ("value", "reference", "ratio")
-    out = frame.reindex(columns=list(QUALITY_COLUMNS))
-    return out.astype({c: ("Float64" if c in numeric else "string") for c in QUALITY_COLUMNS})
+    columns = {}
+    for column in QUALITY_COLUMNS:
+        dtype = _QUALITY_DTYPES[column]
+        if column not in frame.columns:  # all missing: made typed, not converted
+            columns[column] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+        elif frame[column].dtype == dtype:
+            columns[column] = frame[column]
+        else:
+            columns[column] = frame[column].astype(dtype)
+    return pd.DataFrame(columns, index=frame.index)
+
+
+_QUALITY_DTYPES = {c: pd.api.types.pandas_dtype("Float64" if c in ("value", "reference", "ratio")
+                                                else "string") for c in QUALITY_COLUMNS}
+
+
+def _all_missing(dtype, index: pd.Index) -> pd.Series:
+    """A column of missing values: of ``dtype`` if categorical (to stack with it), else text."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.Series(pd.Categorical.from_codes(np.full(len(index), -1), dtype=dtype),
+                         index=index)
+    return pd.Series(pd.NA, index=index, dtype="string")
+
+
+
 
 
 def quality_table(
@@ -309,17 +421,38 @@ def quality_table(
     bad = [level for level in levels if level not in LEVELS]
     if bad:
         raise ConfigError(f"levels must be among {LEVELS}, got {bad}")
+    if not 0 < threshold < 1 or window < 1:
+        raise ConfigError(f"threshold must be in (0, 1) and window >= 1, got {threshold}, {window}")
+    if uv_factor <= 1:
+        raise ConfigError(f"factor must be > 1, got {uv_factor}")
+    view = _coded(panel)
+    measures = (S.NET_WEIGHT_KG, S.VALUE_USD)
+    frames = _series_frames(view, levels, measures)  # the series tables, built once
     parts = [
-        gaps(panel, levels=levels),
-        outliers(panel, window=window, threshold=threshold, levels=levels),
-        unit_value_outliers(panel, factor=uv_factor),
-        flagged_rows(panel),
+        *_gap_rows(view, levels, frames),
+        *_outlier_rows(view, measures, window, threshold, levels, frames),
+        *_unit_value_rows(view, uv_factor),
+        *_flag_rows(view),
     ]
-    out = _finish(parts)
-    order = pd.Categorical(out["check"], categories=list(CHECKS), ordered=True)
-    return (
-        out.assign(_c=order)
-        .sort_values(["_c", *SERIES, S.PERIOD], na_position="first")
-        .drop(columns="_c")
-        .reset_index(drop=True)
-    )
+    parts = [p.reindex(columns=list(QUALITY_COLUMNS)) for p in parts if not p.empty]
+    if not parts:
+        return empty_quality()
+    out = pd.concat(parts, ignore_index=True)
+    order = out["check"].map({check: i for i, check in enumerate(CHECKS)})
+    # sorted on the categoricals' codes, then typed as text
+    out = sort_by(out.assign(_c=order), ["_c", *SERIES, S.PERIOD], na_position="first")
+    return conform_quality(out.drop(columns="_c"))
+
+
+def _coded(panel: pd.DataFrame) -> pd.DataFrame:
+    """The columns the checks read, the series and period ones as categoricals.
+
+    Categories are the sorted distinct values, so grouping, selecting and
+    sorting work on integer codes in text order; the table is typed back to
+    text at the end (:func:`conform_quality`).
+    """
+    text = [c for c in (*SERIES, S.PERIOD) if c in panel.columns]
+    other = [c for c in (S.VALUE_USD, S.NET_WEIGHT_KG, S.VALUE_ESTIMATED, S.WEIGHT_ESTIMATED)
+             if c in panel.columns]
+    columns = {c: panel[c].astype("category") for c in text}
+    return pd.DataFrame({**columns, **{c: panel[c] for c in other}}, index=panel.index)

@@ -34,7 +34,9 @@ batch             the manifest entry (or file hash) the row came from, for prove
 from __future__ import annotations
 
 import functools
+import re
 
+import numpy as np
 import pandas as pd
 
 from retrade import choices
@@ -94,6 +96,8 @@ DTYPES: dict[str, str] = {
     BATCH: "string",
 }
 COLUMNS: tuple[str, ...] = tuple(DTYPES)
+# the dtype objects ("string" is text in Python objects: not the same as pyarrow-backed text)
+_PANDAS_DTYPES = {column: pd.api.types.pandas_dtype(dtype) for column, dtype in DTYPES.items()}
 
 # what identifies one observation within a source
 KEY: tuple[str, ...] = (SOURCE, FREQUENCY, PERIOD, REPORTER, PARTNER, FLOW, HS_ORIGINAL)
@@ -116,52 +120,62 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
         from retrade.errors import ColumnsMissing
 
         raise ColumnsMissing(f"panel rows lack required columns {missing}")
-    out = frame.copy()
+    columns = {}
     for column, dtype in DTYPES.items():
-        if column not in out.columns:
-            out[column] = pd.Series(pd.NA, index=out.index, dtype=dtype)
+        if column not in frame.columns:
+            columns[column] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+        elif frame[column].dtype != _PANDAS_DTYPES[column]:
+            columns[column] = frame[column].astype(dtype)
         else:
-            out[column] = out[column].astype(dtype)
-    return out[list(COLUMNS)]
+            columns[column] = frame[column]
+    return pd.DataFrame(columns, index=frame.index, copy=True)  # one copy, in panel order
+
+
+# what each column must satisfy: a set of values, a pattern (``re.match``, as pandas'
+# ``str.match``), or a range (low, high, whether high is allowed); and which may be missing.
+# One definition: the pandera schema and the whole-column check both read it.
+COUNTRY_CODE = r"^[A-Z][A-Z0-9]{2}$"
+RULES: dict[str, tuple] = {
+    FREQUENCY: ("isin", FREQUENCIES),
+    PERIOD: ("matches", r"^\d{4}(-(0[1-9]|1[0-2]))?$"),
+    YEAR: ("range", 1962, 2100, True),
+    MONTH: ("range", 1, 12, True),
+    REPORTER: ("matches", COUNTRY_CODE),
+    PARTNER: ("matches", COUNTRY_CODE),
+    FLOW: ("isin", FLOWS),
+    HS6: ("matches", r"^\d{6}$"),
+    HS_ORIGINAL: ("matches", r"^\d{6,10}$"),
+    HS_VINTAGE: ("isin", tuple(HS_VINTAGES)),
+    STAGE: ("isin", STAGES),
+    **{c: ("range", 0, float("inf"), False)  # >= 0 and finite
+       for c in (VALUE_USD, VALUE_CIF_USD, VALUE_FOB_USD, NET_WEIGHT_KG, QUANTITY)},
+}
+NULLABLE: frozenset[str] = frozenset({
+    MONTH, REPORTER_ORIGINAL, PARTNER_ORIGINAL, HS_ORIGINAL, HS_VINTAGE, VALUE_USD,
+    VALUE_CIF_USD, VALUE_FOB_USD, NET_WEIGHT_KG, QUANTITY, QUANTITY_UNIT, VALUE_ESTIMATED,
+    WEIGHT_ESTIMATED, BATCH,
+})
 
 
 @functools.lru_cache(maxsize=1)
 def panel_schema():
-    """The pandera schema every stored panel satisfies."""
+    """The pandera schema every stored panel satisfies (built from :data:`RULES`)."""
     import pandera.pandas as pa
 
-    nonneg = pa.Check.in_range(0, float("inf"), include_max=False)  # >= 0 and finite
+    def check(rule: tuple):
+        if rule[0] == "isin":
+            return [pa.Check.isin(rule[1])]
+        if rule[0] == "matches":
+            return [pa.Check.str_matches(rule[1])]
+        return [pa.Check.in_range(rule[1], rule[2], include_max=rule[3])]
+
     return pa.DataFrameSchema(
-        {
-            SOURCE: pa.Column("string", nullable=False),
-            FREQUENCY: pa.Column("string", pa.Check.isin(FREQUENCIES)),
-            PERIOD: pa.Column("string", pa.Check.str_matches(r"^\d{4}(-(0[1-9]|1[0-2]))?$")),
-            YEAR: pa.Column("Int64", pa.Check.in_range(1962, 2100)),
-            MONTH: pa.Column("Int64", pa.Check.in_range(1, 12), nullable=True),
-            REPORTER: pa.Column("string", pa.Check.str_matches(r"^[A-Z][A-Z0-9]{2}$")),
-            REPORTER_ORIGINAL: pa.Column("string", nullable=True),
-            PARTNER: pa.Column("string", pa.Check.str_matches(r"^[A-Z][A-Z0-9]{2}$")),
-            PARTNER_ORIGINAL: pa.Column("string", nullable=True),
-            FLOW: pa.Column("string", pa.Check.isin(FLOWS)),
-            HS6: pa.Column("string", pa.Check.str_matches(r"^\d{6}$")),
-            HS_ORIGINAL: pa.Column("string", pa.Check.str_matches(r"^\d{6,10}$"), nullable=True),
-            HS_VINTAGE: pa.Column("string", pa.Check.isin(tuple(HS_VINTAGES)), nullable=True),
-            STAGE: pa.Column("string", pa.Check.isin(STAGES)),
-            VALUE_USD: pa.Column("Float64", nonneg, nullable=True),
-            VALUE_CIF_USD: pa.Column("Float64", nonneg, nullable=True),
-            VALUE_FOB_USD: pa.Column("Float64", nonneg, nullable=True),
-            NET_WEIGHT_KG: pa.Column("Float64", nonneg, nullable=True),
-            QUANTITY: pa.Column("Float64", nonneg, nullable=True),
-            QUANTITY_UNIT: pa.Column("string", nullable=True),
-            VALUE_ESTIMATED: pa.Column("boolean", nullable=True),
-            WEIGHT_ESTIMATED: pa.Column("boolean", nullable=True),
-            BATCH: pa.Column("string", nullable=True),
-        },
+        {column: pa.Column(dtype, check(RULES[column]) if column in RULES else None,
+                           nullable=column in NULLABLE)
+         for column, dtype in DTYPES.items()},
         checks=[
-            pa.Check(
-                lambda df: (df[FREQUENCY] == "A") == df[MONTH].isna(),
-                error="annual rows have no month and monthly rows have one",
-            ),
+            pa.Check(month_matches_frequency,
+                     error="annual rows have no month and monthly rows have one"),
         ],
         unique=list(KEY),
         strict=True,
@@ -170,8 +184,34 @@ def panel_schema():
     )
 
 
+def month_matches_frequency(frame: pd.DataFrame) -> pd.Series:
+    """Whether each row's month agrees with its frequency (annual: none; monthly: one)."""
+    return (frame[FREQUENCY] == "A") == frame[MONTH].isna()
+
+
 def validate_panel(frame: pd.DataFrame) -> pd.DataFrame:
-    """Validate ``frame`` against the panel schema; raise :class:`SchemaError` listing failures."""
+    """Validate ``frame`` against the panel schema; raise :class:`SchemaError` listing failures.
+
+    The checks run on whole columns, each row once (:func:`passes_schema`): a
+    text column is factorized once and its patterns and allowed values are
+    checked on its distinct values. Only a frame that fails goes through
+    pandera (:func:`panel_schema`), which lists every failure for the message.
+
+    Examples
+    --------
+    >>> rows = conform(pd.DataFrame({"source": ["wits"], "frequency": "A", "period": "2020",
+    ...     "year": 2020, "reporter": "CHN", "partner": "JPN", "flow": "exports",
+    ...     "hs6": "280530", "stage": "metals"}))
+    >>> validate_panel(rows)
+    Traceback (most recent call last):
+    ...
+    retrade.errors.SchemaError: panel failed validation in 1 place(s):
+    ...flow isin(('import', 'export', 're-import', 're-export'))      exports
+    >>> len(validate_panel(rows.assign(flow="export")))
+    1
+    """
+    if passes_schema(frame):
+        return frame
     import pandera.errors
 
     from retrade.errors import SchemaError
@@ -184,3 +224,110 @@ def validate_panel(frame: pd.DataFrame) -> pd.DataFrame:
         raise SchemaError(
             f"panel failed validation in {len(cases)} place(s):\n{summary.to_string(index=False)}"
         ) from None
+
+
+def sort_and_validate(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` sorted by :data:`KEY` (stable, missing last) and validated (see validate_panel).
+
+    Each key column is factorized once, in sorted order: its codes order the
+    rows and serve the validation's checks of that column.
+
+    Examples
+    --------
+    >>> rows = conform(pd.DataFrame({"source": "wits", "frequency": "A",
+    ...     "period": ["2021", "2020"], "year": [2021, 2020], "reporter": "CHN",
+    ...     "partner": "JPN", "flow": "export", "hs6": "280530", "stage": "metals"}))
+    >>> sort_and_validate(rows)["period"].tolist()
+    ['2020', '2021']
+    """
+    text = set(KEY) <= set(frame.columns) and all(
+        isinstance(frame[c].dtype, pd.StringDtype) for c in KEY)
+    if not text:  # not a panel's key: pandera says what is wrong (or it passes), then sort
+        from retrade.panel.distinct import sort_by
+
+        return sort_by(validate_panel(frame), KEY)
+    factorized = {c: pd.factorize(frame[c], sort=True, use_na_sentinel=True) for c in KEY}
+    keys = [np.where(codes < 0, len(uniques), codes)  # lexsort: the last key is the primary one
+            for codes, uniques in (factorized[c] for c in reversed(KEY))]
+    order = np.lexsort(keys) if len(frame) else np.arange(0)
+    ordered = frame.take(order).reset_index(drop=True)
+    factorized = {c: (codes[order], uniques) for c, (codes, uniques) in factorized.items()}
+    if passes_schema(ordered, _factorized=factorized):
+        return ordered
+    return validate_panel(ordered)
+
+
+def passes_schema(frame: pd.DataFrame, *, _factorized: dict | None = None) -> bool:
+    """Whether ``frame`` satisfies the panel schema, checked on whole columns.
+
+    Reads :data:`RULES`, :data:`NULLABLE` and :data:`DTYPES`, as
+    :func:`panel_schema` does. It never passes a frame pandera would refuse;
+    it is stricter on types (each column must have exactly its panel type, as
+    :func:`conform` gives it), and a frame it refuses goes to pandera for the
+    verdict and the list of failures.
+
+    Examples
+    --------
+    >>> passes_schema(empty_panel()), passes_schema(empty_panel().drop(columns=BATCH))
+    (True, False)
+    """
+    if list(frame.columns) != list(COLUMNS):  # strict and ordered
+        return False
+    codes = {}
+    for name in COLUMNS:
+        series = frame[name]
+        if series.dtype != _PANDAS_DTYPES[name]:
+            return False
+        if name in NULLABLE and name not in RULES and name not in KEY:
+            continue  # the type is all there is to check
+        ok, codes[name] = _column_passes(series, name in NULLABLE, RULES.get(name),
+                                         (_factorized or {}).get(name))
+        if not ok:
+            return False
+    if not bool(month_matches_frequency(frame).fillna(False).all()):
+        return False
+    return _unique_rows([codes.get(c) for c in KEY], frame, list(KEY))
+
+
+def _column_passes(series: pd.Series, nullable: bool, rule: tuple | None,
+                   factorized: tuple | None = None) -> tuple[bool, object]:
+    """One column against its nullability and rule; its factorized codes when text."""
+    if isinstance(series.dtype, pd.StringDtype):
+        codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
+        if not nullable and (codes < 0).any():
+            return False, None
+        return rule is None or _text_passes(rule, list(uniques)), codes
+    mask = series.isna().to_numpy(dtype=bool)
+    if not nullable and mask.any():
+        return False, None
+    if rule is None:
+        return True, None
+    values = series.to_numpy(dtype="float64", na_value=0.0)[~mask]
+    low, high, with_high = rule[1:]
+    below = values <= high if with_high else values < high
+    return bool(((values >= low) & below).all()), None  # NaN (not missing) fails, as in pandera
+
+
+def _text_passes(rule: tuple, uniques: list[str]) -> bool:
+    if rule[0] == "isin":
+        allowed = set(rule[1])
+        return all(v in allowed for v in uniques)
+    if rule[0] == "matches":  # re.match, as pandas' str.match: the same verdicts
+        pattern = re.compile(rule[1])
+        return all(pattern.match(v) is not None for v in uniques)
+    return False
+
+
+def _unique_rows(codes: list, frame: pd.DataFrame, key: list[str]) -> bool:
+    """Whether no two rows share the key (missing values equal to each other, as pandera)."""
+    if len(frame) < 2:
+        return True
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for name, column in zip(key, codes, strict=True):
+        if column is None:
+            column, _ = pd.factorize(frame[name], use_na_sentinel=True)
+        width = int(column.max()) + 2
+        if int(combined.max()) >= (np.iinfo(np.int64).max - width) // width:
+            combined, _ = pd.factorize(combined)
+        combined = combined * width + (column + 1)
+    return len(pd.unique(combined)) == len(combined)

@@ -5,9 +5,10 @@ Steps, each timed and shown (see :mod:`retrade.pipeline.steps`):
 1. **fetch** what is new (:mod:`retrade.pipeline.fetching`: the keyless
    Comtrade plan without a key, the full one with; skipped with
    ``offline=True`` or without network);
-2. **build** the panel from the store (:func:`retrade.panel.build.build_panel`);
-   if the build fails, the analyses fall back on the last good build and the
-   run's exit code is 1;
+2. **build** the panel from the store (:func:`retrade.panel.build.build_panel`),
+   unless the last build is current (same raw store and code:
+   :func:`retrade.panel.current.current_build`); if the build fails, the
+   analyses fall back on the last good build and the run's exit code is 1;
 3. **analyses**, each isolated: an exception in one becomes a ``failed``
    section carrying the error, data it lacks a ``needs_data`` section naming
    the command to run, and the others go on;
@@ -258,12 +259,19 @@ def _with_warnings(section: Section, caught: list) -> Section:
 
 
 def _build(settings: Settings, quarter: str, steps: Steps) -> RunData:
-    """Build the panel; on failure fall back on the last good build (the run then exits 1)."""
+    """Build the panel, unless the last build is current (:mod:`retrade.panel.current`: the
+    raw store and the code unchanged since); on failure fall back on the last good build (the
+    run then exits 1)."""
     from retrade.panel.build import build_panel
+    from retrade.panel.current import current_build
 
     with steps.step("build panel") as record, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            current = current_build(settings)
+            if current is not None:  # what the build warned is in its record
+                record.outcome = "unchanged"
+                return from_build(current, settings, quarter, current.warnings)
             build = build_panel(settings=settings)
             return from_build(build, settings, quarter, _distinct(caught))
         except Exception as exc:  # a broken source must not cost the bundled-data sections

@@ -270,6 +270,44 @@ def write_parquet_atomic(
     return Path(target)
 
 
+def write_staged(tmp: str | Path, data: bytes) -> Path:
+    """Fill a claimed temporary file with ``data``, durably: the bytes, then its folder entry.
+
+    ``tmp`` is a file :class:`StagedFiles` made beside its target; no reader
+    looks at it until a journal names it, so it is written in place (no
+    second temporary file), fsynced, and its folder fsynced so that a
+    journal written after it can count on finding it after a crash.
+    """
+    tmp = Path(tmp)
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    _fsync_dir(tmp.parent)
+    return tmp
+
+
+def rename_durably(source: str | Path, target: str | Path) -> Path:
+    """Rename a file already fsynced onto ``target`` (same file system), then fsync the folder.
+
+    For staged files (:func:`write_staged`), whose bytes are on disk before
+    the journal that moves them exists; :func:`move_atomic` fsyncs the file
+    first for files written without that guarantee.
+    """
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, target)
+    _fsync_dir(target.parent)
+    return target
+
+
+def parquet_bytes(table: pa.Table, *, compression: str = "zstd") -> bytes:
+    """``table`` as the bytes of a Parquet file (as :func:`write_parquet_atomic` writes it)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression=compression)
+    return sink.getvalue().to_pybytes()
+
+
 def move_atomic(source: str | Path, target: str | Path) -> Path:
     """Move a finished file onto ``target`` atomically (same file system), durably.
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from retrade.errors import StoreIntegrityError
-from retrade.store.atomic import StagedFiles, fsync_dir, move_atomic, write_bytes_atomic
+from retrade.store.atomic import StagedFiles, fsync_dir, rename_durably, write_bytes_atomic
 from retrade.store.manifest import ManifestEntry, append_entry, read_entries
 
 PENDING_NAME = "_pending.json"
@@ -66,9 +66,9 @@ def finish_pending(folder: Path, *, check_manifest: bool = True) -> bool:
             f"{journal} (an interrupted write) is damaged ({exc}); move it aside and re-run "
             "the fetch or import that was running"
         ) from None
-    for src, dst in moves:
+    for src, dst in moves:  # staged files were fsynced before the journal was written
         if (folder / src).exists():
-            move_atomic(folder / src, folder / dst)
+            rename_durably(folder / src, folder / dst)
     if not check_manifest or entry.entry_id not in {e.entry_id for e in read_entries(folder)}:
         append_entry(folder, entry)
     journal.unlink()

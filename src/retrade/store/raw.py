@@ -9,6 +9,7 @@ lists, de-duplicated on the source's key with the newest entry winning.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -31,9 +32,11 @@ from retrade.store.atomic import (
     StagedFiles,
     claimed_temp_dir,
     clear_stale,
+    fsync_dir,
     fsync_file,
+    parquet_bytes,
     sha256_file,
-    write_parquet_atomic,
+    write_staged,
 )
 from retrade.store.journal import PENDING_NAME, commit, finish_pending
 from retrade.store.lock import is_claimed, store_lock
@@ -45,6 +48,7 @@ from retrade.store.manifest import (
     live_files,
     read_entries,
 )
+from retrade.store.memory import release_memory
 from retrade.store.verify import read_parquet
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -144,12 +148,15 @@ class RawStore:
         folder = self.folder(source)
         with self.locked(source), StagedFiles() as staged:
             stored, moves = [], {}
-            for part in parts:
+            # the Parquet bytes are made in two threads (pyarrow lets go of the interpreter),
+            # each written once beside its target, fsynced, and hashed from memory
+            for part, data in _encoded(parts):
                 rel = part.relpath()
                 clear_stale(folder / rel)
                 tmp = staged.new(folder / rel)
-                write_parquet_atomic(tmp, part.table)  # complete and fsynced, beside its target
-                stored.append(StoredFile(rel, part.table.num_rows, sha256_file(tmp)))
+                write_staged(tmp, data)  # complete and fsynced, beside its target
+                digest = hashlib.sha256(data).hexdigest()
+                stored.append(StoredFile(rel, part.table.num_rows, digest))
                 moves[tmp.relative_to(folder).as_posix()] = rel
             entry = _entry(source, stored, query, content_sha256, coverage, status)
             return commit(folder, entry, moves, staged)
@@ -207,6 +214,7 @@ class RawStore:
                 tmp = tmps.new(folder / rel)
                 os.replace(path, tmp)  # same file system: the staging folder is in the store
                 fsync_file(tmp)
+                fsync_dir(tmp.parent)  # the journal written next can count on finding it
                 stored.append(StoredFile(rel, rows, sha256_file(tmp)))
                 moves[tmp.relative_to(folder).as_posix()] = rel
             entry = _entry(source, stored, query, content_sha256, coverage, "ok")
@@ -294,6 +302,7 @@ class RawStore:
         columns: Sequence[str] | None = None,
         where: Mapping[str, Any] | None = None,
         verify: bool = True,
+        missing_ok: bool = False,
     ) -> pd.DataFrame:
         """All live rows of ``source``.
 
@@ -311,35 +320,95 @@ class RawStore:
             (the bytes are hashed as they are read, so this costs no second
             read); a changed, damaged or missing file raises
             :class:`~retrade.errors.StoreIntegrityError` naming it.
+        missing_ok : bool
+            A column of ``columns`` that a file lacks is missing on that
+            file's rows (left out altogether if no file has it), as when every
+            column is read; by default a file lacking one is an error.
+
+        Notes
+        -----
+        The files are read as one table: each file's bytes are read and
+        hashed once and parsed from the same buffer (a few files at a time,
+        in threads: pyarrow and hashlib release the interpreter lock), the
+        tables concatenated once, and the newest row of each key kept with a
+        group-by over whole columns (:func:`_keep_last`).
         """
         folder = self.folder(source)
         entries = self.entries(source)
         position = {entry.entry_id: i for i, entry in enumerate(entries)}
-        live = live_files(entries)
-        tables = []
         # newest last, by place in the manifest (timestamps can tie)
-        by_age = sorted(live.items(), key=lambda kv: position[kv[1][1].entry_id])
-        for rel, (stored, entry) in by_age:
-            if where and not _partition_matches(rel, where):
-                continue
+        by_age = sorted(live_files(entries).items(), key=lambda kv: position[kv[1][1].entry_id])
+        wanted = [(rel, stored, entry) for rel, (stored, entry) in by_age
+                  if not where or _partition_matches(rel, where)]
+        names = _with_key(columns, key)
+
+        def one(item: tuple[str, StoredFile, ManifestEntry]) -> pa.Table:
+            rel, stored, entry = item
             fix = (f"it was written by manifest entry {entry.entry_id} ({_what(entry)}); "
                    "`retrade store check --repair` sets it aside, then re-run that import "
                    "or fetch to store it again")
-            table = read_parquet(folder / rel, columns=_with_key(columns, key),
-                                 sha256=stored.sha256 if verify else None, fix=fix)
-            if table.num_columns:  # the file of an empty answer has no columns
-                tables.append(table)
-        if not tables:
+            return read_parquet(folder / rel, columns=names, missing_ok=missing_ok,
+                                sha256=stored.sha256 if verify else None, fix=fix)
+
+        tables = [t for t in _map_files(one, wanted) if t.num_columns]  # an empty answer's file
+        if not tables:  # has no columns
             return pd.DataFrame(columns=list(columns or []))
         # one Arrow concatenation, de-duplication in Arrow, one conversion to pandas
         table = pa.concat_tables(tables, promote_options="permissive")
+        del tables
         if key:
             table = _keep_last(table, list(key))
-        return table.to_pandas()
+        return _to_pandas(table)
 
     def copy_to(self, other_root: str | Path) -> None:
         """Copy this store to ``other_root`` (for snapshots in tests and reports)."""
         shutil.copytree(self.root, other_root, dirs_exist_ok=True)
+
+
+def _encoded(parts: Sequence[Part], ahead: int = 4) -> Iterator[tuple[Part, bytes]]:
+    """Each part with its Parquet bytes, in order, encoded in two threads a few parts ahead.
+
+    ``parts`` may build each part when asked (the importer's partitions do, to
+    keep one copy of the rows at a time): at most ``ahead`` are held at once.
+    """
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque = deque()
+        for part in parts:
+            pending.append((part, pool.submit(parquet_bytes, part.table)))
+            if len(pending) > ahead:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """``table.to_pandas()``, giving each column's Arrow memory back as it is converted.
+
+    The caller must hold no other reference to ``table``'s buffers. Freed
+    memory goes back to the system at once (:mod:`retrade.store.memory`): at
+    10^6 rows the Arrow pool would otherwise keep some 500 MB that pandas has
+    copied out.
+    """
+    release_memory()  # what the de-duplication's hash table used
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    del table
+    release_memory()
+    return frame
+
+
+def _map_files(fn, items: list) -> list:
+    """``[fn(item) for item in items]``, over two threads when there are many files."""
+    if len(items) < 8:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(fn, items))
 
 
 def _keep_last(table: pa.Table, key: list[str]) -> pa.Table:
@@ -355,6 +424,8 @@ def _keep_last(table: pa.Table, key: list[str]) -> pa.Table:
     rows = pa.array(np.arange(table.num_rows, dtype=np.int64))
     last = (table.select(key).append_column("_row", rows)
             .group_by(key, use_threads=False).aggregate([("_row", "max")]))["_row_max"]
+    if len(last) == table.num_rows:  # no key twice: every row is the newest of its key
+        return table
     return table.take(np.sort(last.to_numpy()))
 
 

@@ -25,6 +25,7 @@ def read_parquet(
     columns: Sequence[str] | None = None,
     sha256: str | None = None,
     fix: str = "",
+    missing_ok: bool = False,
 ) -> pa.Table:
     """Read a stored Parquet file; with ``sha256``, check its bytes first.
 
@@ -39,6 +40,8 @@ def read_parquet(
         otherwise is refused.
     fix : str
         What the user can do about a bad file, appended to the message.
+    missing_ok : bool
+        Leave out the ``columns`` the file lacks instead of refusing it.
 
     Examples
     --------
@@ -69,9 +72,10 @@ def read_parquet(
         parquet = pq.ParquetFile(pa.BufferReader(data))
         names = parquet.schema_arrow.names
         missing = [c for c in columns or () if c not in names]
-        if missing and names:  # a file of an empty answer has no columns at all
+        if missing and names and not missing_ok:  # an empty answer's file has no columns at all
             raise StoreIntegrityError(f"{path} lacks column(s) {missing}; it has {names}")
-        return parquet.read(columns=list(columns) if columns is not None and names else None)
+        present = [c for c in columns if c in names] if columns is not None else None
+        return parquet.read(columns=present if present is not None and names else None)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise StoreIntegrityError(
             f"{path} is not a readable Parquet file ({exc}){suffix}"

@@ -2,7 +2,8 @@
 
 Every adapter builds a frame in panel columns with ``hs_original`` set, then
 calls :func:`finish`, which keeps the rare-earth catalog lines, adds ``hs6`` and
-``stage``, sums rows that harmonization made identical, and validates the result.
+``stage``, sums rows that harmonization made identical, and conforms the result
+(the panel build validates it).
 """
 
 from __future__ import annotations
@@ -172,13 +173,16 @@ def catalog_rows(raw: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def finish(frame: pd.DataFrame) -> pd.DataFrame:
-    """Keep catalog lines, add ``hs6`` and ``stage``, sum duplicates, conform and validate."""
+    """Keep catalog lines, add ``hs6`` and ``stage``, sum duplicates and conform.
+
+    The rows are checked against the schema once, by the panel build
+    (:func:`retrade.panel.schema.validate_panel`), not here as well.
+    """
     stage = frame[S.HS_ORIGINAL].map(stage_or_none)
     kept = frame.loc[stage.notna()].assign(
         **{S.HS6: lambda f: f[S.HS_ORIGINAL].str[:6], S.STAGE: stage[stage.notna()]}
     )
-    panel = S.conform(_collapse(kept))
-    return S.validate_panel(panel.reset_index(drop=True))
+    return S.conform(_collapse(kept)).reset_index(drop=True)
 
 
 def _collapse(frame: pd.DataFrame) -> pd.DataFrame:

@@ -33,9 +33,16 @@ from retrade.catalog.comtrade_v1 import V1_KEY
 from retrade.catalog.products import HS_VINTAGES
 from retrade.errors import DataQualityWarning, SchemaError
 from retrade.panel import schema as S
+from retrade.panel.distinct import on_distinct, repeated
 
 # what identifies one raw row: a re-fetched row replaces the stored one (panel builder contract)
 RAW_KEY: tuple[str, ...] = V1_KEY
+# the v1 fields this adapter reads (the build reads only these and the key from the store)
+RAW_COLUMNS: tuple[str, ...] = (
+    "freqCode", "period", "reporterCode", "partnerCode", "flowCode", "cmdCode",
+    "classificationCode", "primaryValue", "cifvalue", "fobvalue", "netWgt", "qty",
+    "qtyUnitAbbr", "qtyUnitCode", "isNetWgtEstimated", "motCode", "customsCode", "partner2Code",
+)
 FLOWS: dict[str, str] = {"M": "import", "X": "export", "RM": "re-import", "RX": "re-export"}
 # Comtrade quantity unit codes whose unit the data themselves establish (qty == netWgt)
 UNIT_CODES: dict[int, str] = {8: "kg"}
@@ -79,13 +86,13 @@ def _kept(raw: pd.DataFrame) -> pd.DataFrame:
     reasons = []
     for column, total in _TOTALS.items():
         if column in raw.columns:
-            off = raw[column].astype(str) != str(total)
+            off = on_distinct(raw[column], lambda v, t=total: v.astype(str) != str(t))
             reasons.append((off & keep, f"{column} other than {total} (breakdown rows)"))
             keep &= ~off
     flows_off = ~raw["flowCode"].isin(list(FLOWS)) & keep
     reasons.append((flows_off, f"flows other than {sorted(FLOWS)}"))
     keep &= ~flows_off
-    cmd = raw["cmdCode"].astype(str)
+    cmd = on_distinct(raw["cmdCode"], lambda v: v.astype(str))
     hs_off = ~cmd.isin(list(_STAGE)) & keep
     if hs_off.any():
         codes = sorted(cmd[hs_off].unique())
@@ -100,41 +107,60 @@ def _kept(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _columns(rows: pd.DataFrame, source: str) -> pd.DataFrame:
-    freq = rows["freqCode"].astype(str)
-    period = rows["period"].astype(str)
-    monthly = freq == "M"
-    out = pd.DataFrame(index=rows.index)
-    out[S.SOURCE] = source
-    out[S.FREQUENCY] = freq
-    out[S.PERIOD] = period.where(~monthly, period.str[:4] + "-" + period.str[4:6])
-    out[S.YEAR] = period.str[:4].astype(int)
-    out[S.MONTH] = pd.array(period.str[4:6].where(monthly), dtype="string").astype("Int64")
-    out[S.REPORTER] = to_iso3(rows["reporterCode"].tolist(), scheme="comtrade")
-    out[S.REPORTER_ORIGINAL] = rows["reporterCode"].astype(str)
-    out[S.PARTNER] = to_iso3(rows["partnerCode"].tolist(), scheme="comtrade")
-    out[S.PARTNER_ORIGINAL] = rows["partnerCode"].astype(str)
+    """Panel columns of the kept rows; text columns computed once per distinct raw value."""
+    parts = [on_distinct(rows[["freqCode", "period"]], _periods)]
+    for column, name in (("reporterCode", S.REPORTER), ("partnerCode", S.PARTNER)):
+        parts.append(on_distinct(rows[column], lambda code, n=name: _country(code, n)))
+    parts.append(on_distinct(rows["cmdCode"], _product))
+    out = {S.SOURCE: repeated(source, rows.index)}
+    out.update({name: part[name] for part in parts for name in part.columns})
     out[S.FLOW] = rows["flowCode"].map(FLOWS)
-    out[S.HS6] = rows["cmdCode"].astype(str)
-    out[S.HS_ORIGINAL] = out[S.HS6]
-    out[S.STAGE] = out[S.HS6].map(_STAGE)
-    vintage = _get(rows, "classificationCode").astype("string")
+    vintage = on_distinct(_get(rows, "classificationCode"), lambda v: v.astype("string"))
     out[S.HS_VINTAGE] = vintage.where(vintage.isin(list(HS_VINTAGES)))
     out[S.VALUE_USD] = _get(rows, "primaryValue")
     out[S.VALUE_CIF_USD] = _get(rows, "cifvalue")
     out[S.VALUE_FOB_USD] = _get(rows, "fobvalue")
     out[S.NET_WEIGHT_KG] = _get(rows, "netWgt")
     out[S.QUANTITY] = _get(rows, "qty")
-    out[S.QUANTITY_UNIT] = _units(rows)
+    units = pd.DataFrame({"abbr": _get(rows, "qtyUnitAbbr"), "code": _get(rows, "qtyUnitCode")})
+    out[S.QUANTITY_UNIT] = on_distinct(units, _units)
     out[S.WEIGHT_ESTIMATED] = _get(rows, "isNetWgtEstimated").astype("boolean")
-    return out
+    return pd.DataFrame(out, index=rows.index)
+
+
+def _periods(rows: pd.DataFrame) -> pd.DataFrame:
+    """``frequency, period, year, month`` from ``freqCode`` and ``period`` (row by row)."""
+    freq = rows["freqCode"].astype(str)
+    period = rows["period"].astype(str)
+    monthly = freq == "M"
+    return pd.DataFrame({
+        S.FREQUENCY: freq,
+        S.PERIOD: period.where(~monthly, period.str[:4] + "-" + period.str[4:6]),
+        S.YEAR: period.str[:4].astype(int),
+        S.MONTH: pd.array(period.str[4:6].where(monthly), dtype="string").astype("Int64"),
+    }, index=rows.index)
+
+
+def _country(code: pd.Series, name: str) -> pd.DataFrame:
+    """The retrade country code and the Comtrade code as text (row by row)."""
+    return pd.DataFrame({name: to_iso3(code.tolist(), scheme="comtrade"),
+                         f"{name}_original": code.astype(str)}, index=code.index)
+
+
+def _product(code: pd.Series) -> pd.DataFrame:
+    """``hs6``, ``hs_original`` and ``stage`` of ``cmdCode`` (row by row)."""
+    hs6 = code.astype(str)
+    return pd.DataFrame({S.HS6: hs6, S.HS_ORIGINAL: hs6, S.STAGE: hs6.map(_STAGE)},
+                        index=code.index)
 
 
 def _get(rows: pd.DataFrame, column: str) -> pd.Series:
     return rows[column] if column in rows.columns else pd.Series(pd.NA, index=rows.index)
 
 
-def _units(rows: pd.DataFrame) -> pd.Series:
-    abbr = _get(rows, "qtyUnitAbbr").astype("string").replace({"N/A": pd.NA, "": pd.NA})
-    code = pd.to_numeric(_get(rows, "qtyUnitCode"), errors="coerce")
+def _units(units: pd.DataFrame) -> pd.Series:
+    """The quantity unit: ``qtyUnitAbbr`` (``abbr``), else that of ``qtyUnitCode`` (``code``)."""
+    abbr = units["abbr"].astype("string").replace({"N/A": pd.NA, "": pd.NA})
+    code = pd.to_numeric(units["code"], errors="coerce")
     by_code = code.map(lambda c: UNIT_CODES.get(int(c)) if pd.notna(c) else None)
     return abbr.fillna(by_code.astype("string"))

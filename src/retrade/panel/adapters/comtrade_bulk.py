@@ -14,6 +14,7 @@ from retrade.panel.adapters import comtrade
 
 SOURCE = "comtrade_bulk"
 RAW_KEY: tuple[str, ...] = comtrade.RAW_KEY
+RAW_COLUMNS: tuple[str, ...] = comtrade.RAW_COLUMNS
 
 
 def to_panel(raw: pd.DataFrame) -> pd.DataFrame:

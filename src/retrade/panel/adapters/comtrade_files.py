@@ -11,16 +11,16 @@ import pandas as pd
 
 from retrade.catalog.comtrade_v1 import V1_KEY
 from retrade.panel import schema as S
+from retrade.panel.adapters import comtrade
+from retrade.panel.distinct import repeated
 
 SOURCE = "comtrade_files"
 # v1 rows keyed as the API adapter keys them: a revised download replaces the rows it repeats
 RAW_KEY: tuple[str, ...] = V1_KEY
+RAW_COLUMNS: tuple[str, ...] = comtrade.RAW_COLUMNS  # the fields the Comtrade adapter reads
 
 
 def to_panel(raw: pd.DataFrame) -> pd.DataFrame:
     """Panel rows for Comtrade v1 rows read from files (mapped by the Comtrade adapter)."""
-    from retrade.panel.adapters import comtrade
-
     panel = comtrade.to_panel(raw)
-    labelled = panel.assign(**{S.SOURCE: pd.Series(SOURCE, index=panel.index, dtype="string")})
-    return S.validate_panel(labelled)
+    return panel.assign(**{S.SOURCE: repeated(SOURCE, panel.index)})
