@@ -236,7 +236,8 @@ def _bloc_split(rows, conduits, level, measure) -> pd.DataFrame:
     sums = sums.reindex(columns=_SPLIT, fill_value=0.0)
     total = sums.sum(axis=1)
     out = sums.div(total.where(total > 0), axis=0).assign(total=total).reset_index()
-    who = rows.groupby([level, S.PERIOD])[IMPORTER].agg(lambda s: ",".join(sorted(set(s))))
+    named = rows[[level, S.PERIOD, IMPORTER]].drop_duplicates().sort_values(IMPORTER)
+    who = named.groupby([level, S.PERIOD])[IMPORTER].agg(",".join)  # one short list a cell
     out = out.merge(who.rename("reporting").reset_index(), on=[level, S.PERIOD])
     return out.assign(basis="direct")[[level, *_DUAL_COLUMNS]]
 

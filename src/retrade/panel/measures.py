@@ -180,9 +180,9 @@ def hhi(
     coverage = (
         positive["coverage"] if "coverage" in positive else pd.Series(1.0, index=positive.index)
     )
-    positive["_s"] = positive["share"] / coverage.where(coverage > 0, 1.0)
+    positive["_s2"] = (positive["share"] / coverage.where(coverage > 0, 1.0)) ** 2
     grouped = positive.groupby(list(by), observed=True, dropna=False)
-    out = grouped["_s"].agg(hhi=lambda s: float((s**2).sum()), n_partners="count")
+    out = grouped["_s2"].agg(hhi="sum", n_partners="count")
     out["n_partners"] = out["n_partners"].astype(float)
     if "coverage" in positive:
         out["coverage"] = grouped["coverage"].first()
