@@ -186,10 +186,10 @@ class ProcessedStore:
                 f"no processed table {name!r} at {path}; build it first (retrade panel build)"
             )
         try:
-            return self._read_checked(name).to_pandas()
+            return _to_frame(self._read_checked(name))
         except StoreIntegrityError:
             with self.locked():  # a build may have switched the set between two reads: retry
-                return self._read_checked(name).to_pandas()
+                return _to_frame(self._read_checked(name))
 
     def _read_checked(self, name: str) -> pa.Table:
         expected = self.set_hashes().get(name)
@@ -316,3 +316,37 @@ def finish_switch(root: Path) -> bool:
     journal.unlink()
     fsync_dir(root)
     return True
+
+
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    """``table.to_pandas()`` with one Python object per distinct text value, not per cell.
+
+    pyarrow turns a column the pandas metadata calls ``string`` into a new
+    ``str`` for every cell: at 10^6 panel rows that is some 900 MB for values
+    that repeat (reporters, partners, HS codes). Read as dictionaries, each
+    distinct value is made once and the cells share it; the dtypes, values and
+    missing values are those of ``table.to_pandas()``
+    (``tests/store/test_processed_read.py`` holds the two equal).
+
+    Examples
+    --------
+    >>> t = pa.Table.from_pandas(pd.DataFrame({"r": pd.array(["CHN", None, "CHN"], "string")}))
+    >>> f = _to_frame(t)
+    >>> f["r"].dtype, f["r"].tolist(), f["r"][0] is f["r"][2]
+    (string[python], ['CHN', <NA>, 'CHN'], True)
+    """
+    meta = table.schema.pandas_metadata or {}
+    kinds = {c["name"]: (c.get("pandas_type"), c.get("numpy_type"))
+             for c in meta.get("columns", [])}
+    frame = table.to_pandas(strings_to_categorical=True)
+    for name in frame.columns:
+        column = frame[name]
+        pandas_type, numpy_type = kinds.get(name, (None, None))
+        if not isinstance(column.dtype, pd.CategoricalDtype) or pandas_type == "categorical":
+            continue
+        codes = column.cat.codes.to_numpy()
+        distinct = np.append(column.cat.categories.to_numpy(dtype=object), None)
+        cells = distinct[codes]  # code -1 (missing) picks the None at the end
+        frame[name] = pd.array(cells, dtype="string") if numpy_type == "string" else cells
+    return frame
+
