@@ -266,9 +266,10 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
     arrays = []
     for name, field in zip(frame.columns, schema, strict=True):
         column = frame[name]
+        values: Any = column
         if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "python":
-            column = np.asarray(column.array, dtype=object)
-        arrays.append(pa.array(column, type=field.type, from_pandas=True))
+            values = np.asarray(column.array, dtype=object)
+        arrays.append(pa.array(values, type=field.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -345,7 +346,7 @@ def _to_frame(table: pa.Table) -> pd.DataFrame:
         if not isinstance(column.dtype, pd.CategoricalDtype) or pandas_type == "categorical":
             continue
         codes = column.cat.codes.to_numpy()
-        distinct = np.append(column.cat.categories.to_numpy(dtype=object), None)
+        distinct = np.array([*column.cat.categories, None], dtype=object)
         cells = distinct[codes]  # code -1 (missing) picks the None at the end
         frame[name] = pd.array(cells, dtype="string") if numpy_type == "string" else cells
     return frame

@@ -392,10 +392,10 @@ def numbers(
     [1234.0, <NA>, 5.5]
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        parsed = values.astype("Float64")
-        if finite and np.isinf(parsed.to_numpy(dtype=float, na_value=0.0)).any():
+        typed = values.astype("Float64")
+        if finite and np.isinf(typed.to_numpy(dtype=float, na_value=0.0)).any():
             return _numbers_python(values, column=column, path=path, finite=finite)
-        return parsed
+        return typed
     text = _arrow_text(values)
     parsed = arrow_numbers(text) if text is not None else None
     if parsed is None:  # commas, bad cells, infinities: the reference path decides
