@@ -41,6 +41,19 @@ def _processed(settings: Settings | None) -> ProcessedStore:
     return ProcessedStore((settings or load_settings()).processed_dir)
 
 
+def _companion(settings: Settings | None, name: str, missing: str) -> pd.DataFrame:
+    """The processed table ``name``; a :class:`StoreError` saying ``missing`` when there is none.
+
+    ``missing`` names what is absent and how to get it; the store's folder is put after its
+    first words (``"no monthly tables"`` -> ``"no monthly tables in data/processed: ..."``).
+    """
+    store = _processed(settings)
+    if not store.exists(name):
+        what, how = missing.split(": ", 1)
+        raise StoreError(f"{what} in {store.root}: {how}")
+    return store.read(name)
+
+
 def load_panel(
     *, settings: Settings | None = None, sources: Sequence[str] | None = None
 ) -> pd.DataFrame:
@@ -72,13 +85,11 @@ def load_monthly(*, settings: Settings | None = None) -> pd.DataFrame:
 
     Raises :class:`~retrade.errors.StoreError` saying what to import when there are none.
     """
-    store = _processed(settings)
-    if not store.exists("monthly"):
-        raise StoreError(
-            f"no monthly tables in {store.root}: import one (retrade import FILE --reporter CHN "
-            "--flow export) and build the panel (retrade panel build)"
-        )
-    return store.read("monthly")
+    return _companion(
+        settings, "monthly",
+        "no monthly tables: import one (retrade import FILE --reporter CHN "
+        "--flow export) and build the panel (retrade panel build)"
+    )
 
 
 def load_elements(*, settings: Settings | None = None) -> pd.DataFrame:
@@ -86,14 +97,12 @@ def load_elements(*, settings: Settings | None = None) -> pd.DataFrame:
 
     Raises :class:`~retrade.errors.StoreError` saying what to import when there is none.
     """
-    store = _processed(settings)
-    if not store.exists("elements"):
-        raise StoreError(
-            f"no element panel in {store.root}: import China customs downloads at HS8 "
-            "(retrade import FILE --flow export, a download from the customs statistics "
-            "platform http://stats.customs.gov.cn) and build the panel (retrade panel build)"
-        )
-    return store.read("elements")
+    return _companion(
+        settings, "elements",
+        "no element panel: import China customs downloads at HS8 "
+        "(retrade import FILE --flow export, a download from the customs statistics "
+        "platform http://stats.customs.gov.cn) and build the panel (retrade panel build)"
+    )
 
 
 def load_provinces(*, settings: Settings | None = None) -> pd.DataFrame:
@@ -102,14 +111,12 @@ def load_provinces(*, settings: Settings | None = None) -> pd.DataFrame:
 
     Raises :class:`~retrade.errors.StoreError` when no download broke trade out by province.
     """
-    store = _processed(settings)
-    if not store.exists("provinces"):
-        raise StoreError(
-            f"no province table in {store.root}: import China customs downloads that break "
-            "trade out by the exporter's registered location (注册地, 'Locations of importers "
-            "and exporters'; retrade import FILE --flow export) and build the panel"
-        )
-    return store.read("provinces")
+    return _companion(
+        settings, "provinces",
+        "no province table: import China customs downloads that break "
+        "trade out by the exporter's registered location (注册地, 'Locations of importers "
+        "and exporters'; retrade import FILE --flow export) and build the panel"
+    )
 
 
 def load_importer_totals(*, settings: Settings | None = None) -> pd.DataFrame:
@@ -117,13 +124,11 @@ def load_importer_totals(*, settings: Settings | None = None) -> pd.DataFrame:
     total``), the denominator of mirror-based dependency shares."""
     from retrade.panel.world_summary import importer_totals
 
-    store = _processed(settings)
-    if not store.exists("world_summary"):
-        raise StoreError(
-            f"no world summary in {store.root}: import one (e.g. a BACI world summary CSV) "
-            "and build the panel (retrade panel build)"
-        )
-    return importer_totals(store.read("world_summary"))
+    return importer_totals(_companion(
+        settings, "world_summary",
+        "no world summary: import one (e.g. a BACI world summary CSV) "
+        "and build the panel (retrade panel build)"
+    ))
 
 
 def connect(
