@@ -83,6 +83,9 @@ def test_a_fresh_keyless_run_fills_every_section_and_a_rerun_changes_nothing(env
     for key in ANALYSES:
         assert first.status(key) == "ok", (key, first.summary())
     assert first.status("data_updates") == "ok"
+    # Comtrade has no HS8 element lines: that section asks for China customs downloads
+    elements = next(s for s in first.sections if s.key == "elements_provinces")
+    assert elements.status == "needs_data" and "retrade import FILE" in elements.message
     updates = next(s for s in first.sections if s.key == "data_updates")
     assert "census: the US Census data API wants a key on every call" in updates.message
     assert "key_signup.html and set RETRADE_CENSUS_KEY" in updates.message
