@@ -117,9 +117,11 @@ def _widths(pdf, table: TableView) -> tuple[float, ...]:
     Narrow columns (numbers, codes, years) keep their width; only columns wider
     than an equal share of what is left are narrowed (their text then wraps).
     """
+    pdf.set_font(FONT, "B", 7)  # headers are drawn in bold, which is wider
+    heads = [_width(pdf, _plain(h)) for h in table.headers]
     pdf.set_font(FONT, "", 7)
-    sample = [table.headers, *table.rows[:200]]
-    wanted = [min(max(_width(pdf, str(row[i])) for row in sample) + 2 * PAD + 0.5,
+    sample = table.rows[:200]
+    wanted = [min(max([heads[i], *(_width(pdf, str(row[i])) for row in sample)]) + 2 * PAD + 0.5,
                   90.0) for i in range(len(table.headers))]
     room = pdf.epw - 0.01
     fixed: dict[int, float] = {}
