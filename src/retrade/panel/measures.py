@@ -37,9 +37,11 @@ def _check_columns(panel: pd.DataFrame, columns: Sequence[str]) -> None:
 
 def is_aggregate_partner(codes: pd.Series) -> pd.Series:
     """True where a partner code is the world total or a country group."""
-    aggregate = [code for code in codes.dropna().unique()  # once per code, not per row
-                 if str(code) == WORLD or kind_of(str(code)) == "group"]
-    return pd.Series(codes.isin(aggregate).to_numpy(dtype=bool), index=codes.index)
+    row_code, distinct = pd.factorize(codes)  # missing: -1, never an aggregate
+    aggregate = np.array([str(code) == WORLD or kind_of(str(code)) == "group"
+                          for code in distinct], dtype=bool)  # once per code, not per row
+    hit = aggregate[row_code] & (row_code >= 0) if len(aggregate) else row_code < -1
+    return pd.Series(hit, index=codes.index)
 
 
 def unit_values(panel: pd.DataFrame) -> pd.Series:
