@@ -35,7 +35,6 @@ from retrade import choices
 from retrade.errors import DataQualityWarning, SpecificationError, check_choice
 from retrade.panel import measures
 from retrade.panel import schema as S
-from retrade.panel.distinct import on_distinct
 from retrade.panel.known_issues import known_issue_flags, quantity_breaks
 from retrade.panel.periods import period_ordinal, year_of
 
@@ -113,22 +112,39 @@ def balanced_panel(
     keys = _Keys.of(rows, [*units, S.PERIOD], partners)
     cells = _sum_cells(rows, keys)
     grid = _grid(cells, keys, units, partners, frequency, dropped)
-    found = pd.Index(cells["_cell"].to_numpy()).get_indexer(keys.cell(grid))  # a left join
-    out = _labelled(grid, keys)
-    out[FILLED] = found < 0
-    for column in (S.VALUE_USD, S.NET_WEIGHT_KG, S.SOURCE):
+    year, month, t = _times(grid, keys, frequency)
+    order = np.lexsort([t, *(grid[u].to_numpy() for u in reversed(units))])
+    grid = grid.take(order).reset_index(drop=True)  # integer codes: the final order, cheaply
+    columns = {c: keys.labels[c][grid[c].to_numpy()] for c in grid.columns}
+    columns.update({S.YEAR: year[order], S.MONTH: month[order], TIME: t[order]})
+    columns.update(_measures(cells, keys.cell(grid)))
+    note = _flag_quantities(columns, grid, keys, units)
+    columns.update({SUSPECT: note != "", SUSPECT_NOTE: note})
+    names = [*units, S.PERIOD, S.YEAR, S.MONTH, TIME, S.VALUE_USD, S.NET_WEIGHT_KG,
+             FILLED, SUSPECT, SUSPECT_NOTE, S.SOURCE]
+    index = pd.RangeIndex(len(grid))  # typed columns: no inference over object arrays
+    return pd.DataFrame({c: pd.Series(columns[c], index=index, dtype=columns[c].dtype, copy=False)
+                         for c in names}, copy=False)
+
+
+def _measures(cells: pd.DataFrame, cell: np.ndarray) -> dict[str, np.ndarray]:
+    """Value, weight and sources of each grid row from its cell (a left join on the sorted
+    cell integers): a cell without rows is a filled zero, value and weight 0 and source ''."""
+    ids = cells["_cell"].to_numpy()  # sorted and distinct
+    found = np.full(len(cell), -1, dtype=np.int64)
+    if len(ids):
+        at = np.minimum(np.searchsorted(ids, cell), len(ids) - 1)
+        found = np.where(ids[at] == cell, at, -1)
+    out = {FILLED: found < 0}
+    for column in (S.VALUE_USD, S.NET_WEIGHT_KG, S.SOURCE, "_source"):
         values = cells[column].to_numpy()
         taken = values[np.where(found < 0, 0, found)] if len(values) else values[:0]
-        out[column] = np.where(found < 0, np.nan, taken) if column != S.SOURCE else \
-            np.where(found < 0, "", taken).astype(object)
-    out[S.VALUE_USD] = out[S.VALUE_USD].fillna(0.0)
-    out[S.NET_WEIGHT_KG] = out[S.NET_WEIGHT_KG].mask(out[FILLED], 0.0)
-    out = _add_time(out, grid, keys, frequency)
-    out = _flag_quantities(out, grid, keys, units)
-    columns = [*units, S.PERIOD, S.YEAR, S.MONTH, TIME, S.VALUE_USD, S.NET_WEIGHT_KG,
-               FILLED, SUSPECT, SUSPECT_NOTE, S.SOURCE]
-    order = np.lexsort([out[TIME].to_numpy(), *(grid[u].to_numpy() for u in reversed(units))])
-    return out[columns].take(order).reset_index(drop=True)
+        out[column] = np.where(found < 0, "", taken).astype(object) if column == S.SOURCE \
+            else np.where(found < 0, -1 if column == "_source" else np.nan, taken)
+    value = out[S.VALUE_USD]
+    out[S.VALUE_USD] = np.where(np.isnan(value), 0.0, value)
+    out[S.NET_WEIGHT_KG] = np.where(out[FILLED], 0.0, out[S.NET_WEIGHT_KG])
+    return out
 
 
 @dataclass(frozen=True)
@@ -241,29 +257,33 @@ def _sum_cells(rows: pd.DataFrame, keys: _Keys) -> pd.DataFrame:
     sums = measures.groupby(cell, sort=True).sum(min_count=1)
     for column in (S.VALUE_USD, S.NET_WEIGHT_KG):
         cells[column] = sums[column].to_numpy()
-    cells[S.SOURCE] = _joined_sources(rows[S.SOURCE], cell, order, starts)
+    cells["_source"], labels = _joined_sources(rows[S.SOURCE], cell, order, starts)
+    cells[S.SOURCE] = labels[cells["_source"].to_numpy()]
     cells["_rows"] = np.diff(np.r_[starts, len(cell)])
     cells["_cell"] = cell[order[starts]]
     return cells
 
 
 def _joined_sources(sources: pd.Series, cell: np.ndarray, order: np.ndarray,
-                    starts: np.ndarray) -> np.ndarray:
-    """``"+".join(sorted(set(sources)))`` per cell (sources as text): a bit per distinct
-    source, OR-ed over each cell's rows; the join runs once per distinct set of sources."""
+                    starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``"+".join(sorted(set(sources)))`` per cell (sources as text), as a code per cell and
+    the text of each code: a bit per distinct source, OR-ed over each cell's rows; the join
+    runs once per distinct set of sources."""
     raw, distinct = pd.factorize(sources, use_na_sentinel=False)
     names, text_code = np.unique(np.array([str(v) for v in distinct], dtype=str),
                                  return_inverse=True)
     codes = text_code[raw]
     if len(names) > 62:
         frame = pd.DataFrame({"cell": cell, "source": names[codes]})
-        return frame.groupby("cell")["source"].agg(lambda s: "+".join(sorted(set(s)))).to_numpy()
+        joined = frame.groupby("cell")["source"].agg(lambda s: "+".join(sorted(set(s))))
+        which, labels = pd.factorize(joined.to_numpy())
+        return which, np.asarray(labels, dtype=object)
     bits = np.left_shift(np.int64(1), codes.astype(np.int64))
     masks = np.bitwise_or.reduceat(bits[order], starts)
     distinct, which = np.unique(masks, return_inverse=True)
     labels = np.array(["+".join(names[(m >> np.arange(len(names))) & 1 == 1]) for m in distinct],
                       dtype=object)
-    return labels[which]
+    return which, labels
 
 
 def _grid(
@@ -316,33 +336,30 @@ def _warn_gaps(periods: list[str], key, frequency: str, dropped: set[str]) -> No
         )
 
 
-def _add_time(out: pd.DataFrame, grid: pd.DataFrame, keys: _Keys,
-              frequency: str) -> pd.DataFrame:
-    """``year``, ``month`` and ``t`` of each row, parsed once per distinct period."""
+def _times(grid: pd.DataFrame, keys: _Keys, frequency: str
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``year``, ``month`` and ``t`` of each grid row, parsed once per distinct period."""
     code = grid[S.PERIOD].to_numpy()
     labels = pd.Series(keys.labels[S.PERIOD][:-1])
-    out[S.YEAR] = year_of(labels).to_numpy()[code]
+    year = year_of(labels).to_numpy()[code]
     if frequency == "M":
-        out[TIME] = period_ordinal(labels).to_numpy()[code]
-        out[S.MONTH] = out[TIME] - out[S.YEAR] * 12 + 1
-    else:
-        out[S.MONTH] = pd.NA
-        out[TIME] = out[S.YEAR]
-    return out
+        t = period_ordinal(labels).to_numpy()[code]
+        return year, t - year * 12 + 1, t
+    return year, np.full(len(code), pd.NA, dtype=object), year
 
 
-def _flag_quantities(out: pd.DataFrame, grid: pd.DataFrame, keys: _Keys,
-                     units: list[str]) -> pd.DataFrame:
-    """Mark known-broken and collapsed quantity years (whole reporter-years); warn about them."""
+def _flag_quantities(out: dict[str, np.ndarray], grid: pd.DataFrame, keys: _Keys,
+                     units: list[str]) -> np.ndarray:
+    """The suspect-quantity note of each row ('' if none): known-broken and collapsed quantity
+    years (whole reporter-years), with a warning about them."""
     scope = [u for u in units if u != S.PARTNER]
-    group = keys.cell(grid, scope) * 10_000 + out[S.YEAR].to_numpy()  # one integer a year
-    observed = ~out[FILLED].to_numpy()
-    flags = on_distinct(out.loc[observed, [S.REPORTER, S.YEAR, S.SOURCE]], known_issue_flags)
-    notes = _max_text(flags.fillna(""), group[observed])
-    first = pd.Series(np.arange(len(out))).groupby(group).first()  # a row of each group
-    totals = out[[S.VALUE_USD, S.NET_WEIGHT_KG]].groupby(group).sum()
-    totals = pd.concat([out[[*scope, S.YEAR]].iloc[first.to_numpy()].set_index(totals.index),
-                        totals], axis=1)
+    group = keys.cell(grid, scope) * 10_000 + out[S.YEAR]  # one integer a year
+    notes = _issue_notes(out, grid, group)
+    groups, first = np.unique(group, return_index=True)  # a row of each group
+    totals = pd.DataFrame({c: out[c] for c in (S.VALUE_USD, S.NET_WEIGHT_KG)}).groupby(
+        group).sum()
+    totals = pd.concat([pd.DataFrame({c: out[c][first] for c in [*scope, S.YEAR]},
+                                     index=totals.index), totals], axis=1)
     breaks = quantity_breaks(totals.reset_index(names="_group"), by=scope)
     notes = pd.DataFrame({"_note": notes}).join(
         totals[[*scope, S.YEAR]]).reset_index(names="_group")
@@ -352,11 +369,35 @@ def _flag_quantities(out: pd.DataFrame, grid: pd.DataFrame, keys: _Keys,
         f"total weight {w:.2f}x and value {v:.2f}x the neighbouring years (quantity collapse)"
         for w, v in notes.loc[detected, ["weight_ratio", "value_ratio"]].itertuples(index=False)
     ]
-    note = pd.Series(notes["_note"].to_numpy(), index=notes["_group"].to_numpy())
-    out[SUSPECT_NOTE] = note.reindex(group).fillna("").astype(str).to_numpy()
-    out[SUSPECT] = out[SUSPECT_NOTE] != ""
     _warn_suspect(notes[notes["_note"] != ""], [*scope, S.YEAR])
-    return out
+    at = pd.Index(notes["_group"].to_numpy()).get_indexer(group)
+    text = notes["_note"].to_numpy(dtype=object)
+    return np.where(at >= 0, text[np.maximum(at, 0)] if len(text) else "", "").astype(object)
+
+
+def _issue_notes(out: dict[str, np.ndarray], grid: pd.DataFrame, group: np.ndarray
+                 ) -> pd.Series:
+    """The largest known-issue note per group over its observed rows (as
+    ``on_distinct(rows, known_issue_flags)`` and ``_max_text``): the notes are looked up once
+    per distinct reporter, year and sources, found through their integer codes."""
+    observed = ~out[FILLED]
+    source_code = out["_source"][observed]
+    reporter = grid[S.REPORTER].to_numpy()[observed]
+    year = out[S.YEAR][observed]
+    if not len(year):
+        return _max_text(pd.Series([], dtype=object), group[observed])
+    low, years, sources = int(year.min()), int(year.max() - year.min()) + 1, \
+        int(source_code.max()) + 1
+    combo, _ = pd.factorize((reporter * years + (year - low)) * sources + source_code)
+    first = np.full(int(combo.max()) + 1, -1, dtype=np.int64)
+    first[combo[::-1]] = np.arange(len(combo))[::-1]  # the first row of each combination
+    rows = np.flatnonzero(observed)[first]
+    flags = known_issue_flags(pd.DataFrame({c: out[c][rows]
+                                            for c in (S.REPORTER, S.YEAR, S.SOURCE)}))
+    names, rank = np.unique(np.array([str(v) for v in flags.fillna("")], dtype=str),
+                            return_inverse=True)  # sorted, so the largest rank is the largest
+    best = pd.Series(rank[combo]).groupby(group[observed]).max()
+    return pd.Series(names.astype(object)[best.to_numpy()], index=best.index, name="_note")
 
 
 def _max_text(values: pd.Series, group: np.ndarray) -> pd.Series:
