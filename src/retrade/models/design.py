@@ -87,7 +87,8 @@ def build_design(
     span = f"{frame[S.PERIOD].min()}..{frame[S.PERIOD].max()}"
     sample = (f"{reporter} {flow}s of {'+'.join(codes)}, {span}, "
               f"{frame[S.PARTNER].nunique()} partners")
-    return Design(data=frame.reset_index(drop=True), treatment=t, exposure=exp, outcome=info,
+    frame.index = pd.RangeIndex(len(frame))  # our own copy: renumbered in place
+    return Design(data=frame, treatment=t, exposure=exp, outcome=info,
                   frequency=frequency, first_post=start, sample=sample,
                   vintage=data_vintage(panel, panel[S.HS6].isin(codes)),
                   caveats=tuple([t.caveat, *notes] if t.caveat else notes))
@@ -96,8 +97,12 @@ def build_design(
 def _with_exposure(bal: pd.DataFrame, exp: Exposure) -> pd.DataFrame:
     """``bal`` with each partner's exposure (as a left merge on the partner: a new index)."""
     by_partner = pd.Series(exp.table[EXPOSURE].to_numpy(), index=exp.table[S.PARTNER].to_numpy())
-    values = bal[S.PARTNER].map(by_partner).to_numpy(dtype=float)
-    return bal.assign(**{EXPOSURE: values}).reset_index(drop=True)
+    code, partners = pd.factorize(bal[S.PARTNER])  # looked up once per distinct partner
+    found = by_partner.reindex(partners).to_numpy(dtype=float)
+    values = np.where(code >= 0, found[np.maximum(code, 0)] if len(found) else np.nan, np.nan)
+    out = bal.assign(**{EXPOSURE: values})
+    out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True), without a second copy
+    return out
 
 
 def _hs6_for(panel: pd.DataFrame, t: Treatment, hs6) -> tuple[str, ...]:
@@ -142,7 +147,7 @@ def _event_window(bal: pd.DataFrame, t: Treatment, frequency: str, timing: Timin
 
 def _periods(bal: pd.DataFrame, frequency: str) -> list:
     if frequency == "A":
-        return sorted(set(bal[S.YEAR].astype(int)))
+        return np.unique(bal[S.YEAR].astype(int).to_numpy()).tolist()
     return sorted(set(pd.PeriodIndex(bal[S.PERIOD].unique(), freq="M")))
 
 

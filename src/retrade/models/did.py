@@ -161,8 +161,8 @@ def exposure_did(
     design = build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow,
                           frequency=frequency, outcome=outcome, measure=measure,
                           exposure=exposure, timing=timing, years=years, drop_years=drop_years)
-    data = design.data.assign(**{TREAT: design.data[POST] * design.data[EXPOSURE]})
-    fit, vc, terms = _fit(data, [TREAT], design, cluster, small_sample)
+    treat = design.data[POST] * design.data[EXPOSURE]
+    fit, vc, terms = _fit(design.data, [TREAT], design, cluster, small_sample, {TREAT: treat})
     coefs = _tidy(fit, terms, {TREAT: DID_TERM}, alpha)
     info = _info("Exposure difference-in-differences", f"y ~ post:exposure | {FE}", design, fit, vc)
     caveats = design.caveats + tuple(_variance_notes(coefs, vc))
@@ -234,31 +234,81 @@ def event_study(
                             reference=reference, event_times=tuple(columns[c] for c in terms))
 
 
-def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sample):
-    """Drop terms the fixed effects absorb (with a warning), then estimate with pyfixest."""
+def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sample,
+         extra: dict[str, pd.Series] | None = None):
+    """Drop terms the fixed effects absorb (with a warning), then estimate with pyfixest.
+
+    pyfixest gets only the columns the model reads (from ``data``, or ``extra``, columns
+    not added to ``data`` so that it is not copied). The fit with every term
+    comes first; when it keeps every term on every row, its own demeaned
+    regressors show whether the fixed effects absorb one (no second pass over
+    the data); otherwise the terms are checked apart and the model refitted
+    without the absorbed ones, as :func:`_checked_fit` always did.
+    """
+    extra = extra or {}
+    names = (cluster,) if isinstance(cluster, str) else tuple(cluster or ())
+    frame = pd.DataFrame({c: extra[c] if c in extra else data[c] for c in dict.fromkeys(
+        ["y", *terms, *FE.split(" + "), *names]) if c in extra or c in data})
+    vc = vcov_choice(frame, cluster, small_sample)
+    estimator = _estimator(design)
+    if design.outcome.estimator != "feols":  # Poisson's demeaning is weighted: check apart
+        return _checked_fit(frame, terms, estimator, vc)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit = estimator(frame, terms, vc)
+    except Exception:  # noqa: BLE001 - the checked path below raises what applies
+        fit = None
+    if fit is None or not _clearly_identified(fit, frame, terms):
+        return _checked_fit(frame, terms, estimator, vc)
+    for w in caught:  # what the fit said, as the checked path's identical fit says it
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return fit, vc, terms
+
+
+def _estimator(design: Design):
+    """``estimator(frame, terms, vc)``: pyfixest's feols or fepois with the design's options."""
     from retrade.errors import require
 
     pf = require("pyfixest", "models")
+    method = pf.feols if design.outcome.estimator == "feols" else pf.fepois
+
+    def estimate(frame: pd.DataFrame, terms: list[str], vc):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*singleton.*")
+            warnings.filterwarnings("ignore", message="invalid value encountered in sqrt")
+            return method(f"y ~ {' + '.join(terms)} | {FE}", data=frame, vcov=vc.vcov,
+                          ssc=vc.ssc, demeaner=demeaner())
+    return estimate
+
+
+def _clearly_identified(fit, frame: pd.DataFrame, terms: list[str]) -> bool:
+    """True if the OLS fit kept every term and row and each term keeps at least 1e-6 of its
+    variation after the fixed effects (far from the 1e-10 at which a term is absorbed)."""
+    if list(fit._coefnames) != terms or int(fit._N) != len(frame):
+        return False
+    x = frame[terms].to_numpy(dtype=float)
+    total = ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+    left = (np.asarray(fit._X, dtype=float) ** 2).sum(axis=0)
+    return bool(np.all(total > 0) and np.all(left >= 1e-6 * total))
+
+
+def _checked_fit(data: pd.DataFrame, terms: list[str], estimator, vc):
+    """Check every term against the fixed effects first, then fit without the absorbed ones."""
     absorbed = collinear_with_fixed_effects(data, terms, FE)
     if absorbed:
         warnings.warn(f"{absorbed} collinear with the fixed effects ({FE}); dropped",
-                      CollinearityWarning, stacklevel=3)
+                      CollinearityWarning, stacklevel=4)
     kept = [t for t in terms if t not in absorbed]
     if not kept:
         raise SpecificationError(
             f"every treatment term is collinear with the fixed effects ({FE}): the exposure "
             "does not vary within the sample, or the event leaves no pre- or post-period")
-    vc = vcov_choice(data, cluster, small_sample)
-    estimator = pf.feols if design.outcome.estimator == "feols" else pf.fepois
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*singleton.*")
-        warnings.filterwarnings("ignore", message="invalid value encountered in sqrt")
-        fit = estimator(f"y ~ {' + '.join(kept)} | {FE}", data=data, vcov=vc.vcov, ssc=vc.ssc,
-                        demeaner=demeaner())
+    fit = estimator(data, kept, vc)
     dropped = [t for t in kept if t not in list(fit._coefnames)]
     if dropped:
         warnings.warn(f"{dropped} dropped by pyfixest as collinear", CollinearityWarning,
-                      stacklevel=3)
+                      stacklevel=4)
     return fit, vc, [t for t in kept if t not in dropped]
 
 

@@ -136,7 +136,7 @@ def compute_exposure(bal: pd.DataFrame, spec: ExposureSpec, *, first_post_year: 
         table[EXPOSURE] = table[S.PARTNER].isin(spec.partners).astype(float)
         _check_named(spec, partners)
     else:
-        table = _baseline_table(rows, spec, baseline)
+        table = _baseline_table(rows, spec, baseline, partners)
     _check_group(table, spec)
     return Exposure(spec=spec, baseline=baseline, table=table.reset_index(drop=True),
                     excluded=tuple(p for p in spec.exclude if p in seen))
@@ -157,9 +157,13 @@ def _window(bal: pd.DataFrame, baseline, first_post_year: int) -> tuple[int, int
     return lo, hi
 
 
-def _baseline_table(rows: pd.DataFrame, spec: ExposureSpec, baseline) -> pd.DataFrame:
+def _baseline_table(rows: pd.DataFrame, spec: ExposureSpec, baseline,
+                    partners: list[str]) -> pd.DataFrame:
+    """Baseline statistic, rank and exposure of each of ``partners`` (those of ``rows``)."""
     lo, hi = baseline
-    window = rows[(rows[S.YEAR] >= lo) & (rows[S.YEAR] <= hi)]
+    read = [S.PARTNER, S.PERIOD, S.YEAR, S.VALUE_USD, S.NET_WEIGHT_KG, SUSPECT, spec.by]
+    window = rows.loc[((rows[S.YEAR] >= lo) & (rows[S.YEAR] <= hi)).to_numpy(dtype=bool),
+                      [c for c in dict.fromkeys(read) if c in rows]]
     if spec.by == "net_weight_kg" and window[SUSPECT].any():
         warnings.warn(f"the baseline window {lo}-{hi} includes suspect quantity years",
                       DataQualityWarning, stacklevel=4)
@@ -170,7 +174,6 @@ def _baseline_table(rows: pd.DataFrame, spec: ExposureSpec, baseline) -> pd.Data
             window.groupby(S.PARTNER)[measure].sum() / window[measure].sum())
     else:
         stat = window.groupby(S.PARTNER)[spec.by].mean()
-    partners = sorted(set(rows[S.PARTNER].unique().tolist()))
     table = stat.rename("baseline").reindex(partners).fillna(0.0)
     table = table.rename_axis(S.PARTNER).reset_index()
     order = table.sort_values(["baseline", S.PARTNER], ascending=[False, True]).index

@@ -77,7 +77,8 @@ def build_outcome(bal: pd.DataFrame, outcome: Outcome, measure: Measure = "value
         frame[Y] = np.log(measures.unit_values(frame).where(frame[S.VALUE_USD] > 0))
     else:
         frame = _shares(frame, measure, time)
-    frame = frame[frame[Y].notna()]
+    defined = frame[Y].notna().to_numpy()
+    frame = frame if defined.all() else frame[defined]  # already a copy of its own
     uses_quantity = measure == S.NET_WEIGHT_KG or outcome == "unit_value"
     info = OutcomeInfo(
         name=outcome, measure=measure, label=_label(outcome, measure),
@@ -108,7 +109,8 @@ def _label(outcome: str, measure: str) -> str:
 def _check_variation(frame: pd.DataFrame, info: OutcomeInfo) -> None:
     if frame.empty:
         raise SpecificationError(f"outcome {info.label!r} is not defined on any row")
-    if frame[Y].nunique() < 2:
+    y = frame[Y].to_numpy()
+    if not (y != y[0]).any():  # one distinct value (no missing values are left)
         value = float(frame[Y].iloc[0])
         raise SpecificationError(f"outcome {info.label!r} has no variation ({value!r} everywhere)")
 
