@@ -200,3 +200,97 @@ def test_classify_partner_equals_the_per_row_lambda():
     for values in (partners, partners.astype("string"), partners.fillna(np.nan)):
         pd.testing.assert_series_equal(classify_partner(values, ["VNM", "MYS"]),
                                        previous.classify_partner(values, ["VNM", "MYS"]))
+
+
+# -- exposure designs: the frame, the exposure and the fit ----------------------------------------
+
+DESIGN_OPTIONS = dict(hs6="284690", reporter="CHN", flow="export", frequency="A",
+                      outcome="log1p", measure="value_usd", exposure=None, timing="full",
+                      years=None, drop_years=())
+
+
+def _design_cases():
+    from retrade.models.exposure import baseline_share, named, top_k
+
+    yield {}
+    yield {"outcome": "ppml", "exposure": top_k(5, exclude=("VNM",))}
+    yield {"outcome": "log", "measure": "net_weight_kg", "exposure": baseline_share()}
+    yield {"outcome": "share", "exposure": top_k(8, by="share"), "years": (2011, 2018)}
+    yield {"outcome": "unit_value", "exposure": named(["JPN", "KOR"]), "drop_years": (2013,)}
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_exposure_design_equals_the_previous_one(case):
+    import _previous_models as prev
+    from retrade.models.design import build_design
+
+    panel = exposure_panel(n_partners=40, seed=2)
+    panel.loc[panel.index[::9], "value_usd"] = 0.0  # zeros, for the outcomes that drop them
+    options = {**DESIGN_OPTIONS, **list(_design_cases())[case]}
+    new, new_warnings = _run(build_design, panel, "2015 quota removal", **options)
+    old, old_warnings = _run(prev.build_design, panel, "2015 quota removal", **options)
+    assert new_warnings == old_warnings
+    assert not isinstance(old, str), old
+    pd.testing.assert_frame_equal(new.data, old.data, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(new.exposure.table, old.exposure.table, check_exact=False,
+                                  rtol=1e-12)
+    assert (new.exposure.excluded, new.outcome, new.sample, new.vintage, new.caveats) == \
+        (old.exposure.excluded, old.outcome, old.sample, old.vintage, old.caveats)
+
+
+def test_data_vintage_equals_the_previous_one():
+    import _previous_models as prev
+    from retrade.models.results import data_vintage
+
+    panel = exposure_panel(n_partners=12, seed=1).assign(batch="b1")
+    panel.loc[panel.index[:4], ["source", "batch", "period"]] = None
+    panel.loc[panel.index[4:9], "batch"] = ["b2", "b3", "b4", "b5", ""]
+    string = panel.astype({c: "string" for c in ("source", "batch", "period")})
+    for frame in (panel, string, panel.drop(columns="batch"), panel.iloc[:0]):
+        for rows in (None, frame["partner"].isin(["JPN", "KOR"]),
+                     pd.Series(False, index=frame.index)):
+            assert data_vintage(frame, rows) == prev.data_vintage(frame, rows)
+
+
+@pytest.mark.parametrize("extra", [None, "by_time", "by_partner", "both"])
+@pytest.mark.parametrize("outcome", ["log1p", "ppml"])
+def test_exposure_fit_equals_the_previous_one(extra, outcome):
+    """One fit whose demeaned terms show absorption against the term-by-term check first."""
+    import _previous_models as prev
+    from retrade.models.design import build_design, exposure_dummies
+    from retrade.models.did import _fit
+
+    panel = exposure_panel(n_partners=30, seed=4)
+    design = build_design(panel, "2015 quota removal", **{**DESIGN_OPTIONS, "outcome": outcome})
+    data, columns = exposure_dummies(design.data, (-3, 3), -1)
+    terms = list(columns)
+    if extra in ("by_time", "both"):
+        data["by_time"] = data["t"] * 0.5
+        terms.append("by_time")
+    if extra in ("by_partner", "both"):
+        data["by_partner"] = data["exposure"] * 2.0
+        terms.insert(0, "by_partner")
+    for cluster in ("partner", ("partner", "t"), None):
+        new, new_warnings = _run(_fit, data, terms, design, cluster, "fixest")
+        old, old_warnings = _run(prev.fit_model, data, terms, design, cluster, "fixest")
+        assert new_warnings == old_warnings
+        assert new[2] == old[2] and new[1] == old[1]
+        for name in ("coef", "se", "pvalue"):
+            np.testing.assert_allclose(getattr(new[0], name)(), getattr(old[0], name)(),
+                                       rtol=1e-8, atol=1e-12)
+        assert int(new[0]._N) == int(old[0]._N)
+
+
+def test_exposure_fit_errors_equal_the_previous_ones():
+    import _previous_models as prev
+    from retrade.models.design import build_design
+    from retrade.models.did import _fit
+
+    design = build_design(exposure_panel(n_partners=20, seed=5), "2015 quota removal",
+                          **DESIGN_OPTIONS)
+    data = design.data.assign(flat=1.0, one=0.0)
+    for terms, cluster in ((["flat"], "partner"), (["flat"], "nope"), (["post"], "partner"),
+                           (["exposure"], "partner"), (["flat", "exposure"], "nope")):
+        new = _run(_fit, data, terms, design, cluster, "fixest")
+        old = _run(prev.fit_model, data, terms, design, cluster, "fixest")
+        assert isinstance(new[0], str) and new == old

@@ -249,7 +249,11 @@ def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sa
     names = (cluster,) if isinstance(cluster, str) else tuple(cluster or ())
     frame = pd.DataFrame({c: extra[c] if c in extra else data[c] for c in dict.fromkeys(
         ["y", *terms, *FE.split(" + "), *names]) if c in extra or c in data})
-    vc = vcov_choice(frame, cluster, small_sample)
+    try:
+        vc = vcov_choice(frame, cluster, small_sample)
+    except SpecificationError:
+        _kept_terms(frame, terms)  # the terms were checked first: their error comes first
+        raise
     estimator = _estimator(design)
     if design.outcome.estimator != "feols":  # Poisson's demeaning is weighted: check apart
         return _checked_fit(frame, terms, estimator, vc)
@@ -295,21 +299,28 @@ def _clearly_identified(fit, frame: pd.DataFrame, terms: list[str]) -> bool:
 
 def _checked_fit(data: pd.DataFrame, terms: list[str], estimator, vc):
     """Check every term against the fixed effects first, then fit without the absorbed ones."""
-    absorbed = collinear_with_fixed_effects(data, terms, FE)
-    if absorbed:
-        warnings.warn(f"{absorbed} collinear with the fixed effects ({FE}); dropped",
-                      CollinearityWarning, stacklevel=4)
-    kept = [t for t in terms if t not in absorbed]
-    if not kept:
-        raise SpecificationError(
-            f"every treatment term is collinear with the fixed effects ({FE}): the exposure "
-            "does not vary within the sample, or the event leaves no pre- or post-period")
+    kept = _kept_terms(data, terms)
     fit = estimator(data, kept, vc)
     dropped = [t for t in kept if t not in list(fit._coefnames)]
     if dropped:
         warnings.warn(f"{dropped} dropped by pyfixest as collinear", CollinearityWarning,
                       stacklevel=4)
     return fit, vc, [t for t in kept if t not in dropped]
+
+
+def _kept_terms(data: pd.DataFrame, terms: list[str]) -> list[str]:
+    """The terms the fixed effects do not absorb (a warning names the others; an error if
+    none is left)."""
+    absorbed = collinear_with_fixed_effects(data, terms, FE)
+    if absorbed:
+        warnings.warn(f"{absorbed} collinear with the fixed effects ({FE}); dropped",
+                      CollinearityWarning, stacklevel=5)
+    kept = [t for t in terms if t not in absorbed]
+    if not kept:
+        raise SpecificationError(
+            f"every treatment term is collinear with the fixed effects ({FE}): the exposure "
+            "does not vary within the sample, or the event leaves no pre- or post-period")
+    return kept
 
 
 def _variance_notes(coefs: pd.DataFrame, vc) -> list[str]:
