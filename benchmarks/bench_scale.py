@@ -19,8 +19,9 @@ but what this script writes into ``benchmarks/.work/`` (not committed).
   retrade's peak / DuckDB's (at most 2).
 * **models**: :func:`retrade.models.gravity`, :func:`~retrade.models.exposure_did`
   and :func:`~retrade.models.event_study` on simulated panels, against pyfixest
-  called directly on the frame retrade prepared for it (same formula, fixed
-  effects, cluster and small-sample correction). Time ratio = retrade / pyfixest
+  called directly on the frame retrade hands it (the model's columns only: outcome,
+  terms, fixed effects, cluster; same formula, fixed effects, cluster, small-sample
+  correction and demeaner tolerance). Time ratio = retrade / pyfixest
   (the target is at most 1.2). ``prepare_s`` is retrade's own preparation of that
   frame (balancing, exposure, outcome, fixed-effect keys) and ``estimation_ratio``
   the rest of the call (collinearity check, fit, tidy results) against pyfixest.
@@ -338,6 +339,12 @@ def prepared_gravity(panel: pd.DataFrame, event) -> tuple[pd.DataFrame, str]:
     return data, " + ".join(g._fixed_effects(data, False))
 
 
+def model_frame(data: pd.DataFrame, terms, cluster: str) -> pd.DataFrame:
+    """The columns retrade's exposure models hand pyfixest (outcome, terms, fixed effects,
+    cluster), so the reference reads the same frame."""
+    return data[list(dict.fromkeys(["y", *terms, "partner", "t", cluster]))]
+
+
 def model_cases(n: int):
     """(name, retrade call, reference call on the prepared frame, extra timed pair or None)."""
     import pyfixest as pf
@@ -352,8 +359,11 @@ def model_cases(n: int):
     g_data, fe = _quiet(lambda: prepared_gravity(grav, halt))()
     vc = vcov_choice(g_data, "pair", "fixest")
 
+    g_model = importlib.import_module("retrade.models.gravity").model_frame(
+        g_data, fe.split(" + "), vc)
+
     def fepois_main():
-        return pf.fepois(f"y ~ restriction | {fe}", data=g_data, vcov=vc.vcov, ssc=vc.ssc,
+        return pf.fepois(f"y ~ restriction | {fe}", data=g_model, vcov=vc.vcov, ssc=vc.ssc,
                          demeaner=demeaner())
 
     def fepois_imputation():
@@ -370,7 +380,8 @@ def model_cases(n: int):
                    measure="value_usd", exposure=top_k(10), timing="full", years=None,
                    drop_years=())
     design = _quiet(lambda: build_design(did_panel, "2015 quota removal", **options))()
-    data = design.data.assign(treat=design.data["post"] * design.data["exposure"])
+    data = model_frame(design.data.assign(treat=design.data["post"] * design.data["exposure"]),
+                       ["treat"], "partner")
     vd = vcov_choice(data, "partner", "fixest")
 
     def feols_did():
@@ -382,6 +393,7 @@ def model_cases(n: int):
            lambda: exposure_did(did_panel, "2015 quota removal", hs6="284690",
                                 exposure=top_k(10)), feols_did, None, prepare)
     es_data, columns = exposure_dummies(design.data, None, -1)
+    es_data = model_frame(es_data, list(columns), "partner")
 
     def feols_es():
         return pf.feols(f"y ~ {' + '.join(columns)} | partner + t", data=es_data, vcov=vd.vcov,

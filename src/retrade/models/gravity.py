@@ -162,8 +162,8 @@ def gravity(
     vc = vcov_choice(data, cluster, small_sample)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*singleton.*")
-        fit = pf.fepois(f"y ~ {TERM} | {' + '.join(fe)}", data=data, vcov=vc.vcov, ssc=vc.ssc,
-                        demeaner=demeaner())
+        fit = pf.fepois(f"y ~ {TERM} | {' + '.join(fe)}", data=model_frame(data, fe, vc),
+                        vcov=vc.vcov, ssc=vc.ssc, demeaner=demeaner())
     ci = fit.confint(alpha=alpha)
     coefs = tidy_frame([TERM], fit.coef(), fit.se(), fit.tstat(), fit.pvalue(), ci.iloc[:, 0],
                        ci.iloc[:, 1])
@@ -172,6 +172,11 @@ def gravity(
     return GravityResult(info=info, coefficients=coefs, caveats=_caveats(t, data, fit, hits),
                          fit=fit, treatment=t, fixed_effect_columns=fe,
                          flows=data[[S.YEAR, "y", TERM, *fe]])
+
+
+def model_frame(data: pd.DataFrame, fe: Sequence[str], vc) -> pd.DataFrame:
+    """The columns the PPML reads (outcome, term, fixed effects, clusters): what pyfixest gets."""
+    return data[list(dict.fromkeys(["y", TERM, *fe, *vc.cluster]))]
 
 
 def _frame(panel, t: Treatment, *, hs6, flow, by_hs6, drop_years) -> pd.DataFrame:
