@@ -44,7 +44,10 @@ but what this script writes into ``benchmarks/.work/`` (not committed).
 * **forecast**: see :mod:`bench_forecast` for the per-series engine comparison.
 
 Timings are the best of ``--repeat`` runs (retrade and the reference
-alternate), on a shared 2-core machine where other jobs add noise.
+alternate), on a shared 2-core machine where other jobs add noise. The models
+part runs with one BLAS thread for retrade and pyfixest alike (threadpoolctl):
+with OpenBLAS's default threads, one small solve took 0.04 s or 0.7 s depending on
+the other jobs.
 """
 
 from __future__ import annotations
@@ -405,6 +408,15 @@ def model_cases(n: int):
 
 
 def bench_models(sizes, repeat: int) -> pd.DataFrame:
+    # one BLAS thread for both sides: on a shared 2-core machine OpenBLAS's worker threads
+    # made the same small least-squares solve 20x slower from one call to the next
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _bench_models(sizes, repeat)
+
+
+def _bench_models(sizes, repeat: int) -> pd.DataFrame:
     rows = []
     for n in sizes:
         for name, n_panel, n_model, ours, theirs, extra, prepare in model_cases(n):
