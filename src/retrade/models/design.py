@@ -84,7 +84,8 @@ def build_design(
     frame[REL] = _event_time(frame[TIME], start, straddling(t, frequency, timing), frequency)
     frame[POST] = (frame[REL] >= 0).astype(float)
     notes += _data_notes(frame, bal, info, codes, t)
-    span = f"{frame[S.PERIOD].min()}..{frame[S.PERIOD].max()}"
+    periods = pd.Series(frame[S.PERIOD].unique())  # min and max over the distinct periods
+    span = f"{periods.min()}..{periods.max()}"
     sample = (f"{reporter} {flow}s of {'+'.join(codes)}, {span}, "
               f"{frame[S.PARTNER].nunique()} partners")
     frame.index = pd.RangeIndex(len(frame))  # our own copy: renumbered in place
@@ -100,8 +101,9 @@ def _with_exposure(bal: pd.DataFrame, exp: Exposure) -> pd.DataFrame:
     code, partners = pd.factorize(bal[S.PARTNER])  # looked up once per distinct partner
     found = by_partner.reindex(partners).to_numpy(dtype=float)
     values = np.where(code >= 0, found[np.maximum(code, 0)] if len(found) else np.nan, np.nan)
-    out = bal.assign(**{EXPOSURE: values})
-    out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True), without a second copy
+    out = bal.copy(deep=False)  # a new frame sharing bal's columns (bal is build_design's own)
+    out[EXPOSURE] = values
+    out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True), without copying
     return out
 
 

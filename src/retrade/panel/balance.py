@@ -297,7 +297,8 @@ def _grid(
     """Every unit crossed with every period its reporter (and hs6) covers, as key codes."""
     scope = [u for u in units if u != S.PARTNER]
     known = np.logical_and.reduce([cells[c].to_numpy() != keys.missing[c] for c in scope])
-    cells = cells[known]
+    read = [*scope, S.PARTNER, S.PERIOD]  # the codes only, not the sums and sources
+    cells = cells[read] if known.all() else cells.loc[known, read]
     periods = cells[[*scope, S.PERIOD]].drop_duplicates()
     if partners is None:
         who = cells[[*scope, S.PARTNER]].drop_duplicates()
