@@ -294,3 +294,18 @@ def test_exposure_fit_errors_equal_the_previous_ones():
         new = _run(_fit, data, terms, design, cluster, "fixest")
         old = _run(prev.fit_model, data, terms, design, cluster, "fixest")
         assert isinstance(new[0], str) and new == old
+
+
+def test_gravity_keys_from_shared_codes_equal_the_row_wise_join():
+    from retrade.models.gravity import _fixed_effects
+
+    panel = gravity_panel(hs6=("284690", "280530"), seed=4).rename(
+        columns={"reporter": "exporter", "partner": "importer"})
+    data = panel.copy()
+    fe = _fixed_effects(data, True)
+    pairs = {"exp_year": ("exporter", "year"), "imp_year": ("importer", "year"),
+             "pair": ("exporter", "importer"), "pair_hs6": ("exporter", "importer", "hs6"),
+             "hs6_year": ("hs6", "year")}
+    assert fe == tuple(pairs)
+    for name, columns in pairs.items():
+        assert list(data[name].astype(str)) == previous.gravity_key(panel, *columns).tolist()
