@@ -343,9 +343,9 @@ def prepared_gravity(panel: pd.DataFrame, event) -> tuple[pd.DataFrame, str]:
 
 
 def model_frame(data: pd.DataFrame, terms, cluster: str) -> pd.DataFrame:
-    """The columns retrade's exposure models hand pyfixest (outcome, terms, fixed effects,
-    cluster), so the reference reads the same frame."""
-    return data[list(dict.fromkeys(["y", *terms, "partner", "t", cluster]))]
+    """The frame retrade's exposure models hand pyfixest (outcome, terms, fixed effects,
+    cluster; text keys as categoricals), so the reference reads the same frame."""
+    return importlib.import_module("retrade.models.did").model_frame(data, list(terms), cluster)
 
 
 def model_cases(n: int):

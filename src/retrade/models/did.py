@@ -245,10 +245,7 @@ def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sa
     the data); otherwise the terms are checked apart and the model refitted
     without the absorbed ones, as :func:`_checked_fit` always did.
     """
-    extra = extra or {}
-    names = (cluster,) if isinstance(cluster, str) else tuple(cluster or ())
-    frame = pd.DataFrame({c: extra[c] if c in extra else data[c] for c in dict.fromkeys(
-        ["y", *terms, *FE.split(" + "), *names]) if c in extra or c in data})
+    frame = model_frame(data, terms, cluster, extra)
     try:
         vc = vcov_choice(frame, cluster, small_sample)
     except SpecificationError:
@@ -268,6 +265,28 @@ def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sa
     for w in caught:  # what the fit said, as the checked path's identical fit says it
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return fit, vc, terms
+
+
+def model_frame(data: pd.DataFrame, terms: list[str], cluster,
+                extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+    """What pyfixest gets: outcome, terms, fixed effects and clusters (from ``data`` or
+    ``extra``), text keys as categoricals."""
+    extra = extra or {}
+    names = (cluster,) if isinstance(cluster, str) else tuple(cluster or ())
+    return pd.DataFrame({c: _as_key(c, extra[c] if c in extra else data[c], terms)
+                         for c in dict.fromkeys(["y", *terms, *FE.split(" + "), *names])
+                         if c in extra or c in data})
+
+
+def _as_key(name: str, values: pd.Series, terms: list[str]) -> pd.Series:
+    """A text fixed-effect or cluster column as a categorical of its distinct values (in
+    order of appearance): the same groups, which pyfixest reads as codes rather than
+    hashing a million strings again."""
+    if name == "y" or name in terms or values.dtype != object:
+        return values
+    code, distinct = pd.factorize(values)
+    return pd.Series(pd.Categorical.from_codes(code, categories=distinct), index=values.index,
+                     name=name)
 
 
 def _estimator(design: Design):
