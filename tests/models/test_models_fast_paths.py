@@ -309,3 +309,17 @@ def test_gravity_keys_from_shared_codes_equal_the_row_wise_join():
     assert fe == ("exp_year", "imp_year", "pair_hs6", "hs6_year")
     for name, columns in pairs.items():
         assert list(data[name].astype(str)) == previous.gravity_key(panel, *columns).tolist()
+
+
+@pytest.mark.parametrize("cells", [[0, 1, 2, 3, 4, 5], [0, 0, 1, 2, 2, 3], [5, 3, 4, 0, 1, 2]])
+def test_cell_sums_equal_the_group_sum(cells):
+    from retrade.panel.balance import _cell_sums
+
+    values = np.array([-0.0, np.nan, 2.5, np.inf, 1e-300, -3.0])
+    cell = np.array(cells)
+    order = np.argsort(cell, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(cell[order]) != 0])
+    new = _cell_sums(values, cell, order, starts)
+    old = pd.Series(values).groupby(cell, sort=True).sum(min_count=1).to_numpy()
+    np.testing.assert_array_equal(new, old)
+    assert list(np.signbit(new)) == list(np.signbit(old))

@@ -248,20 +248,29 @@ def _sum_cells(rows: pd.DataFrame, keys: _Keys) -> pd.DataFrame:
     cell's integer (``_cell``); every reduction is a built-in one over the integer cells."""
     frame = pd.DataFrame(keys.codes)
     cell = keys.cell(frame)
-    order = np.argsort(cell, kind="stable")
+    ordered = len(cell) < 2 or bool((cell[1:] >= cell[:-1]).all())  # often sorted already
+    order = np.arange(len(cell)) if ordered else np.argsort(cell, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(cell[order]) != 0])
     cells = frame.iloc[order[starts]].reset_index(drop=True)
     measures = pd.DataFrame({
         column: pd.to_numeric(rows[column], errors="coerce").astype(float).to_numpy()
         for column in (S.VALUE_USD, S.NET_WEIGHT_KG)})
-    sums = measures.groupby(cell, sort=True).sum(min_count=1)
     for column in (S.VALUE_USD, S.NET_WEIGHT_KG):
-        cells[column] = sums[column].to_numpy()
+        cells[column] = _cell_sums(measures[column].to_numpy(), cell, order, starts)
     cells["_source"], labels = _joined_sources(rows[S.SOURCE], cell, order, starts)
     cells[S.SOURCE] = labels[cells["_source"].to_numpy()]
     cells["_rows"] = np.diff(np.r_[starts, len(cell)])
     cells["_cell"] = cell[order[starts]]
     return cells
+
+
+def _cell_sums(values: np.ndarray, cell: np.ndarray, order: np.ndarray,
+               starts: np.ndarray) -> np.ndarray:
+    """``groupby(cell).sum(min_count=1)``; when every cell holds one row, the value itself plus
+    0.0 (what the group sum, starting from 0.0, returns for one value: -0.0 becomes 0.0)."""
+    if len(starts) == len(cell):
+        return values[order] + 0.0
+    return pd.Series(values).groupby(cell, sort=True).sum(min_count=1).to_numpy()
 
 
 def _joined_sources(sources: pd.Series, cell: np.ndarray, order: np.ndarray,
