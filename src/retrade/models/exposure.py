@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from retrade import choices
@@ -176,9 +177,11 @@ def _baseline_table(rows: pd.DataFrame, spec: ExposureSpec, baseline,
         stat = window.groupby(S.PARTNER)[spec.by].mean()
     table = stat.rename("baseline").reindex(partners).fillna(0.0)
     table = table.rename_axis(S.PARTNER).reset_index()
-    order = table.sort_values(["baseline", S.PARTNER], ascending=[False, True]).index
-    table.loc[order, "rank"] = range(1, len(table) + 1)
-    table["rank"] = table["rank"].astype(int)
+    # by baseline, largest first, ties by partner: a stable sort of the partner-sorted table
+    order = np.argsort(-table["baseline"].to_numpy(dtype=float), kind="stable")
+    rank = np.empty(len(table), dtype=int)
+    rank[order] = np.arange(1, len(table) + 1)
+    table["rank"] = rank
     if spec.kind == "share":
         table[EXPOSURE] = table["baseline"]
     else:
