@@ -135,15 +135,20 @@ def _measures(cells: pd.DataFrame, cell: np.ndarray) -> dict[str, np.ndarray]:
     if len(ids):
         at = np.minimum(np.searchsorted(ids, cell), len(ids) - 1)
         found = np.where(ids[at] == cell, at, -1)
-    out = {FILLED: found < 0}
-    for column in (S.VALUE_USD, S.NET_WEIGHT_KG, S.SOURCE, "_source"):
-        values = cells[column].to_numpy()
-        taken = values[np.where(found < 0, 0, found)] if len(values) else values[:0]
-        out[column] = np.where(found < 0, "", taken).astype(object) if column == S.SOURCE \
-            else np.where(found < 0, -1 if column == "_source" else np.nan, taken)
-    value = out[S.VALUE_USD]
-    out[S.VALUE_USD] = np.where(np.isnan(value), 0.0, value)
-    out[S.NET_WEIGHT_KG] = np.where(out[FILLED], 0.0, out[S.NET_WEIGHT_KG])
+    filled = found < 0
+    at = np.where(filled, 0, found)
+    out = {FILLED: filled}
+    if not len(ids):
+        return {**out, **{c: cells[c].to_numpy() for c in (S.VALUE_USD, S.NET_WEIGHT_KG,
+                                                           S.SOURCE, "_source")}}
+    value = cells[S.VALUE_USD].to_numpy()[at]
+    out[S.VALUE_USD] = np.where(filled | np.isnan(value), 0.0, value)  # filled or all missing
+    out[S.NET_WEIGHT_KG] = np.where(filled, 0.0, cells[S.NET_WEIGHT_KG].to_numpy()[at])
+    code = cells["_source"].to_numpy()
+    out["_source"] = np.where(filled, -1, code[at])
+    text = np.empty(int(code.max()) + 2, dtype=object)  # the text of each code; '' for -1
+    text[code], text[-1] = cells[S.SOURCE].to_numpy(), ""
+    out[S.SOURCE] = text[out["_source"]]
     return out
 
 
@@ -289,7 +294,7 @@ def _joined_sources(sources: pd.Series, cell: np.ndarray, order: np.ndarray,
         return which, np.asarray(labels, dtype=object)
     bits = np.left_shift(np.int64(1), codes.astype(np.int64))
     masks = np.bitwise_or.reduceat(bits[order], starts)
-    distinct, which = np.unique(masks, return_inverse=True)
+    which, distinct = pd.factorize(masks)  # hashed: the codes only number the sets
     labels = np.array(["+".join(names[(m >> np.arange(len(names))) & 1 == 1]) for m in distinct],
                       dtype=object)
     return which, labels
