@@ -323,3 +323,19 @@ def test_cell_sums_equal_the_group_sum(cells):
     old = pd.Series(values).groupby(cell, sort=True).sum(min_count=1).to_numpy()
     np.testing.assert_array_equal(new, old)
     assert list(np.signbit(new)) == list(np.signbit(old))
+
+
+def test_tidy_columns_equal_pyfixest_accessors():
+    """One ``fit.tidy()`` read for the columns ``coef()``, ``se()``, ``tstat()``, ``pvalue()``
+    each recompute: the same numbers, exactly."""
+    from retrade.models import event_study, gravity
+    from retrade.models.events import define_treatment
+
+    halt = define_treatment("halt", "2016-01-01", hs6=["284690"], partners=["JPN", "USA"])
+    for res in (event_study(exposure_panel(n_partners=30, seed=4), "2015 quota removal",
+                            hs6="284690"), gravity(gravity_panel(seed=2), halt)):
+        tidy = res.tidy()
+        fit = res.fit
+        for column, accessor in (("estimate", fit.coef), ("std_error", fit.se),
+                                 ("statistic", fit.tstat), ("p_value", fit.pvalue)):
+            np.testing.assert_array_equal(tidy[column].to_numpy(), accessor().to_numpy())

@@ -356,9 +356,11 @@ def _variance_notes(coefs: pd.DataFrame, vc) -> list[str]:
 
 def _tidy(fit, terms: list[str], names: dict[str, str], alpha: float) -> pd.DataFrame:
     ci = fit.confint(alpha=alpha)
+    table = fit.tidy()  # what coef(), se(), tstat() and pvalue() each compute again
     return tidy_frame(
-        [names[t] for t in terms], fit.coef()[terms], fit.se()[terms], fit.tstat()[terms],
-        fit.pvalue()[terms], ci.iloc[:, 0][terms], ci.iloc[:, 1][terms])
+        [names[t] for t in terms], table["Estimate"][terms], table["Std. Error"][terms],
+        table["t value"][terms], table["Pr(>|t|)"][terms], ci.iloc[:, 0][terms],
+        ci.iloc[:, 1][terms])
 
 
 def _info(model: str, spec: str, design: Design, fit, vc) -> ModelInfo:

@@ -165,8 +165,9 @@ def gravity(
         fit = pf.fepois(f"y ~ {TERM} | {' + '.join(fe)}", data=model_frame(data, fe, vc),
                         vcov=vc.vcov, ssc=vc.ssc, demeaner=demeaner())
     ci = fit.confint(alpha=alpha)
-    coefs = tidy_frame([TERM], fit.coef(), fit.se(), fit.tstat(), fit.pvalue(), ci.iloc[:, 0],
-                       ci.iloc[:, 1])
+    table = fit.tidy()  # what coef(), se(), tstat() and pvalue() each compute again
+    coefs = tidy_frame([TERM], table["Estimate"], table["Std. Error"], table["t value"],
+                       table["Pr(>|t|)"], ci.iloc[:, 0], ci.iloc[:, 1])
     info = _info(data, fe, fit, vc, t, start, restricting, hits, by_hs6,
                  data_vintage(panel, panel[S.HS6].isin(data[S.HS6].unique())))
     return GravityResult(info=info, coefficients=coefs, caveats=_caveats(t, data, fit, hits),
