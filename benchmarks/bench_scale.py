@@ -344,8 +344,12 @@ def prepared_gravity(panel: pd.DataFrame, event) -> tuple[pd.DataFrame, str]:
 
 def model_frame(data: pd.DataFrame, terms, cluster: str) -> pd.DataFrame:
     """The frame retrade's exposure models hand pyfixest (outcome, terms, fixed effects,
-    cluster; text keys as categoricals), so the reference reads the same frame."""
-    return importlib.import_module("retrade.models.did").model_frame(data, list(terms), cluster)
+    cluster; text keys as categoricals), so the reference reads the same frame. (Code before
+    ``model_frame`` existed, timed with ``--src``, handed pyfixest the whole frame.)"""
+    did = importlib.import_module("retrade.models.did")
+    if not hasattr(did, "model_frame"):
+        return data
+    return did.model_frame(data, list(terms), cluster)
 
 
 def model_cases(n: int):
@@ -362,8 +366,8 @@ def model_cases(n: int):
     g_data, fe = _quiet(lambda: prepared_gravity(grav, halt))()
     vc = vcov_choice(g_data, "pair", "fixest")
 
-    g_model = importlib.import_module("retrade.models.gravity").model_frame(
-        g_data, fe.split(" + "), vc)
+    g = importlib.import_module("retrade.models.gravity")
+    g_model = g.model_frame(g_data, fe.split(" + "), vc) if hasattr(g, "model_frame") else g_data
 
     def fepois_main():
         return pf.fepois(f"y ~ restriction | {fe}", data=g_model, vcov=vc.vcov, ssc=vc.ssc,

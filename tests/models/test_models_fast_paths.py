@@ -339,3 +339,21 @@ def test_tidy_columns_equal_pyfixest_accessors():
         for column, accessor in (("estimate", fit.coef), ("std_error", fit.se),
                                  ("statistic", fit.tstat), ("p_value", fit.pvalue)):
             np.testing.assert_array_equal(tidy[column].to_numpy(), accessor().to_numpy())
+
+
+@pytest.mark.parametrize("window", [None, (-3, 2)])
+def test_event_study_equals_the_previous_design_and_fit(window):
+    """Dummies handed to pyfixest as extra columns (no copy of the design frame) against the
+    previous design and fit on the copied frame."""
+    import _previous_models as prev
+    from retrade.models import event_study
+    from retrade.models.design import exposure_dummies
+
+    panel = exposure_panel(n_partners=30, seed=6)
+    new = event_study(panel, "2015 quota removal", hs6="284690", window=window)
+    design = prev.build_design(panel, "2015 quota removal", **DESIGN_OPTIONS)
+    data, columns = exposure_dummies(design.data, window, -1)
+    fit, _, terms = prev.fit_model(data, list(columns), design, "partner", "fixest")
+    assert new.event_times == tuple(columns[c] for c in terms)
+    np.testing.assert_allclose(new.tidy()["estimate"], fit.coef()[terms], rtol=1e-8)
+    np.testing.assert_allclose(new.tidy()["std_error"], fit.se()[terms], rtol=1e-8)

@@ -77,7 +77,7 @@ def build_design(
     start_year = start if frequency == "A" else start.year
     exp = compute_exposure(bal, spec, first_post_year=start_year)
     bal = _with_exposure(bal[~bal[S.PARTNER].isin(spec.exclude)] if spec.exclude else bal, exp)
-    frame, info = build_outcome(bal, outcome, measure)
+    frame, info = build_outcome(bal, outcome, measure, copy=False)  # bal is ours
     if info.estimator == "fepois":
         frame, lost = _drop_never_trading(frame)
         notes += [f"{lost} partner(s) with no trade in any period drop out of PPML"] if lost else []
@@ -198,17 +198,29 @@ def exposure_dummies(data: pd.DataFrame, window: tuple[int, int] | None,
 
     Returns the frame with the new columns and ``{column: event time}`` in event-time order.
     """
+    values, columns = dummy_columns(data, window, ref)
+    out = data.copy()
+    for name, column in values.items():
+        out[name] = column
+    return out, columns
+
+
+def dummy_columns(data: pd.DataFrame, window: tuple[int, int] | None,
+                  ref: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The columns :func:`exposure_dummies` adds, alone (``data`` is not copied), and
+    ``{column: event time}``."""
     rel = data[REL].astype(int)
     lo, hi = (int(rel.min()), int(rel.max())) if window is None else window
     if not lo <= ref < 0 <= hi:
         raise SpecificationError(
             f"event window ({lo}, {hi}) must contain the reference {ref} and 0")
-    binned = rel.clip(lower=lo, upper=hi)
-    out = data.copy()
-    columns = {}
+    binned = rel.clip(lower=lo, upper=hi).to_numpy()
+    exposure = data[EXPOSURE].astype(float).to_numpy()
+    values, columns = {}, {}
     for k in range(lo, hi + 1):
-        if k != ref and (binned == k).any():
+        hit = binned == k
+        if k != ref and hit.any():
             name = f"es_m{-k}" if k < 0 else f"es_p{k}"
-            out[name] = np.where(binned == k, out[EXPOSURE].astype(float), 0.0)
+            values[name] = np.where(hit, exposure, 0.0)
             columns[name] = k
-    return out, columns
+    return values, columns

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from retrade.errors import CollinearityWarning, PreTrendWarning, SpecificationError
-from retrade.models.design import POST, Design, build_design, exposure_dummies
+from retrade.models.design import POST, Design, build_design, dummy_columns
 from retrade.models.events import Timing, Treatment
 from retrade.models.exposure import EXPOSURE, Exposure, ExposureSpec
 from retrade.models.inference import (
@@ -219,9 +219,10 @@ def event_study(
     design = build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow,
                           frequency=frequency, outcome=outcome, measure=measure,
                           exposure=exposure, timing=timing, years=years, drop_years=drop_years)
-    data, columns = exposure_dummies(design.data, window, reference)
+    values, columns = dummy_columns(design.data, window, reference)
     names = {column: f"event_time[{k}]" for column, k in columns.items()}
-    fit, vc, terms = _fit(data, list(columns), design, cluster, small_sample)
+    fit, vc, terms = _fit(design.data, list(columns), design, cluster, small_sample,
+                          {c: pd.Series(v, index=design.data.index) for c, v in values.items()})
     coefs = _tidy(fit, terms, names, alpha)
     test = _pretrend(fit, [c for c in terms if columns[c] < 0])
     caveats = list(design.caveats) + _variance_notes(coefs, vc) + _pretrend_notes(test, alpha)

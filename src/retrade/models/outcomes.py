@@ -50,8 +50,11 @@ class OutcomeInfo:
 
 
 def build_outcome(bal: pd.DataFrame, outcome: Outcome, measure: Measure = "value_usd",
-                  *, time: str = "t") -> tuple[pd.DataFrame, OutcomeInfo]:
+                  *, time: str = "t", copy: bool = True) -> tuple[pd.DataFrame, OutcomeInfo]:
     """Add column ``y`` for ``outcome`` and keep the rows it is defined on (a copy).
+
+    ``copy=False`` (for a caller that owns ``bal`` and does not change its values) shares
+    ``bal``'s columns instead of copying them; ``bal`` itself is still not changed.
 
     Examples
     --------
@@ -64,7 +67,7 @@ def build_outcome(bal: pd.DataFrame, outcome: Outcome, measure: Measure = "value
     """
     check_choice("outcome", outcome, OUTCOMES)
     check_choice("measure", measure, measures.MEASURES)
-    frame = bal.copy()
+    frame = bal.copy(deep=copy)
     y = frame[measure].astype(float)
     if outcome == "log1p":
         frame[Y] = np.log1p(y)
