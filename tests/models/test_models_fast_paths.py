@@ -357,3 +357,27 @@ def test_event_study_equals_the_previous_design_and_fit(window):
     assert new.event_times == tuple(columns[c] for c in terms)
     np.testing.assert_allclose(new.tidy()["estimate"], fit.coef()[terms], rtol=1e-8)
     np.testing.assert_allclose(new.tidy()["std_error"], fit.se()[terms], rtol=1e-8)
+
+
+@pytest.mark.parametrize("outcome", ["log1p", "log", "ppml", "share"])
+def test_exposure_did_equals_the_previous_design_and_fit(outcome):
+    """Partner keys from the design's codes (no second hashing) against the previous path."""
+    import _previous_models as prev
+    from retrade.models import exposure_did
+    from retrade.models.design import build_design
+    from retrade.models.did import _as_key, _from_codes
+
+    panel = exposure_panel(n_partners=30, seed=7)
+    panel.loc[panel.index[::7], "value_usd"] = 0.0
+    options = {**DESIGN_OPTIONS, "outcome": outcome}
+    design = build_design(panel, "2015 quota removal", **options)
+    if design.partner_codes is not None:
+        new_key = _from_codes(design.data["partner"], design.partner_codes)
+        pd.testing.assert_series_equal(new_key, _as_key("partner", design.data["partner"], []))
+    new = exposure_did(panel, "2015 quota removal", hs6="284690", outcome=outcome)
+    old_design = prev.build_design(panel, "2015 quota removal", **options)
+    data = old_design.data.assign(treat=old_design.data["post"] * old_design.data["exposure"])
+    fit, _, _ = prev.fit_model(data, ["treat"], old_design, "partner", "fixest")
+    np.testing.assert_allclose(new.tidy()["estimate"], fit.coef(), rtol=1e-8)
+    np.testing.assert_allclose(new.tidy()["std_error"], fit.se(), rtol=1e-8)
+    assert new.info.sample == old_design.sample and int(new.fit._N) == int(fit._N)

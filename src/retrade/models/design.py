@@ -9,7 +9,7 @@ quantity years, partly treated periods, partners lost to PPML.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,10 @@ class Design:
     sample: str
     vintage: str
     caveats: tuple[str, ...]
+    # each row's partner as a code into an array of partner labels (None when not kept):
+    # the partners hashed once for the design, and not again for the fit
+    partner_codes: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
+                                                                compare=False)
 
 
 def build_design(
@@ -76,7 +80,8 @@ def build_design(
     spec = exposure if exposure is not None else (named(t.partners) if t.partners else top_k(10))
     start_year = start if frequency == "A" else start.year
     exp = compute_exposure(bal, spec, first_post_year=start_year)
-    bal = _with_exposure(bal[~bal[S.PARTNER].isin(spec.exclude)] if spec.exclude else bal, exp)
+    bal, partner, labels = _with_exposure(
+        bal[~bal[S.PARTNER].isin(spec.exclude)] if spec.exclude else bal, exp)
     frame, info = build_outcome(bal, outcome, measure, copy=False)  # bal is ours
     if info.estimator == "fepois":
         frame, lost = _drop_never_trading(frame)
@@ -86,17 +91,23 @@ def build_design(
     notes += _data_notes(frame, bal, info, codes, t)
     periods = pd.Series(frame[S.PERIOD].unique())  # min and max over the distinct periods
     span = f"{periods.min()}..{periods.max()}"
-    sample = (f"{reporter} {flow}s of {'+'.join(codes)}, {span}, "
-              f"{frame[S.PARTNER].nunique()} partners")
+    # rows keep bal's positions as index, except after the share outcome's merge
+    partner = None if info.name == "share" else partner[frame.index.to_numpy()]
+    count = frame[S.PARTNER].nunique() if partner is None else \
+        int((np.bincount(partner[partner >= 0], minlength=len(labels)) > 0).sum())
+    sample = f"{reporter} {flow}s of {'+'.join(codes)}, {span}, {count} partners"
     frame.index = pd.RangeIndex(len(frame))  # our own copy: renumbered in place
     return Design(data=frame, treatment=t, exposure=exp, outcome=info,
                   frequency=frequency, first_post=start, sample=sample,
                   vintage=data_vintage(panel, panel[S.HS6].isin(codes)),
-                  caveats=tuple([t.caveat, *notes] if t.caveat else notes))
+                  caveats=tuple([t.caveat, *notes] if t.caveat else notes),
+                  partner_codes=None if partner is None else (partner, labels))
 
 
-def _with_exposure(bal: pd.DataFrame, exp: Exposure) -> pd.DataFrame:
-    """``bal`` with each partner's exposure (as a left merge on the partner: a new index)."""
+def _with_exposure(bal: pd.DataFrame, exp: Exposure
+                   ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``bal`` with each partner's exposure (as a left merge on the partner: a new index), and
+    each row's partner code (-1: missing) into the array of partner labels."""
     by_partner = pd.Series(exp.table[EXPOSURE].to_numpy(), index=exp.table[S.PARTNER].to_numpy())
     code, partners = pd.factorize(bal[S.PARTNER])  # looked up once per distinct partner
     found = by_partner.reindex(partners).to_numpy(dtype=float)
@@ -104,7 +115,7 @@ def _with_exposure(bal: pd.DataFrame, exp: Exposure) -> pd.DataFrame:
     out = bal.copy(deep=False)  # a new frame sharing bal's columns (bal is build_design's own)
     out[EXPOSURE] = values
     out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True), without copying
-    return out
+    return out, code, np.asarray(partners, dtype=object)
 
 
 def _hs6_for(panel: pd.DataFrame, t: Treatment, hs6) -> tuple[str, ...]:

@@ -246,7 +246,8 @@ def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sa
     the data); otherwise the terms are checked apart and the model refitted
     without the absorbed ones, as :func:`_checked_fit` always did.
     """
-    frame = model_frame(data, terms, cluster, extra)
+    known = design.partner_codes if data is design.data else None
+    frame = model_frame(data, terms, cluster, extra, known)
     try:
         vc = vcov_choice(frame, cluster, small_sample)
     except SpecificationError:
@@ -269,14 +270,31 @@ def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sa
 
 
 def model_frame(data: pd.DataFrame, terms: list[str], cluster,
-                extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+                extra: dict[str, pd.Series] | None = None,
+                partner_codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """What pyfixest gets: outcome, terms, fixed effects and clusters (from ``data`` or
-    ``extra``), text keys as categoricals."""
+    ``extra``), text keys as categoricals (the partner's from ``partner_codes``, each row's
+    code into an array of labels, when given)."""
     extra = extra or {}
     names = (cluster,) if isinstance(cluster, str) else tuple(cluster or ())
-    return pd.DataFrame({c: _as_key(c, extra[c] if c in extra else data[c], terms)
-                         for c in dict.fromkeys(["y", *terms, *FE.split(" + "), *names])
-                         if c in extra or c in data})
+    frame = {c: extra[c] if c in extra else data[c]
+             for c in dict.fromkeys(["y", *terms, *FE.split(" + "), *names])
+             if c in extra or c in data}
+    return pd.DataFrame({c: _from_codes(values, partner_codes)
+                         if c == S.PARTNER and c not in terms and partner_codes is not None
+                         and c not in extra else _as_key(c, values, terms)
+                         for c, values in frame.items()})
+
+
+def _from_codes(values: pd.Series, partner_codes: tuple[np.ndarray, np.ndarray]) -> pd.Series:
+    """:func:`_as_key` of the partner column from its known codes (the same categories, in
+    order of appearance), without hashing the text again."""
+    code, labels = partner_codes
+    if len(code) != len(values) or (code < 0).any() or values.dtype != object:
+        return _as_key(S.PARTNER, values, [])
+    dense, seen = pd.factorize(code)
+    return pd.Series(pd.Categorical.from_codes(dense, categories=labels[seen]),
+                     index=values.index, name=S.PARTNER)
 
 
 def _as_key(name: str, values: pd.Series, terms: list[str]) -> pd.Series:
