@@ -217,9 +217,10 @@ def _design_cases():
     yield {"outcome": "log", "measure": "net_weight_kg", "exposure": baseline_share()}
     yield {"outcome": "share", "exposure": top_k(8, by="share"), "years": (2011, 2018)}
     yield {"outcome": "unit_value", "exposure": named(["JPN", "KOR"]), "drop_years": (2013,)}
+    yield {"exposure": top_k(6, by="net_weight_kg", exclude=("JPN",))}
 
 
-@pytest.mark.parametrize("case", range(5))
+@pytest.mark.parametrize("case", range(6))
 def test_exposure_design_equals_the_previous_one(case):
     import _previous_models as prev
     from retrade.models.design import build_design

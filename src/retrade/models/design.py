@@ -79,9 +79,13 @@ def build_design(
     bal, start, notes = _event_window(bal, t, frequency, timing)
     spec = exposure if exposure is not None else (named(t.partners) if t.partners else top_k(10))
     start_year = start if frequency == "A" else start.year
-    exp = compute_exposure(bal, spec, first_post_year=start_year)
-    bal, partner, labels = _with_exposure(
-        bal[~bal[S.PARTNER].isin(spec.exclude)] if spec.exclude else bal, exp)
+    partner, labels = pd.factorize(bal[S.PARTNER])  # the partner text hashed once
+    labels = np.asarray(labels, dtype=object)
+    exp = compute_exposure(bal, spec, first_post_year=start_year, partner_codes=(partner, labels))
+    if spec.exclude:
+        keep = ~bal[S.PARTNER].isin(spec.exclude)
+        bal, partner = bal[keep], partner[keep.to_numpy()]
+    bal = _with_exposure(bal, exp, partner, labels)
     frame, info = build_outcome(bal, outcome, measure, copy=False)  # bal is ours
     if info.estimator == "fepois":
         frame, lost = _drop_never_trading(frame)
@@ -104,18 +108,17 @@ def build_design(
                   partner_codes=None if partner is None else (partner, labels))
 
 
-def _with_exposure(bal: pd.DataFrame, exp: Exposure
-                   ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """``bal`` with each partner's exposure (as a left merge on the partner: a new index), and
-    each row's partner code (-1: missing) into the array of partner labels."""
+def _with_exposure(bal: pd.DataFrame, exp: Exposure, code: np.ndarray,
+                   partners: np.ndarray) -> pd.DataFrame:
+    """``bal`` with each partner's exposure (as a left merge on the partner: a new index);
+    ``code`` is each row's partner code (-1: missing) into ``partners``."""
     by_partner = pd.Series(exp.table[EXPOSURE].to_numpy(), index=exp.table[S.PARTNER].to_numpy())
-    code, partners = pd.factorize(bal[S.PARTNER])  # looked up once per distinct partner
-    found = by_partner.reindex(partners).to_numpy(dtype=float)
+    found = by_partner.reindex(partners).to_numpy(dtype=float)  # once per distinct partner
     values = np.where(code >= 0, found[np.maximum(code, 0)] if len(found) else np.nan, np.nan)
     out = bal.copy(deep=False)  # a new frame sharing bal's columns (bal is build_design's own)
     out[EXPOSURE] = values
     out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True), without copying
-    return out, code, np.asarray(partners, dtype=object)
+    return out
 
 
 def _hs6_for(panel: pd.DataFrame, t: Treatment, hs6) -> tuple[str, ...]:
