@@ -100,8 +100,8 @@ def balanced_panel(
     ['USA', 2015, 2.0, False]
     """
     _check_options(flow, frequency)
-    rows = _select(panel, hs6=hs6, reporter=reporter, flow=flow, frequency=frequency,
-                   drop_years=drop_years, by_hs6=by_hs6)
+    rows, known = _select(panel, hs6=hs6, reporter=reporter, flow=flow, frequency=frequency,
+                          drop_years=drop_years, by_hs6=by_hs6)
     dropped = {str(y) for y in drop_years}
     if rows.empty:
         raise SpecificationError(
@@ -109,7 +109,7 @@ def balanced_panel(
             f"after dropping years {list(drop_years)}"
         )
     units = [S.REPORTER, S.PARTNER] + ([S.HS6] if by_hs6 else [])
-    keys = _Keys.of(rows, [*units, S.PERIOD], partners)
+    keys = _Keys.of(rows, [*units, S.PERIOD], partners, known)
     cells = _sum_cells(rows, keys)
     grid = _grid(cells, keys, units, partners, frequency, dropped)
     year, month, t = _times(grid, keys, frequency)
@@ -168,18 +168,28 @@ class _Keys:
     missing: dict[str, int]
 
     @classmethod
-    def of(cls, rows: pd.DataFrame, columns: list[str], partners: Sequence[str] | None) -> _Keys:
+    def of(cls, rows: pd.DataFrame, columns: list[str], partners: Sequence[str] | None,
+           known: dict[str, tuple[np.ndarray, object]] | None = None) -> _Keys:
+        """As ``pd.factorize(rows[c], sort=True)`` of each column (the given partners ranked
+        too), from a factorization of the rows in ``known`` or made here: only the distinct
+        values are sorted, and each row's code is looked up."""
         codes, labels, missing = {}, {}, {}
         for column in columns:
-            values = rows[column]
+            row, distinct = (known or {}).get(column) or pd.factorize(rows[column])
+            present = np.flatnonzero(np.bincount(row[row >= 0], minlength=len(distinct)))
+            values = pd.Series(distinct).iloc[present]
             if column == S.PARTNER and partners is not None:  # the given partners rank too
                 values = pd.concat([values, pd.Series(sorted(set(partners)), dtype=object)],
                                    ignore_index=True)
-            code, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-            na = values[code < 0]
-            code = np.where(code < 0, len(uniques), code)[:len(rows)]
+            rank, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+            lookup = np.zeros(len(distinct), dtype=np.int64)
+            lookup[present] = rank[:len(present)]
+            na = np.flatnonzero(row < 0)
+            code = np.where(row < 0, len(uniques), lookup[np.maximum(row, 0)] if len(lookup)
+                            else 0)
             labels[column] = np.asarray([*np.asarray(uniques, dtype=object),
-                                         na.iloc[0] if len(na) else None], dtype=object)
+                                         rows[column].iloc[na[0]] if len(na) else None],
+                                        dtype=object)
             codes[column], missing[column] = code.astype(np.int64), len(uniques)
         return cls(codes, labels, missing)
 
@@ -210,24 +220,30 @@ def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
 
 
 def _select(panel, *, hs6, reporter, flow, frequency, drop_years=(), by_hs6=True
-            ) -> pd.DataFrame:
+            ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, object]]]:
     """The rows of the flow, frequency, lines and reporters asked for, less aggregate partners
-    and dropped years: one mask, one take of the columns balancing reads."""
+    and dropped years: one mask, one take of the columns balancing reads; and the
+    factorizations made on the way (``pd.factorize`` of the column, on the kept rows)."""
     needed = [S.SOURCE, S.FREQUENCY, S.PERIOD, S.YEAR, S.REPORTER, S.PARTNER, S.FLOW, S.HS6,
               S.VALUE_USD, S.NET_WEIGHT_KG]
     missing = [c for c in needed if c not in panel.columns]
     if missing:
         raise SpecificationError(f"the panel lacks columns {missing}")
     keep = _true(panel[S.FLOW] == flow) & _true(panel[S.FREQUENCY] == frequency)
-    keep &= ~measures.is_aggregate_partner(panel[S.PARTNER]).to_numpy()
+    known = {S.PARTNER: pd.factorize(panel[S.PARTNER])}
+    keep &= ~measures.aggregate_rows(*known[S.PARTNER])
     for column, wanted in ((S.HS6, _as_tuple(hs6)), (S.REPORTER, _as_tuple(reporter))):
         if wanted is not None:
-            keep &= _wanted(panel[column], column, wanted)
+            known[column] = pd.factorize(panel[column])
+            keep &= _wanted(known[column], column, wanted)
     if len(drop_years):
         keep &= ~np.asarray(panel[S.YEAR].isin(list(drop_years)), dtype=bool)
     read = [S.REPORTER, S.PARTNER, *([S.HS6] if by_hs6 else []), S.PERIOD, S.YEAR,
             S.VALUE_USD, S.NET_WEIGHT_KG, S.SOURCE]
-    return panel[read] if keep.all() else panel.loc[keep, read]
+    if keep.all():
+        return panel[read], known
+    return panel.loc[keep, read], {c: (code[keep], distinct)
+                                   for c, (code, distinct) in known.items()}
 
 
 def _true(mask: pd.Series) -> np.ndarray:
@@ -235,10 +251,10 @@ def _true(mask: pd.Series) -> np.ndarray:
     return mask.to_numpy(dtype=bool, na_value=False)
 
 
-def _wanted(values: pd.Series, column: str, wanted: tuple[str, ...]) -> np.ndarray:
-    """Rows whose value is among ``wanted`` (every wanted value must occur), through the
-    distinct values: one factorization instead of a ``unique`` and an ``isin`` over rows."""
-    code, distinct = pd.factorize(values)
+def _wanted(factorized, column: str, wanted: tuple[str, ...]) -> np.ndarray:
+    """Rows whose value is among ``wanted`` (every wanted value must occur), from the column's
+    factorization: distinct values, not a ``unique`` and an ``isin`` over rows."""
+    code, distinct = factorized
     present = set(np.asarray(distinct).astype(str))
     unknown = sorted(set(wanted) - present)
     if unknown:
