@@ -19,8 +19,9 @@ but what this script writes into ``benchmarks/.work/`` (not committed).
   retrade's peak / DuckDB's (at most 2).
 * **models**: :func:`retrade.models.gravity`, :func:`~retrade.models.exposure_did`
   and :func:`~retrade.models.event_study` on simulated panels, against pyfixest
-  called directly on the frame retrade prepared for it (same formula, fixed
-  effects, cluster and small-sample correction). Time ratio = retrade / pyfixest
+  called directly on the frame retrade hands it (the model's columns only: outcome,
+  terms, fixed effects, cluster; same formula, fixed effects, cluster, small-sample
+  correction and demeaner tolerance). Time ratio = retrade / pyfixest
   (the target is at most 1.2). ``prepare_s`` is retrade's own preparation of that
   frame (balancing, exposure, outcome, fixed-effect keys) and ``estimation_ratio``
   the rest of the call (collinearity check, fit, tidy results) against pyfixest.
@@ -43,7 +44,10 @@ but what this script writes into ``benchmarks/.work/`` (not committed).
 * **forecast**: see :mod:`bench_forecast` for the per-series engine comparison.
 
 Timings are the best of ``--repeat`` runs (retrade and the reference
-alternate), on a shared 2-core machine where other jobs add noise.
+alternate), on a shared 2-core machine where other jobs add noise. The models
+part runs with one BLAS thread for retrade and pyfixest alike (threadpoolctl):
+with OpenBLAS's default threads, one small solve took 0.04 s or 0.7 s depending on
+the other jobs.
 """
 
 from __future__ import annotations
@@ -338,6 +342,16 @@ def prepared_gravity(panel: pd.DataFrame, event) -> tuple[pd.DataFrame, str]:
     return data, " + ".join(g._fixed_effects(data, False))
 
 
+def model_frame(data: pd.DataFrame, terms, cluster: str) -> pd.DataFrame:
+    """The frame retrade's exposure models hand pyfixest (outcome, terms, fixed effects,
+    cluster; text keys as categoricals), so the reference reads the same frame. (Code before
+    ``model_frame`` existed, timed with ``--src``, handed pyfixest the whole frame.)"""
+    did = importlib.import_module("retrade.models.did")
+    if not hasattr(did, "model_frame"):
+        return data
+    return did.model_frame(data, list(terms), cluster)
+
+
 def model_cases(n: int):
     """(name, retrade call, reference call on the prepared frame, extra timed pair or None)."""
     import pyfixest as pf
@@ -352,8 +366,11 @@ def model_cases(n: int):
     g_data, fe = _quiet(lambda: prepared_gravity(grav, halt))()
     vc = vcov_choice(g_data, "pair", "fixest")
 
+    g = importlib.import_module("retrade.models.gravity")
+    g_model = g.model_frame(g_data, fe.split(" + "), vc) if hasattr(g, "model_frame") else g_data
+
     def fepois_main():
-        return pf.fepois(f"y ~ restriction | {fe}", data=g_data, vcov=vc.vcov, ssc=vc.ssc,
+        return pf.fepois(f"y ~ restriction | {fe}", data=g_model, vcov=vc.vcov, ssc=vc.ssc,
                          demeaner=demeaner())
 
     def fepois_imputation():
@@ -370,7 +387,8 @@ def model_cases(n: int):
                    measure="value_usd", exposure=top_k(10), timing="full", years=None,
                    drop_years=())
     design = _quiet(lambda: build_design(did_panel, "2015 quota removal", **options))()
-    data = design.data.assign(treat=design.data["post"] * design.data["exposure"])
+    data = model_frame(design.data.assign(treat=design.data["post"] * design.data["exposure"]),
+                       ["treat"], "partner")
     vd = vcov_choice(data, "partner", "fixest")
 
     def feols_did():
@@ -382,6 +400,7 @@ def model_cases(n: int):
            lambda: exposure_did(did_panel, "2015 quota removal", hs6="284690",
                                 exposure=top_k(10)), feols_did, None, prepare)
     es_data, columns = exposure_dummies(design.data, None, -1)
+    es_data = model_frame(es_data, list(columns), "partner")
 
     def feols_es():
         return pf.feols(f"y ~ {' + '.join(columns)} | partner + t", data=es_data, vcov=vd.vcov,
@@ -393,6 +412,15 @@ def model_cases(n: int):
 
 
 def bench_models(sizes, repeat: int) -> pd.DataFrame:
+    # one BLAS thread for both sides: on a shared 2-core machine OpenBLAS's worker threads
+    # made the same small least-squares solve 20x slower from one call to the next
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _bench_models(sizes, repeat)
+
+
+def _bench_models(sizes, repeat: int) -> pd.DataFrame:
     rows = []
     for n in sizes:
         for name, n_panel, n_model, ours, theirs, extra, prepare in model_cases(n):

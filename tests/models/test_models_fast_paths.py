@@ -200,3 +200,185 @@ def test_classify_partner_equals_the_per_row_lambda():
     for values in (partners, partners.astype("string"), partners.fillna(np.nan)):
         pd.testing.assert_series_equal(classify_partner(values, ["VNM", "MYS"]),
                                        previous.classify_partner(values, ["VNM", "MYS"]))
+
+
+# -- exposure designs: the frame, the exposure and the fit ----------------------------------------
+
+DESIGN_OPTIONS = dict(hs6="284690", reporter="CHN", flow="export", frequency="A",
+                      outcome="log1p", measure="value_usd", exposure=None, timing="full",
+                      years=None, drop_years=())
+
+
+def _design_cases():
+    from retrade.models.exposure import baseline_share, named, top_k
+
+    yield {}
+    yield {"outcome": "ppml", "exposure": top_k(5, exclude=("VNM",))}
+    yield {"outcome": "log", "measure": "net_weight_kg", "exposure": baseline_share()}
+    yield {"outcome": "share", "exposure": top_k(8, by="share"), "years": (2011, 2018)}
+    yield {"outcome": "unit_value", "exposure": named(["JPN", "KOR"]), "drop_years": (2013,)}
+    yield {"exposure": top_k(6, by="net_weight_kg", exclude=("JPN",))}
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_exposure_design_equals_the_previous_one(case):
+    import _previous_models as prev
+    from retrade.models.design import build_design
+
+    panel = exposure_panel(n_partners=40, seed=2)
+    panel.loc[panel.index[::9], "value_usd"] = 0.0  # zeros, for the outcomes that drop them
+    options = {**DESIGN_OPTIONS, **list(_design_cases())[case]}
+    new, new_warnings = _run(build_design, panel, "2015 quota removal", **options)
+    old, old_warnings = _run(prev.build_design, panel, "2015 quota removal", **options)
+    assert new_warnings == old_warnings
+    assert not isinstance(old, str), old
+    pd.testing.assert_frame_equal(new.data, old.data, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(new.exposure.table, old.exposure.table, check_exact=False,
+                                  rtol=1e-12)
+    assert (new.exposure.excluded, new.outcome, new.sample, new.vintage, new.caveats) == \
+        (old.exposure.excluded, old.outcome, old.sample, old.vintage, old.caveats)
+
+
+def test_data_vintage_equals_the_previous_one():
+    import _previous_models as prev
+    from retrade.models.results import data_vintage
+
+    panel = exposure_panel(n_partners=12, seed=1).assign(batch="b1")
+    panel.loc[panel.index[:4], ["source", "batch", "period"]] = None
+    panel.loc[panel.index[4:9], "batch"] = ["b2", "b3", "b4", "b5", ""]
+    string = panel.astype({c: "string" for c in ("source", "batch", "period")})
+    for frame in (panel, string, panel.drop(columns="batch"), panel.iloc[:0]):
+        for rows in (None, frame["partner"].isin(["JPN", "KOR"]),
+                     pd.Series(False, index=frame.index)):
+            assert data_vintage(frame, rows) == prev.data_vintage(frame, rows)
+
+
+@pytest.mark.parametrize("extra", [None, "by_time", "by_partner", "both"])
+@pytest.mark.parametrize("outcome", ["log1p", "ppml"])
+def test_exposure_fit_equals_the_previous_one(extra, outcome):
+    """One fit whose demeaned terms show absorption against the term-by-term check first."""
+    import _previous_models as prev
+    from retrade.models.design import build_design, exposure_dummies
+    from retrade.models.did import _fit
+
+    panel = exposure_panel(n_partners=30, seed=4)
+    design = build_design(panel, "2015 quota removal", **{**DESIGN_OPTIONS, "outcome": outcome})
+    data, columns = exposure_dummies(design.data, (-3, 3), -1)
+    terms = list(columns)
+    if extra in ("by_time", "both"):
+        data["by_time"] = data["t"] * 0.5
+        terms.append("by_time")
+    if extra in ("by_partner", "both"):
+        data["by_partner"] = data["exposure"] * 2.0
+        terms.insert(0, "by_partner")
+    for cluster in ("partner", ("partner", "t"), None):
+        new, new_warnings = _run(_fit, data, terms, design, cluster, "fixest")
+        old, old_warnings = _run(prev.fit_model, data, terms, design, cluster, "fixest")
+        assert new_warnings == old_warnings
+        assert new[2] == old[2] and new[1] == old[1]
+        for name in ("coef", "se", "pvalue"):
+            np.testing.assert_allclose(getattr(new[0], name)(), getattr(old[0], name)(),
+                                       rtol=1e-8, atol=1e-12)
+        assert int(new[0]._N) == int(old[0]._N)
+
+
+def test_exposure_fit_errors_equal_the_previous_ones():
+    import _previous_models as prev
+    from retrade.models.design import build_design
+    from retrade.models.did import _fit
+
+    design = build_design(exposure_panel(n_partners=20, seed=5), "2015 quota removal",
+                          **DESIGN_OPTIONS)
+    data = design.data.assign(flat=1.0, one=0.0)
+    for terms, cluster in ((["flat"], "partner"), (["flat"], "nope"), (["post"], "partner"),
+                           (["exposure"], "partner"), (["flat", "exposure"], "nope")):
+        new = _run(_fit, data, terms, design, cluster, "fixest")
+        old = _run(prev.fit_model, data, terms, design, cluster, "fixest")
+        assert isinstance(new[0], str) and new == old
+
+
+def test_gravity_keys_from_shared_codes_equal_the_row_wise_join():
+    from retrade.models.gravity import _fixed_effects
+
+    panel = gravity_panel(hs6=("284690", "280530"), seed=4).rename(
+        columns={"reporter": "exporter", "partner": "importer"})
+    data = panel.copy()
+    fe = _fixed_effects(data, True)
+    pairs = {"exp_year": ("exporter", "year"), "imp_year": ("importer", "year"),
+             "pair": ("exporter", "importer"), "pair_hs6": ("exporter", "importer", "hs6"),
+             "hs6_year": ("hs6", "year")}
+    assert fe == ("exp_year", "imp_year", "pair_hs6", "hs6_year")
+    for name, columns in pairs.items():
+        assert list(data[name].astype(str)) == previous.gravity_key(panel, *columns).tolist()
+
+
+@pytest.mark.parametrize("cells", [[0, 1, 2, 3, 4, 5], [0, 0, 1, 2, 2, 3], [5, 3, 4, 0, 1, 2]])
+def test_cell_sums_equal_the_group_sum(cells):
+    from retrade.panel.balance import _cell_sums
+
+    values = np.array([-0.0, np.nan, 2.5, np.inf, 1e-300, -3.0])
+    cell = np.array(cells)
+    order = np.argsort(cell, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(cell[order]) != 0])
+    new = _cell_sums(values, cell, order, starts)
+    old = pd.Series(values).groupby(cell, sort=True).sum(min_count=1).to_numpy()
+    np.testing.assert_array_equal(new, old)
+    assert list(np.signbit(new)) == list(np.signbit(old))
+
+
+def test_tidy_columns_equal_pyfixest_accessors():
+    """One ``fit.tidy()`` read for the columns ``coef()``, ``se()``, ``tstat()``, ``pvalue()``
+    each recompute: the same numbers, exactly."""
+    from retrade.models import event_study, gravity
+    from retrade.models.events import define_treatment
+
+    halt = define_treatment("halt", "2016-01-01", hs6=["284690"], partners=["JPN", "USA"])
+    for res in (event_study(exposure_panel(n_partners=30, seed=4), "2015 quota removal",
+                            hs6="284690"), gravity(gravity_panel(seed=2), halt)):
+        tidy = res.tidy()
+        fit = res.fit
+        for column, accessor in (("estimate", fit.coef), ("std_error", fit.se),
+                                 ("statistic", fit.tstat), ("p_value", fit.pvalue)):
+            np.testing.assert_array_equal(tidy[column].to_numpy(), accessor().to_numpy())
+
+
+@pytest.mark.parametrize("window", [None, (-3, 2)])
+def test_event_study_equals_the_previous_design_and_fit(window):
+    """Dummies handed to pyfixest as extra columns (no copy of the design frame) against the
+    previous design and fit on the copied frame."""
+    import _previous_models as prev
+    from retrade.models import event_study
+    from retrade.models.design import exposure_dummies
+
+    panel = exposure_panel(n_partners=30, seed=6)
+    new = event_study(panel, "2015 quota removal", hs6="284690", window=window)
+    design = prev.build_design(panel, "2015 quota removal", **DESIGN_OPTIONS)
+    data, columns = exposure_dummies(design.data, window, -1)
+    fit, _, terms = prev.fit_model(data, list(columns), design, "partner", "fixest")
+    assert new.event_times == tuple(columns[c] for c in terms)
+    np.testing.assert_allclose(new.tidy()["estimate"], fit.coef()[terms], rtol=1e-8)
+    np.testing.assert_allclose(new.tidy()["std_error"], fit.se()[terms], rtol=1e-8)
+
+
+@pytest.mark.parametrize("outcome", ["log1p", "log", "ppml", "share"])
+def test_exposure_did_equals_the_previous_design_and_fit(outcome):
+    """Partner keys from the design's codes (no second hashing) against the previous path."""
+    import _previous_models as prev
+    from retrade.models import exposure_did
+    from retrade.models.design import build_design
+    from retrade.models.did import _as_key, _from_codes
+
+    panel = exposure_panel(n_partners=30, seed=7)
+    panel.loc[panel.index[::7], "value_usd"] = 0.0
+    options = {**DESIGN_OPTIONS, "outcome": outcome}
+    design = build_design(panel, "2015 quota removal", **options)
+    if design.partner_codes is not None:
+        new_key = _from_codes(design.data["partner"], design.partner_codes)
+        pd.testing.assert_series_equal(new_key, _as_key("partner", design.data["partner"], []))
+    new = exposure_did(panel, "2015 quota removal", hs6="284690", outcome=outcome)
+    old_design = prev.build_design(panel, "2015 quota removal", **options)
+    data = old_design.data.assign(treat=old_design.data["post"] * old_design.data["exposure"])
+    fit, _, _ = prev.fit_model(data, ["treat"], old_design, "partner", "fixest")
+    np.testing.assert_allclose(new.tidy()["estimate"], fit.coef(), rtol=1e-8)
+    np.testing.assert_allclose(new.tidy()["std_error"], fit.se(), rtol=1e-8)
+    assert new.info.sample == old_design.sample and int(new.fit._N) == int(fit._N)

@@ -9,7 +9,7 @@ quantity years, partly treated periods, partners lost to PPML.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,10 @@ class Design:
     sample: str
     vintage: str
     caveats: tuple[str, ...]
+    # each row's partner as a code into an array of partner labels (None when not kept):
+    # the partners hashed once for the design, and not again for the fit
+    partner_codes: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
+                                                                compare=False)
 
 
 def build_design(
@@ -75,29 +79,46 @@ def build_design(
     bal, start, notes = _event_window(bal, t, frequency, timing)
     spec = exposure if exposure is not None else (named(t.partners) if t.partners else top_k(10))
     start_year = start if frequency == "A" else start.year
-    exp = compute_exposure(bal, spec, first_post_year=start_year)
-    bal = _with_exposure(bal[~bal[S.PARTNER].isin(spec.exclude)] if spec.exclude else bal, exp)
-    frame, info = build_outcome(bal, outcome, measure)
+    partner, labels = pd.factorize(bal[S.PARTNER])  # the partner text hashed once
+    labels = np.asarray(labels, dtype=object)
+    exp = compute_exposure(bal, spec, first_post_year=start_year, partner_codes=(partner, labels))
+    if spec.exclude:
+        keep = ~bal[S.PARTNER].isin(spec.exclude)
+        bal, partner = bal[keep], partner[keep.to_numpy()]
+    bal = _with_exposure(bal, exp, partner, labels)
+    frame, info = build_outcome(bal, outcome, measure, copy=False)  # bal is ours
     if info.estimator == "fepois":
         frame, lost = _drop_never_trading(frame)
         notes += [f"{lost} partner(s) with no trade in any period drop out of PPML"] if lost else []
     frame[REL] = _event_time(frame[TIME], start, straddling(t, frequency, timing), frequency)
     frame[POST] = (frame[REL] >= 0).astype(float)
     notes += _data_notes(frame, bal, info, codes, t)
-    span = f"{frame[S.PERIOD].min()}..{frame[S.PERIOD].max()}"
-    sample = (f"{reporter} {flow}s of {'+'.join(codes)}, {span}, "
-              f"{frame[S.PARTNER].nunique()} partners")
-    return Design(data=frame.reset_index(drop=True), treatment=t, exposure=exp, outcome=info,
+    periods = pd.Series(frame[S.PERIOD].unique())  # min and max over the distinct periods
+    span = f"{periods.min()}..{periods.max()}"
+    # rows keep bal's positions as index, except after the share outcome's merge
+    partner = None if info.name == "share" else partner[frame.index.to_numpy()]
+    count = frame[S.PARTNER].nunique() if partner is None else \
+        int((np.bincount(partner[partner >= 0], minlength=len(labels)) > 0).sum())
+    sample = f"{reporter} {flow}s of {'+'.join(codes)}, {span}, {count} partners"
+    frame.index = pd.RangeIndex(len(frame))  # our own copy: renumbered in place
+    return Design(data=frame, treatment=t, exposure=exp, outcome=info,
                   frequency=frequency, first_post=start, sample=sample,
                   vintage=data_vintage(panel, panel[S.HS6].isin(codes)),
-                  caveats=tuple([t.caveat, *notes] if t.caveat else notes))
+                  caveats=tuple([t.caveat, *notes] if t.caveat else notes),
+                  partner_codes=None if partner is None else (partner, labels))
 
 
-def _with_exposure(bal: pd.DataFrame, exp: Exposure) -> pd.DataFrame:
-    """``bal`` with each partner's exposure (as a left merge on the partner: a new index)."""
+def _with_exposure(bal: pd.DataFrame, exp: Exposure, code: np.ndarray,
+                   partners: np.ndarray) -> pd.DataFrame:
+    """``bal`` with each partner's exposure (as a left merge on the partner: a new index);
+    ``code`` is each row's partner code (-1: missing) into ``partners``."""
     by_partner = pd.Series(exp.table[EXPOSURE].to_numpy(), index=exp.table[S.PARTNER].to_numpy())
-    values = bal[S.PARTNER].map(by_partner).to_numpy(dtype=float)
-    return bal.assign(**{EXPOSURE: values}).reset_index(drop=True)
+    found = by_partner.reindex(partners).to_numpy(dtype=float)  # once per distinct partner
+    values = np.where(code >= 0, found[np.maximum(code, 0)] if len(found) else np.nan, np.nan)
+    out = bal.copy(deep=False)  # a new frame sharing bal's columns (bal is build_design's own)
+    out[EXPOSURE] = values
+    out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True), without copying
+    return out
 
 
 def _hs6_for(panel: pd.DataFrame, t: Treatment, hs6) -> tuple[str, ...]:
@@ -142,7 +163,7 @@ def _event_window(bal: pd.DataFrame, t: Treatment, frequency: str, timing: Timin
 
 def _periods(bal: pd.DataFrame, frequency: str) -> list:
     if frequency == "A":
-        return sorted(set(bal[S.YEAR].astype(int)))
+        return np.unique(bal[S.YEAR].astype(int).to_numpy()).tolist()
     return sorted(set(pd.PeriodIndex(bal[S.PERIOD].unique(), freq="M")))
 
 
@@ -191,17 +212,29 @@ def exposure_dummies(data: pd.DataFrame, window: tuple[int, int] | None,
 
     Returns the frame with the new columns and ``{column: event time}`` in event-time order.
     """
+    values, columns = dummy_columns(data, window, ref)
+    out = data.copy()
+    for name, column in values.items():
+        out[name] = column
+    return out, columns
+
+
+def dummy_columns(data: pd.DataFrame, window: tuple[int, int] | None,
+                  ref: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The columns :func:`exposure_dummies` adds, alone (``data`` is not copied), and
+    ``{column: event time}``."""
     rel = data[REL].astype(int)
     lo, hi = (int(rel.min()), int(rel.max())) if window is None else window
     if not lo <= ref < 0 <= hi:
         raise SpecificationError(
             f"event window ({lo}, {hi}) must contain the reference {ref} and 0")
-    binned = rel.clip(lower=lo, upper=hi)
-    out = data.copy()
-    columns = {}
+    binned = rel.clip(lower=lo, upper=hi).to_numpy()
+    exposure = data[EXPOSURE].astype(float).to_numpy()
+    values, columns = {}, {}
     for k in range(lo, hi + 1):
-        if k != ref and (binned == k).any():
+        hit = binned == k
+        if k != ref and hit.any():
             name = f"es_m{-k}" if k < 0 else f"es_p{k}"
-            out[name] = np.where(binned == k, out[EXPOSURE].astype(float), 0.0)
+            values[name] = np.where(hit, exposure, 0.0)
             columns[name] = k
-    return out, columns
+    return values, columns

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from retrade.errors import CollinearityWarning, PreTrendWarning, SpecificationError
-from retrade.models.design import POST, Design, build_design, exposure_dummies
+from retrade.models.design import POST, Design, build_design, dummy_columns
 from retrade.models.events import Timing, Treatment
 from retrade.models.exposure import EXPOSURE, Exposure, ExposureSpec
 from retrade.models.inference import (
@@ -161,8 +161,8 @@ def exposure_did(
     design = build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow,
                           frequency=frequency, outcome=outcome, measure=measure,
                           exposure=exposure, timing=timing, years=years, drop_years=drop_years)
-    data = design.data.assign(**{TREAT: design.data[POST] * design.data[EXPOSURE]})
-    fit, vc, terms = _fit(data, [TREAT], design, cluster, small_sample)
+    treat = design.data[POST] * design.data[EXPOSURE]
+    fit, vc, terms = _fit(design.data, [TREAT], design, cluster, small_sample, {TREAT: treat})
     coefs = _tidy(fit, terms, {TREAT: DID_TERM}, alpha)
     info = _info("Exposure difference-in-differences", f"y ~ post:exposure | {FE}", design, fit, vc)
     caveats = design.caveats + tuple(_variance_notes(coefs, vc))
@@ -219,9 +219,10 @@ def event_study(
     design = build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow,
                           frequency=frequency, outcome=outcome, measure=measure,
                           exposure=exposure, timing=timing, years=years, drop_years=drop_years)
-    data, columns = exposure_dummies(design.data, window, reference)
+    values, columns = dummy_columns(design.data, window, reference)
     names = {column: f"event_time[{k}]" for column, k in columns.items()}
-    fit, vc, terms = _fit(data, list(columns), design, cluster, small_sample)
+    fit, vc, terms = _fit(design.data, list(columns), design, cluster, small_sample,
+                          {c: pd.Series(v, index=design.data.index) for c, v in values.items()})
     coefs = _tidy(fit, terms, names, alpha)
     test = _pretrend(fit, [c for c in terms if columns[c] < 0])
     caveats = list(design.caveats) + _variance_notes(coefs, vc) + _pretrend_notes(test, alpha)
@@ -234,32 +235,130 @@ def event_study(
                             reference=reference, event_times=tuple(columns[c] for c in terms))
 
 
-def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sample):
-    """Drop terms the fixed effects absorb (with a warning), then estimate with pyfixest."""
+def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sample,
+         extra: dict[str, pd.Series] | None = None):
+    """Drop terms the fixed effects absorb (with a warning), then estimate with pyfixest.
+
+    pyfixest gets only the columns the model reads (from ``data``, or ``extra``, columns
+    not added to ``data`` so that it is not copied). The fit with every term
+    comes first; when it keeps every term on every row, its own demeaned
+    regressors show whether the fixed effects absorb one (no second pass over
+    the data); otherwise the terms are checked apart and the model refitted
+    without the absorbed ones, as :func:`_checked_fit` always did.
+    """
+    known = design.partner_codes if data is design.data else None
+    frame = model_frame(data, terms, cluster, extra, known)
+    try:
+        vc = vcov_choice(frame, cluster, small_sample)
+    except SpecificationError:
+        _kept_terms(frame, terms)  # the terms were checked first: their error comes first
+        raise
+    estimator = _estimator(design)
+    if design.outcome.estimator != "feols":  # Poisson's demeaning is weighted: check apart
+        return _checked_fit(frame, terms, estimator, vc)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit = estimator(frame, terms, vc)
+    except Exception:  # noqa: BLE001 - the checked path below raises what applies
+        fit = None
+    if fit is None or not _clearly_identified(fit, frame, terms):
+        return _checked_fit(frame, terms, estimator, vc)
+    for w in caught:  # what the fit said, as the checked path's identical fit says it
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return fit, vc, terms
+
+
+def model_frame(data: pd.DataFrame, terms: list[str], cluster,
+                extra: dict[str, pd.Series] | None = None,
+                partner_codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """What pyfixest gets: outcome, terms, fixed effects and clusters (from ``data`` or
+    ``extra``), text keys as categoricals (the partner's from ``partner_codes``, each row's
+    code into an array of labels, when given)."""
+    extra = extra or {}
+    names = (cluster,) if isinstance(cluster, str) else tuple(cluster or ())
+    frame = {c: extra[c] if c in extra else data[c]
+             for c in dict.fromkeys(["y", *terms, *FE.split(" + "), *names])
+             if c in extra or c in data}
+    return pd.DataFrame({c: _from_codes(values, partner_codes)
+                         if c == S.PARTNER and c not in terms and partner_codes is not None
+                         and c not in extra else _as_key(c, values, terms)
+                         for c, values in frame.items()})
+
+
+def _from_codes(values: pd.Series, partner_codes: tuple[np.ndarray, np.ndarray]) -> pd.Series:
+    """:func:`_as_key` of the partner column from its known codes (the same categories, in
+    order of appearance), without hashing the text again."""
+    code, labels = partner_codes
+    if len(code) != len(values) or (code < 0).any() or values.dtype != object:
+        return _as_key(S.PARTNER, values, [])
+    dense, seen = pd.factorize(code)
+    return pd.Series(pd.Categorical.from_codes(dense, categories=labels[seen]),
+                     index=values.index, name=S.PARTNER)
+
+
+def _as_key(name: str, values: pd.Series, terms: list[str]) -> pd.Series:
+    """A text fixed-effect or cluster column as a categorical of its distinct values (in
+    order of appearance): the same groups, which pyfixest reads as codes rather than
+    hashing a million strings again."""
+    if name == "y" or name in terms or values.dtype != object:
+        return values
+    code, distinct = pd.factorize(values)
+    return pd.Series(pd.Categorical.from_codes(code, categories=distinct), index=values.index,
+                     name=name)
+
+
+def _estimator(design: Design):
+    """``estimator(frame, terms, vc)``: pyfixest's feols or fepois with the design's options."""
     from retrade.errors import require
 
     pf = require("pyfixest", "models")
+    method = pf.feols if design.outcome.estimator == "feols" else pf.fepois
+
+    def estimate(frame: pd.DataFrame, terms: list[str], vc):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*singleton.*")
+            warnings.filterwarnings("ignore", message="invalid value encountered in sqrt")
+            return method(f"y ~ {' + '.join(terms)} | {FE}", data=frame, vcov=vc.vcov,
+                          ssc=vc.ssc, demeaner=demeaner())
+    return estimate
+
+
+def _clearly_identified(fit, frame: pd.DataFrame, terms: list[str]) -> bool:
+    """True if the OLS fit kept every term and row and each term keeps at least 1e-6 of its
+    variation after the fixed effects (far from the 1e-10 at which a term is absorbed)."""
+    if list(fit._coefnames) != terms or int(fit._N) != len(frame):
+        return False
+    x = frame[terms].to_numpy(dtype=float)
+    total = ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+    left = (np.asarray(fit._X, dtype=float) ** 2).sum(axis=0)
+    return bool(np.all(total > 0) and np.all(left >= 1e-6 * total))
+
+
+def _checked_fit(data: pd.DataFrame, terms: list[str], estimator, vc):
+    """Check every term against the fixed effects first, then fit without the absorbed ones."""
+    kept = _kept_terms(data, terms)
+    fit = estimator(data, kept, vc)
+    dropped = [t for t in kept if t not in list(fit._coefnames)]
+    if dropped:
+        warnings.warn(f"{dropped} dropped by pyfixest as collinear", CollinearityWarning,
+                      stacklevel=4)
+    return fit, vc, [t for t in kept if t not in dropped]
+
+
+def _kept_terms(data: pd.DataFrame, terms: list[str]) -> list[str]:
+    """The terms the fixed effects do not absorb (a warning names the others; an error if
+    none is left)."""
     absorbed = collinear_with_fixed_effects(data, terms, FE)
     if absorbed:
         warnings.warn(f"{absorbed} collinear with the fixed effects ({FE}); dropped",
-                      CollinearityWarning, stacklevel=3)
+                      CollinearityWarning, stacklevel=5)
     kept = [t for t in terms if t not in absorbed]
     if not kept:
         raise SpecificationError(
             f"every treatment term is collinear with the fixed effects ({FE}): the exposure "
             "does not vary within the sample, or the event leaves no pre- or post-period")
-    vc = vcov_choice(data, cluster, small_sample)
-    estimator = pf.feols if design.outcome.estimator == "feols" else pf.fepois
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*singleton.*")
-        warnings.filterwarnings("ignore", message="invalid value encountered in sqrt")
-        fit = estimator(f"y ~ {' + '.join(kept)} | {FE}", data=data, vcov=vc.vcov, ssc=vc.ssc,
-                        demeaner=demeaner())
-    dropped = [t for t in kept if t not in list(fit._coefnames)]
-    if dropped:
-        warnings.warn(f"{dropped} dropped by pyfixest as collinear", CollinearityWarning,
-                      stacklevel=3)
-    return fit, vc, [t for t in kept if t not in dropped]
+    return kept
 
 
 def _variance_notes(coefs: pd.DataFrame, vc) -> list[str]:
@@ -276,9 +375,11 @@ def _variance_notes(coefs: pd.DataFrame, vc) -> list[str]:
 
 def _tidy(fit, terms: list[str], names: dict[str, str], alpha: float) -> pd.DataFrame:
     ci = fit.confint(alpha=alpha)
+    table = fit.tidy()  # what coef(), se(), tstat() and pvalue() each compute again
     return tidy_frame(
-        [names[t] for t in terms], fit.coef()[terms], fit.se()[terms], fit.tstat()[terms],
-        fit.pvalue()[terms], ci.iloc[:, 0][terms], ci.iloc[:, 1][terms])
+        [names[t] for t in terms], table["Estimate"][terms], table["Std. Error"][terms],
+        table["t value"][terms], table["Pr(>|t|)"][terms], ci.iloc[:, 0][terms],
+        ci.iloc[:, 1][terms])
 
 
 def _info(model: str, spec: str, design: Design, fit, vc) -> ModelInfo:

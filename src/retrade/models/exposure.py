@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from retrade import choices
@@ -125,18 +126,30 @@ def _codes(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(mapped.get(v, v) for v in values)
 
 
-def compute_exposure(bal: pd.DataFrame, spec: ExposureSpec, *, first_post_year: int) -> Exposure:
-    """Exposure per partner from a balanced panel (one reporter); raises on a degenerate group."""
+def compute_exposure(bal: pd.DataFrame, spec: ExposureSpec, *, first_post_year: int,
+                     partner_codes: tuple[np.ndarray, np.ndarray] | None = None) -> Exposure:
+    """Exposure per partner from a balanced panel (one reporter); raises on a degenerate group.
+
+    ``partner_codes`` (each row's code into an array of the distinct partners, as
+    ``pd.factorize`` gives them) spares hashing the partner text again.
+    """
     baseline = _window(bal, spec.baseline, first_post_year)
-    seen = set(bal[S.PARTNER].unique().tolist())  # once per distinct partner, not per row
+    code, labels = partner_codes if partner_codes is not None else (None, None)
+    if code is not None and (len(code) != len(bal) or (code < 0).any()):
+        code = labels = None  # a missing partner: the text path, as before
+    seen = set(labels.tolist() if code is not None else bal[S.PARTNER].unique().tolist())
     partners = sorted(seen - set(spec.exclude))
-    rows = bal[bal[S.PARTNER].isin(partners)] if seen & set(spec.exclude) else bal
+    rows = bal
+    if seen & set(spec.exclude):
+        keep = bal[S.PARTNER].isin(partners)
+        rows, code = bal[keep], None if code is None else code[keep.to_numpy()]
     if spec.kind == "named":
         table = pd.DataFrame({S.PARTNER: partners})
         table[EXPOSURE] = table[S.PARTNER].isin(spec.partners).astype(float)
         _check_named(spec, partners)
     else:
-        table = _baseline_table(rows, spec, baseline)
+        table = _baseline_table(rows, spec, baseline, partners,
+                                None if code is None else (code, labels))
     _check_group(table, spec)
     return Exposure(spec=spec, baseline=baseline, table=table.reset_index(drop=True),
                     excluded=tuple(p for p in spec.exclude if p in seen))
@@ -157,9 +170,16 @@ def _window(bal: pd.DataFrame, baseline, first_post_year: int) -> tuple[int, int
     return lo, hi
 
 
-def _baseline_table(rows: pd.DataFrame, spec: ExposureSpec, baseline) -> pd.DataFrame:
+def _baseline_table(rows: pd.DataFrame, spec: ExposureSpec, baseline, partners: list[str],
+                    partner_codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """Baseline statistic, rank and exposure of each of ``partners`` (those of ``rows``)."""
     lo, hi = baseline
-    window = rows[(rows[S.YEAR] >= lo) & (rows[S.YEAR] <= hi)]
+    if partner_codes is not None and spec.kind == "top_k" and spec.by in BY_ROW:
+        stat = _mean_by_code(rows, spec.by, baseline, partner_codes)
+        return _ranked(stat, spec, partners)
+    read = [S.PARTNER, S.PERIOD, S.YEAR, S.VALUE_USD, S.NET_WEIGHT_KG, SUSPECT, spec.by]
+    window = rows.loc[((rows[S.YEAR] >= lo) & (rows[S.YEAR] <= hi)).to_numpy(dtype=bool),
+                      [c for c in dict.fromkeys(read) if c in rows]]
     if spec.by == "net_weight_kg" and window[SUSPECT].any():
         warnings.warn(f"the baseline window {lo}-{hi} includes suspect quantity years",
                       DataQualityWarning, stacklevel=4)
@@ -170,12 +190,34 @@ def _baseline_table(rows: pd.DataFrame, spec: ExposureSpec, baseline) -> pd.Data
             window.groupby(S.PARTNER)[measure].sum() / window[measure].sum())
     else:
         stat = window.groupby(S.PARTNER)[spec.by].mean()
-    partners = sorted(set(rows[S.PARTNER].unique().tolist()))
+    return _ranked(stat, spec, partners)
+
+
+BY_ROW = ("value_usd", "net_weight_kg")
+
+
+def _mean_by_code(rows: pd.DataFrame, by: str, baseline, partner_codes) -> pd.Series:
+    """``window.groupby(partner)[by].mean()`` over the baseline rows, grouped by the partners'
+    integer codes (the same rows, in the same order, in each group), keyed by partner."""
+    lo, hi = baseline
+    code, labels = partner_codes
+    window = ((rows[S.YEAR] >= lo) & (rows[S.YEAR] <= hi)).to_numpy(dtype=bool)
+    if by == "net_weight_kg" and rows[SUSPECT].to_numpy()[window].any():
+        warnings.warn(f"the baseline window {lo}-{hi} includes suspect quantity years",
+                      DataQualityWarning, stacklevel=5)
+    stat = pd.Series(rows[by].to_numpy()[window]).groupby(code[window]).mean()
+    return pd.Series(stat.to_numpy(), index=labels[stat.index.to_numpy()])
+
+
+def _ranked(stat: pd.Series, spec: ExposureSpec, partners: list[str]) -> pd.DataFrame:
+    """The table of ``partners``: baseline statistic (0 where none), rank and exposure."""
     table = stat.rename("baseline").reindex(partners).fillna(0.0)
     table = table.rename_axis(S.PARTNER).reset_index()
-    order = table.sort_values(["baseline", S.PARTNER], ascending=[False, True]).index
-    table.loc[order, "rank"] = range(1, len(table) + 1)
-    table["rank"] = table["rank"].astype(int)
+    # by baseline, largest first, ties by partner: a stable sort of the partner-sorted table
+    order = np.argsort(-table["baseline"].to_numpy(dtype=float), kind="stable")
+    rank = np.empty(len(table), dtype=int)
+    rank[order] = np.arange(1, len(table) + 1)
+    table["rank"] = rank
     if spec.kind == "share":
         table[EXPOSURE] = table["baseline"]
     else:

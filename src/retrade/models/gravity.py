@@ -162,16 +162,22 @@ def gravity(
     vc = vcov_choice(data, cluster, small_sample)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*singleton.*")
-        fit = pf.fepois(f"y ~ {TERM} | {' + '.join(fe)}", data=data, vcov=vc.vcov, ssc=vc.ssc,
-                        demeaner=demeaner())
+        fit = pf.fepois(f"y ~ {TERM} | {' + '.join(fe)}", data=model_frame(data, fe, vc),
+                        vcov=vc.vcov, ssc=vc.ssc, demeaner=demeaner())
     ci = fit.confint(alpha=alpha)
-    coefs = tidy_frame([TERM], fit.coef(), fit.se(), fit.tstat(), fit.pvalue(), ci.iloc[:, 0],
-                       ci.iloc[:, 1])
+    table = fit.tidy()  # what coef(), se(), tstat() and pvalue() each compute again
+    coefs = tidy_frame([TERM], table["Estimate"], table["Std. Error"], table["t value"],
+                       table["Pr(>|t|)"], ci.iloc[:, 0], ci.iloc[:, 1])
     info = _info(data, fe, fit, vc, t, start, restricting, hits, by_hs6,
                  data_vintage(panel, panel[S.HS6].isin(data[S.HS6].unique())))
     return GravityResult(info=info, coefficients=coefs, caveats=_caveats(t, data, fit, hits),
                          fit=fit, treatment=t, fixed_effect_columns=fe,
                          flows=data[[S.YEAR, "y", TERM, *fe]])
+
+
+def model_frame(data: pd.DataFrame, fe: Sequence[str], vc) -> pd.DataFrame:
+    """The columns the PPML reads (outcome, term, fixed effects, clusters): what pyfixest gets."""
+    return data[list(dict.fromkeys(["y", TERM, *fe, *vc.cluster]))]
 
 
 def _frame(panel, t: Treatment, *, hs6, flow, by_hs6, drop_years) -> pd.DataFrame:
@@ -207,20 +213,25 @@ def _restriction(data, start: int, restricting: str, targets: tuple[str, ...],
 
 def _fixed_effects(data: pd.DataFrame, by_hs6: bool) -> tuple[str, ...]:
     """Interacted fixed effects as columns of ``a|b`` labels (safe for prediction)."""
-    data["exp_year"] = interacted(data, EXPORTER, S.YEAR)
-    data["imp_year"] = interacted(data, IMPORTER, S.YEAR)
-    data[PAIR] = interacted(data, EXPORTER, IMPORTER)
+    read = [EXPORTER, IMPORTER, S.YEAR, *([S.HS6] if by_hs6 else [])]
+    codes = {c: pd.factorize(data[c], use_na_sentinel=False)[0] for c in read}  # once each
+    data["exp_year"] = interacted(data, EXPORTER, S.YEAR, codes=codes)
+    data["imp_year"] = interacted(data, IMPORTER, S.YEAR, codes=codes)
+    data[PAIR] = interacted(data, EXPORTER, IMPORTER, codes=codes)
     if not by_hs6:
         return ("exp_year", "imp_year", PAIR)
-    data["pair_hs6"] = interacted(data, EXPORTER, IMPORTER, S.HS6)
-    data["hs6_year"] = interacted(data, S.HS6, S.YEAR)
+    data["pair_hs6"] = interacted(data, EXPORTER, IMPORTER, S.HS6, codes=codes)
+    data["hs6_year"] = interacted(data, S.HS6, S.YEAR, codes=codes)
     return ("exp_year", "imp_year", "pair_hs6", "hs6_year")
 
 
-def interacted(data: pd.DataFrame, *columns: str) -> pd.Categorical:
+def interacted(data: pd.DataFrame, *columns: str,
+               codes: dict[str, np.ndarray] | None = None) -> pd.Categorical:
     """The columns' values joined as ``"a|b"`` text, as a categorical (categories sorted).
 
-    The text is built once per distinct combination, not once per row.
+    The text is built once per distinct combination, not once per row. ``codes``
+    may hold a column's ``pd.factorize(data[c], use_na_sentinel=False)[0]`` already
+    computed, so that a column shared by several keys is factorized once.
 
     Examples
     --------
@@ -228,7 +239,9 @@ def interacted(data: pd.DataFrame, *columns: str) -> pd.Categorical:
     >>> interacted(d, "e", "y").tolist()
     ['CHN|2016', 'USA|2016', 'CHN|2016']
     """
-    codes = [pd.factorize(data[c], use_na_sentinel=False)[0] for c in columns]
+    known = codes or {}
+    codes = [known[c] if c in known else pd.factorize(data[c], use_na_sentinel=False)[0]
+             for c in columns]
     dims = [int(c.max()) + 1 if len(c) else 1 for c in codes]
     row_combo, _ = pd.factorize(np.ravel_multi_index(codes, dims))  # hashed: numbered as met
     seen = np.maximum.accumulate(row_combo) if len(row_combo) else row_combo

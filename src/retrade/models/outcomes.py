@@ -50,8 +50,11 @@ class OutcomeInfo:
 
 
 def build_outcome(bal: pd.DataFrame, outcome: Outcome, measure: Measure = "value_usd",
-                  *, time: str = "t") -> tuple[pd.DataFrame, OutcomeInfo]:
+                  *, time: str = "t", copy: bool = True) -> tuple[pd.DataFrame, OutcomeInfo]:
     """Add column ``y`` for ``outcome`` and keep the rows it is defined on (a copy).
+
+    ``copy=False`` (for a caller that owns ``bal`` and does not change its values) shares
+    ``bal``'s columns instead of copying them; ``bal`` itself is still not changed.
 
     Examples
     --------
@@ -64,7 +67,7 @@ def build_outcome(bal: pd.DataFrame, outcome: Outcome, measure: Measure = "value
     """
     check_choice("outcome", outcome, OUTCOMES)
     check_choice("measure", measure, measures.MEASURES)
-    frame = bal.copy()
+    frame = bal.copy(deep=copy)
     y = frame[measure].astype(float)
     if outcome == "log1p":
         frame[Y] = np.log1p(y)
@@ -77,7 +80,8 @@ def build_outcome(bal: pd.DataFrame, outcome: Outcome, measure: Measure = "value
         frame[Y] = np.log(measures.unit_values(frame).where(frame[S.VALUE_USD] > 0))
     else:
         frame = _shares(frame, measure, time)
-    frame = frame[frame[Y].notna()]
+    defined = frame[Y].notna().to_numpy()
+    frame = frame if defined.all() else frame[defined]  # already a copy of its own
     uses_quantity = measure == S.NET_WEIGHT_KG or outcome == "unit_value"
     info = OutcomeInfo(
         name=outcome, measure=measure, label=_label(outcome, measure),
@@ -108,7 +112,8 @@ def _label(outcome: str, measure: str) -> str:
 def _check_variation(frame: pd.DataFrame, info: OutcomeInfo) -> None:
     if frame.empty:
         raise SpecificationError(f"outcome {info.label!r} is not defined on any row")
-    if frame[Y].nunique() < 2:
+    y = frame[Y].to_numpy()
+    if not (y != y[0]).any():  # one distinct value (no missing values are left)
         value = float(frame[Y].iloc[0])
         raise SpecificationError(f"outcome {info.label!r} has no variation ({value!r} everywhere)")
 

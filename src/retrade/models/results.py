@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from retrade.results import COEFFICIENT_COLUMNS, META_ROWS, Summary, compare, tidy_frame
@@ -123,17 +124,23 @@ Result = EstimationResult
 def data_vintage(panel: pd.DataFrame, rows: pd.Series | None = None) -> str:
     """Sources, batches and the period span of the rows a model used (``rows``: a mask of
     ``panel``'s rows, applied to the three columns read rather than to the whole panel)."""
-    if rows is not None:
-        panel = panel.loc[rows.to_numpy(dtype=bool),
-                          [c for c in ("source", "batch", "period") if c in panel]]
+    mask = None if rows is None else rows.to_numpy(dtype=bool)
     parts = []
     if "source" in panel:
-        sources = set(panel["source"].dropna().unique().astype(str))
+        sources = set(_distinct(panel["source"], mask).astype(str))
         parts.append("source " + "+".join(sorted(sources - {""})))
-    if "batch" in panel and panel["batch"].notna().any():
-        batches = sorted(set(panel["batch"].dropna().unique().astype(str)))
+    batches = _distinct(panel["batch"], mask) if "batch" in panel else []
+    if len(batches):
+        batches = sorted(set(batches.astype(str)))
         parts.append("batch " + ", ".join(batches[:3]) + (" ..." if len(batches) > 3 else ""))
-    if "period" in panel and len(panel):
-        periods = pd.Series(panel["period"].dropna().unique().astype(str), dtype=object)
+    if "period" in panel and (len(panel) if mask is None else mask.any()):
+        periods = pd.Series(_distinct(panel["period"], mask).astype(str), dtype=object)
         parts.append(f"periods {periods.min()}..{periods.max()}")
     return "; ".join(parts)
+
+
+def _distinct(column: pd.Series, mask: np.ndarray | None):
+    """The distinct non-missing values of ``column`` on the rows of ``mask`` (as
+    ``column[mask].dropna().unique()``: missing values dropped from the distinct ones)."""
+    values = pd.Series(column[mask].unique() if mask is not None else column.unique())
+    return values.dropna().unique()

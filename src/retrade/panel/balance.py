@@ -35,7 +35,6 @@ from retrade import choices
 from retrade.errors import DataQualityWarning, SpecificationError, check_choice
 from retrade.panel import measures
 from retrade.panel import schema as S
-from retrade.panel.distinct import on_distinct
 from retrade.panel.known_issues import known_issue_flags, quantity_breaks
 from retrade.panel.periods import period_ordinal, year_of
 
@@ -101,8 +100,8 @@ def balanced_panel(
     ['USA', 2015, 2.0, False]
     """
     _check_options(flow, frequency)
-    rows = _select(panel, hs6=hs6, reporter=reporter, flow=flow, frequency=frequency)
-    rows = rows[~rows[S.YEAR].isin(list(drop_years))]
+    rows, known = _select(panel, hs6=hs6, reporter=reporter, flow=flow, frequency=frequency,
+                          drop_years=drop_years, by_hs6=by_hs6)
     dropped = {str(y) for y in drop_years}
     if rows.empty:
         raise SpecificationError(
@@ -110,25 +109,47 @@ def balanced_panel(
             f"after dropping years {list(drop_years)}"
         )
     units = [S.REPORTER, S.PARTNER] + ([S.HS6] if by_hs6 else [])
-    keys = _Keys.of(rows, [*units, S.PERIOD], partners)
+    keys = _Keys.of(rows, [*units, S.PERIOD], partners, known)
     cells = _sum_cells(rows, keys)
     grid = _grid(cells, keys, units, partners, frequency, dropped)
-    found = pd.Index(cells["_cell"].to_numpy()).get_indexer(keys.cell(grid))  # a left join
-    out = _labelled(grid, keys)
-    out[FILLED] = found < 0
-    for column in (S.VALUE_USD, S.NET_WEIGHT_KG, S.SOURCE):
-        values = cells[column].to_numpy()
-        taken = values[np.where(found < 0, 0, found)] if len(values) else values[:0]
-        out[column] = np.where(found < 0, np.nan, taken) if column != S.SOURCE else \
-            np.where(found < 0, "", taken).astype(object)
-    out[S.VALUE_USD] = out[S.VALUE_USD].fillna(0.0)
-    out[S.NET_WEIGHT_KG] = out[S.NET_WEIGHT_KG].mask(out[FILLED], 0.0)
-    out = _add_time(out, grid, keys, frequency)
-    out = _flag_quantities(out, grid, keys, units)
-    columns = [*units, S.PERIOD, S.YEAR, S.MONTH, TIME, S.VALUE_USD, S.NET_WEIGHT_KG,
-               FILLED, SUSPECT, SUSPECT_NOTE, S.SOURCE]
-    order = np.lexsort([out[TIME].to_numpy(), *(grid[u].to_numpy() for u in reversed(units))])
-    return out[columns].take(order).reset_index(drop=True)
+    year, month, t = _times(grid, keys, frequency)
+    order = np.lexsort([t, *(grid[u].to_numpy() for u in reversed(units))])
+    grid = grid.take(order).reset_index(drop=True)  # integer codes: the final order, cheaply
+    columns = {c: keys.labels[c][grid[c].to_numpy()] for c in grid.columns}
+    columns.update({S.YEAR: year[order], S.MONTH: month[order], TIME: t[order]})
+    columns.update(_measures(cells, keys.cell(grid)))
+    note = _flag_quantities(columns, grid, keys, units)
+    columns.update({SUSPECT: note != "", SUSPECT_NOTE: note})
+    names = [*units, S.PERIOD, S.YEAR, S.MONTH, TIME, S.VALUE_USD, S.NET_WEIGHT_KG,
+             FILLED, SUSPECT, SUSPECT_NOTE, S.SOURCE]
+    index = pd.RangeIndex(len(grid))  # typed columns: no inference over object arrays
+    return pd.DataFrame({c: pd.Series(columns[c], index=index, dtype=columns[c].dtype, copy=False)
+                         for c in names}, copy=False)
+
+
+def _measures(cells: pd.DataFrame, cell: np.ndarray) -> dict[str, np.ndarray]:
+    """Value, weight and sources of each grid row from its cell (a left join on the sorted
+    cell integers): a cell without rows is a filled zero, value and weight 0 and source ''."""
+    ids = cells["_cell"].to_numpy()  # sorted and distinct
+    found = np.full(len(cell), -1, dtype=np.int64)
+    if len(ids):
+        at = np.minimum(np.searchsorted(ids, cell), len(ids) - 1)
+        found = np.where(ids[at] == cell, at, -1)
+    filled = found < 0
+    at = np.where(filled, 0, found)
+    out = {FILLED: filled}
+    if not len(ids):
+        return {**out, **{c: cells[c].to_numpy() for c in (S.VALUE_USD, S.NET_WEIGHT_KG,
+                                                           S.SOURCE, "_source")}}
+    value = cells[S.VALUE_USD].to_numpy()[at]
+    out[S.VALUE_USD] = np.where(filled | np.isnan(value), 0.0, value)  # filled or all missing
+    out[S.NET_WEIGHT_KG] = np.where(filled, 0.0, cells[S.NET_WEIGHT_KG].to_numpy()[at])
+    code = cells["_source"].to_numpy()
+    out["_source"] = np.where(filled, -1, code[at])
+    text = np.empty(int(code.max()) + 2, dtype=object)  # the text of each code; '' for -1
+    text[code], text[-1] = cells[S.SOURCE].to_numpy(), ""
+    out[S.SOURCE] = text[out["_source"]]
+    return out
 
 
 @dataclass(frozen=True)
@@ -147,18 +168,28 @@ class _Keys:
     missing: dict[str, int]
 
     @classmethod
-    def of(cls, rows: pd.DataFrame, columns: list[str], partners: Sequence[str] | None) -> _Keys:
+    def of(cls, rows: pd.DataFrame, columns: list[str], partners: Sequence[str] | None,
+           known: dict[str, tuple[np.ndarray, object]] | None = None) -> _Keys:
+        """As ``pd.factorize(rows[c], sort=True)`` of each column (the given partners ranked
+        too), from a factorization of the rows in ``known`` or made here: only the distinct
+        values are sorted, and each row's code is looked up."""
         codes, labels, missing = {}, {}, {}
         for column in columns:
-            values = rows[column]
+            row, distinct = (known or {}).get(column) or pd.factorize(rows[column])
+            present = np.flatnonzero(np.bincount(row[row >= 0], minlength=len(distinct)))
+            values = pd.Series(distinct).iloc[present]
             if column == S.PARTNER and partners is not None:  # the given partners rank too
                 values = pd.concat([values, pd.Series(sorted(set(partners)), dtype=object)],
                                    ignore_index=True)
-            code, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-            na = values[code < 0]
-            code = np.where(code < 0, len(uniques), code)[:len(rows)]
+            rank, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+            lookup = np.zeros(len(distinct), dtype=np.int64)
+            lookup[present] = rank[:len(present)]
+            na = np.flatnonzero(row < 0)
+            code = np.where(row < 0, len(uniques), lookup[np.maximum(row, 0)] if len(lookup)
+                            else 0)
             labels[column] = np.asarray([*np.asarray(uniques, dtype=object),
-                                         na.iloc[0] if len(na) else None], dtype=object)
+                                         rows[column].iloc[na[0]] if len(na) else None],
+                                        dtype=object)
             codes[column], missing[column] = code.astype(np.int64), len(uniques)
         return cls(codes, labels, missing)
 
@@ -188,22 +219,48 @@ def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _select(panel, *, hs6, reporter, flow, frequency) -> pd.DataFrame:
+def _select(panel, *, hs6, reporter, flow, frequency, drop_years=(), by_hs6=True
+            ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, object]]]:
+    """The rows of the flow, frequency, lines and reporters asked for, less aggregate partners
+    and dropped years: one mask, one take of the columns balancing reads; and the
+    factorizations made on the way (``pd.factorize`` of the column, on the kept rows)."""
     needed = [S.SOURCE, S.FREQUENCY, S.PERIOD, S.YEAR, S.REPORTER, S.PARTNER, S.FLOW, S.HS6,
               S.VALUE_USD, S.NET_WEIGHT_KG]
     missing = [c for c in needed if c not in panel.columns]
     if missing:
         raise SpecificationError(f"the panel lacks columns {missing}")
-    keep = (panel[S.FLOW] == flow) & (panel[S.FREQUENCY] == frequency)
-    keep &= ~measures.is_aggregate_partner(panel[S.PARTNER])
+    keep = _true(panel[S.FLOW] == flow) & _true(panel[S.FREQUENCY] == frequency)
+    known = {S.PARTNER: pd.factorize(panel[S.PARTNER])}
+    keep &= ~measures.aggregate_rows(*known[S.PARTNER])
     for column, wanted in ((S.HS6, _as_tuple(hs6)), (S.REPORTER, _as_tuple(reporter))):
         if wanted is not None:
-            unknown = sorted(set(wanted) - set(panel[column].dropna().unique().astype(str)))
-            if unknown:
-                raise SpecificationError(f"{column} {unknown} not in the panel")
-            keep &= panel[column].isin(wanted)
-    extra = [S.MONTH] if S.MONTH in panel.columns else []
-    return panel.loc[keep.fillna(False).astype(bool), needed + extra].copy()
+            known[column] = pd.factorize(panel[column])
+            keep &= _wanted(known[column], column, wanted)
+    if len(drop_years):
+        keep &= ~np.asarray(panel[S.YEAR].isin(list(drop_years)), dtype=bool)
+    read = [S.REPORTER, S.PARTNER, *([S.HS6] if by_hs6 else []), S.PERIOD, S.YEAR,
+            S.VALUE_USD, S.NET_WEIGHT_KG, S.SOURCE]
+    if keep.all():
+        return panel[read], known
+    return panel.loc[keep, read], {c: (code[keep], distinct)
+                                   for c, (code, distinct) in known.items()}
+
+
+def _true(mask: pd.Series) -> np.ndarray:
+    """A comparison as plain booleans, missing counted as False."""
+    return mask.to_numpy(dtype=bool, na_value=False)
+
+
+def _wanted(factorized, column: str, wanted: tuple[str, ...]) -> np.ndarray:
+    """Rows whose value is among ``wanted`` (every wanted value must occur), from the column's
+    factorization: distinct values, not a ``unique`` and an ``isin`` over rows."""
+    code, distinct = factorized
+    present = set(np.asarray(distinct).astype(str))
+    unknown = sorted(set(wanted) - present)
+    if unknown:
+        raise SpecificationError(f"{column} {unknown} not in the panel")
+    hit = np.asarray(pd.Index(distinct).isin(wanted), dtype=bool)
+    return hit[code] & (code >= 0) if len(hit) else code < -1
 
 
 def _sum_cells(rows: pd.DataFrame, keys: _Keys) -> pd.DataFrame:
@@ -212,38 +269,51 @@ def _sum_cells(rows: pd.DataFrame, keys: _Keys) -> pd.DataFrame:
     cell's integer (``_cell``); every reduction is a built-in one over the integer cells."""
     frame = pd.DataFrame(keys.codes)
     cell = keys.cell(frame)
-    order = np.argsort(cell, kind="stable")
+    ordered = len(cell) < 2 or bool((cell[1:] >= cell[:-1]).all())  # often sorted already
+    order = np.arange(len(cell)) if ordered else np.argsort(cell, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(cell[order]) != 0])
     cells = frame.iloc[order[starts]].reset_index(drop=True)
     measures = pd.DataFrame({
         column: pd.to_numeric(rows[column], errors="coerce").astype(float).to_numpy()
         for column in (S.VALUE_USD, S.NET_WEIGHT_KG)})
-    sums = measures.groupby(cell, sort=True).sum(min_count=1)
     for column in (S.VALUE_USD, S.NET_WEIGHT_KG):
-        cells[column] = sums[column].to_numpy()
-    cells[S.SOURCE] = _joined_sources(rows[S.SOURCE], cell, order, starts)
+        cells[column] = _cell_sums(measures[column].to_numpy(), cell, order, starts)
+    cells["_source"], labels = _joined_sources(rows[S.SOURCE], cell, order, starts)
+    cells[S.SOURCE] = labels[cells["_source"].to_numpy()]
     cells["_rows"] = np.diff(np.r_[starts, len(cell)])
     cells["_cell"] = cell[order[starts]]
     return cells
 
 
+def _cell_sums(values: np.ndarray, cell: np.ndarray, order: np.ndarray,
+               starts: np.ndarray) -> np.ndarray:
+    """``groupby(cell).sum(min_count=1)``; when every cell holds one row, the value itself plus
+    0.0 (what the group sum, starting from 0.0, returns for one value: -0.0 becomes 0.0)."""
+    if len(starts) == len(cell):
+        return values[order] + 0.0
+    return pd.Series(values).groupby(cell, sort=True).sum(min_count=1).to_numpy()
+
+
 def _joined_sources(sources: pd.Series, cell: np.ndarray, order: np.ndarray,
-                    starts: np.ndarray) -> np.ndarray:
-    """``"+".join(sorted(set(sources)))`` per cell (sources as text): a bit per distinct
-    source, OR-ed over each cell's rows; the join runs once per distinct set of sources."""
+                    starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``"+".join(sorted(set(sources)))`` per cell (sources as text), as a code per cell and
+    the text of each code: a bit per distinct source, OR-ed over each cell's rows; the join
+    runs once per distinct set of sources."""
     raw, distinct = pd.factorize(sources, use_na_sentinel=False)
     names, text_code = np.unique(np.array([str(v) for v in distinct], dtype=str),
                                  return_inverse=True)
     codes = text_code[raw]
     if len(names) > 62:
         frame = pd.DataFrame({"cell": cell, "source": names[codes]})
-        return frame.groupby("cell")["source"].agg(lambda s: "+".join(sorted(set(s)))).to_numpy()
+        joined = frame.groupby("cell")["source"].agg(lambda s: "+".join(sorted(set(s))))
+        which, labels = pd.factorize(joined.to_numpy())
+        return which, np.asarray(labels, dtype=object)
     bits = np.left_shift(np.int64(1), codes.astype(np.int64))
     masks = np.bitwise_or.reduceat(bits[order], starts)
-    distinct, which = np.unique(masks, return_inverse=True)
+    which, distinct = pd.factorize(masks)  # hashed: the codes only number the sets
     labels = np.array(["+".join(names[(m >> np.arange(len(names))) & 1 == 1]) for m in distinct],
                       dtype=object)
-    return labels[which]
+    return which, labels
 
 
 def _grid(
@@ -257,7 +327,8 @@ def _grid(
     """Every unit crossed with every period its reporter (and hs6) covers, as key codes."""
     scope = [u for u in units if u != S.PARTNER]
     known = np.logical_and.reduce([cells[c].to_numpy() != keys.missing[c] for c in scope])
-    cells = cells[known]
+    read = [*scope, S.PARTNER, S.PERIOD]  # the codes only, not the sums and sources
+    cells = cells[read] if known.all() else cells.loc[known, read]
     periods = cells[[*scope, S.PERIOD]].drop_duplicates()
     if partners is None:
         who = cells[[*scope, S.PARTNER]].drop_duplicates()
@@ -296,33 +367,30 @@ def _warn_gaps(periods: list[str], key, frequency: str, dropped: set[str]) -> No
         )
 
 
-def _add_time(out: pd.DataFrame, grid: pd.DataFrame, keys: _Keys,
-              frequency: str) -> pd.DataFrame:
-    """``year``, ``month`` and ``t`` of each row, parsed once per distinct period."""
+def _times(grid: pd.DataFrame, keys: _Keys, frequency: str
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``year``, ``month`` and ``t`` of each grid row, parsed once per distinct period."""
     code = grid[S.PERIOD].to_numpy()
     labels = pd.Series(keys.labels[S.PERIOD][:-1])
-    out[S.YEAR] = year_of(labels).to_numpy()[code]
+    year = year_of(labels).to_numpy()[code]
     if frequency == "M":
-        out[TIME] = period_ordinal(labels).to_numpy()[code]
-        out[S.MONTH] = out[TIME] - out[S.YEAR] * 12 + 1
-    else:
-        out[S.MONTH] = pd.NA
-        out[TIME] = out[S.YEAR]
-    return out
+        t = period_ordinal(labels).to_numpy()[code]
+        return year, t - year * 12 + 1, t
+    return year, np.full(len(code), pd.NA, dtype=object), year
 
 
-def _flag_quantities(out: pd.DataFrame, grid: pd.DataFrame, keys: _Keys,
-                     units: list[str]) -> pd.DataFrame:
-    """Mark known-broken and collapsed quantity years (whole reporter-years); warn about them."""
+def _flag_quantities(out: dict[str, np.ndarray], grid: pd.DataFrame, keys: _Keys,
+                     units: list[str]) -> np.ndarray:
+    """The suspect-quantity note of each row ('' if none): known-broken and collapsed quantity
+    years (whole reporter-years), with a warning about them."""
     scope = [u for u in units if u != S.PARTNER]
-    group = keys.cell(grid, scope) * 10_000 + out[S.YEAR].to_numpy()  # one integer a year
-    observed = ~out[FILLED].to_numpy()
-    flags = on_distinct(out.loc[observed, [S.REPORTER, S.YEAR, S.SOURCE]], known_issue_flags)
-    notes = _max_text(flags.fillna(""), group[observed])
-    first = pd.Series(np.arange(len(out))).groupby(group).first()  # a row of each group
-    totals = out[[S.VALUE_USD, S.NET_WEIGHT_KG]].groupby(group).sum()
-    totals = pd.concat([out[[*scope, S.YEAR]].iloc[first.to_numpy()].set_index(totals.index),
-                        totals], axis=1)
+    group = keys.cell(grid, scope) * 10_000 + out[S.YEAR]  # one integer a year
+    notes = _issue_notes(out, grid, group)
+    groups, first = np.unique(group, return_index=True)  # a row of each group
+    totals = pd.DataFrame({c: out[c] for c in (S.VALUE_USD, S.NET_WEIGHT_KG)}).groupby(
+        group).sum()
+    totals = pd.concat([pd.DataFrame({c: out[c][first] for c in [*scope, S.YEAR]},
+                                     index=totals.index), totals], axis=1)
     breaks = quantity_breaks(totals.reset_index(names="_group"), by=scope)
     notes = pd.DataFrame({"_note": notes}).join(
         totals[[*scope, S.YEAR]]).reset_index(names="_group")
@@ -332,11 +400,35 @@ def _flag_quantities(out: pd.DataFrame, grid: pd.DataFrame, keys: _Keys,
         f"total weight {w:.2f}x and value {v:.2f}x the neighbouring years (quantity collapse)"
         for w, v in notes.loc[detected, ["weight_ratio", "value_ratio"]].itertuples(index=False)
     ]
-    note = pd.Series(notes["_note"].to_numpy(), index=notes["_group"].to_numpy())
-    out[SUSPECT_NOTE] = note.reindex(group).fillna("").astype(str).to_numpy()
-    out[SUSPECT] = out[SUSPECT_NOTE] != ""
     _warn_suspect(notes[notes["_note"] != ""], [*scope, S.YEAR])
-    return out
+    at = pd.Index(notes["_group"].to_numpy()).get_indexer(group)
+    text = notes["_note"].to_numpy(dtype=object)
+    return np.where(at >= 0, text[np.maximum(at, 0)] if len(text) else "", "").astype(object)
+
+
+def _issue_notes(out: dict[str, np.ndarray], grid: pd.DataFrame, group: np.ndarray
+                 ) -> pd.Series:
+    """The largest known-issue note per group over its observed rows (as
+    ``on_distinct(rows, known_issue_flags)`` and ``_max_text``): the notes are looked up once
+    per distinct reporter, year and sources, found through their integer codes."""
+    observed = ~out[FILLED]
+    source_code = out["_source"][observed]
+    reporter = grid[S.REPORTER].to_numpy()[observed]
+    year = out[S.YEAR][observed]
+    if not len(year):
+        return _max_text(pd.Series([], dtype=object), group[observed])
+    low, years, sources = int(year.min()), int(year.max() - year.min()) + 1, \
+        int(source_code.max()) + 1
+    combo, _ = pd.factorize((reporter * years + (year - low)) * sources + source_code)
+    first = np.full(int(combo.max()) + 1, -1, dtype=np.int64)
+    first[combo[::-1]] = np.arange(len(combo))[::-1]  # the first row of each combination
+    rows = np.flatnonzero(observed)[first]
+    flags = known_issue_flags(pd.DataFrame({c: out[c][rows]
+                                            for c in (S.REPORTER, S.YEAR, S.SOURCE)}))
+    names, rank = np.unique(np.array([str(v) for v in flags.fillna("")], dtype=str),
+                            return_inverse=True)  # sorted, so the largest rank is the largest
+    best = pd.Series(rank[combo]).groupby(group[observed]).max()
+    return pd.Series(names.astype(object)[best.to_numpy()], index=best.index, name="_note")
 
 
 def _max_text(values: pd.Series, group: np.ndarray) -> pd.Series:

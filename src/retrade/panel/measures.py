@@ -37,9 +37,16 @@ def _check_columns(panel: pd.DataFrame, columns: Sequence[str]) -> None:
 
 def is_aggregate_partner(codes: pd.Series) -> pd.Series:
     """True where a partner code is the world total or a country group."""
-    aggregate = [code for code in codes.dropna().unique()  # once per code, not per row
-                 if str(code) == WORLD or kind_of(str(code)) == "group"]
-    return pd.Series(codes.isin(aggregate).to_numpy(dtype=bool), index=codes.index)
+    row_code, distinct = pd.factorize(codes)  # missing: -1, never an aggregate
+    return pd.Series(aggregate_rows(row_code, distinct), index=codes.index)
+
+
+def aggregate_rows(row_code: np.ndarray, distinct) -> np.ndarray:
+    """:func:`is_aggregate_partner` from a factorization (``pd.factorize(codes)``): each code
+    is looked up once, missing values (-1) are never aggregates."""
+    aggregate = np.array([str(code) == WORLD or kind_of(str(code)) == "group"
+                          for code in distinct], dtype=bool)
+    return aggregate[row_code] & (row_code >= 0) if len(aggregate) else row_code < -1
 
 
 def unit_values(panel: pd.DataFrame) -> pd.Series:
