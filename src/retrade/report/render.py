@@ -99,7 +99,7 @@ def _md_front(page: Page) -> list[str]:
 
 def to_markdown(report: Report, images: Mapping[str, bytes] | None = None) -> str:
     """The report as Markdown (figures linked as ``figures/<name>.png``)."""
-    page = layout(report, images if images is not None else _placeholders(report))
+    page = layout(report, images if images is not None else _names_only(report))
     parts = [f"# {page.title}", f"Quarter: **{page.quarter}**", *_md_front(page)]
     parts.append("## Contents\n\n" + "\n".join(
         f"- [{s.title}](#{s.key})" + (f" ({s.label})" if s.label else "")
@@ -111,7 +111,7 @@ def to_markdown(report: Report, images: Mapping[str, bytes] | None = None) -> st
     return "\n\n".join(parts).rstrip() + "\n"
 
 
-def _placeholders(report: Report) -> dict[str, bytes]:
+def _names_only(report: Report) -> dict[str, bytes]:
     """Markdown only links figures: it needs their names, not their pixels."""
     return {f.name: b"" for f in report.figures}
 
