@@ -29,7 +29,7 @@ from retrade.models.outcomes import Measure, Outcome, OutcomeInfo, build_outcome
 from retrade.models.results import data_vintage
 from retrade.panel import schema as S
 from retrade.panel.balance import FILLED, SUSPECT, SUSPECT_NOTE, TIME, Frequency, balanced_panel
-from retrade.panel.periods import ordinal_of
+from retrade.panel.periods import ordinal_of, parse_periods
 
 REL = "rel"
 POST = "post"
@@ -164,7 +164,7 @@ def _event_window(bal: pd.DataFrame, t: Treatment, frequency: str, timing: Timin
 def _periods(bal: pd.DataFrame, frequency: str) -> list:
     if frequency == "A":
         return np.unique(bal[S.YEAR].astype(int).to_numpy()).tolist()
-    return sorted(set(pd.PeriodIndex(bal[S.PERIOD].unique(), freq="M")))
+    return sorted(set(parse_periods(bal[S.PERIOD].unique(), "M")))
 
 
 def _drop_never_trading(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:

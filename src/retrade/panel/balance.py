@@ -444,7 +444,9 @@ def _max_text(values: pd.Series, group: np.ndarray) -> pd.Series:
 def _warn_suspect(flagged: pd.DataFrame, keys: list[str]) -> None:
     if flagged.empty:
         return
-    where = flagged[keys].astype(str).agg("/".join, axis=1)
+    where = flagged[keys[0]].astype(str)
+    for key in keys[1:]:  # "CHN/2016": the key columns joined by whole columns
+        where = where + "/" + flagged[key].astype(str)
     lines = "; ".join(
         f"{', '.join(where[flagged['_note'] == note])}: {note}"
         for note in flagged["_note"].unique()

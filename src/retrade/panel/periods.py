@@ -104,6 +104,20 @@ def period_ordinal(periods: pd.Series) -> pd.Series:
     return pd.Series(ordinal[codes], index=series.index, dtype="int64")
 
 
+def ordinal_label(ordinal: pd.Series, frequency: pd.Series) -> pd.Series:
+    """Period text of :func:`period_ordinal` values, row by row: ``A`` -> ``YYYY``, else
+    ``YYYY-MM`` (the inverse of :func:`period_ordinal` on the panel's own text).
+
+    Examples
+    --------
+    >>> ordinal_label(pd.Series([2020, 24252]), pd.Series(["A", "M"])).tolist()
+    ['2020', '2021-01']
+    """
+    annual = ordinal.astype(str)
+    monthly = (ordinal // 12).astype(str) + "-" + (ordinal % 12 + 1).astype(str).str.zfill(2)
+    return annual.where(frequency == "A", monthly)
+
+
 def ordinal_of(period: object) -> int:
     """:func:`period_ordinal` of one period (a year, a ``Period``, period text).
 

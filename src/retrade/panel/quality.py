@@ -54,7 +54,7 @@ from retrade.panel.distinct import (
     sort_by,
 )
 from retrade.panel.measures import is_aggregate_partner, unit_values
-from retrade.panel.periods import period_ordinal
+from retrade.panel.periods import ordinal_label, period_ordinal
 
 SERIES: tuple[str, ...] = (S.SOURCE, S.FREQUENCY, S.REPORTER, S.PARTNER, S.FLOW, S.HS6)
 QUALITY_COLUMNS: tuple[str, ...] = (
@@ -70,12 +70,6 @@ QUALITY_COLUMNS: tuple[str, ...] = (
 )
 CHECKS: tuple[str, ...] = ("gap", "collapse", "spike", "unit_value", "estimated", "value_no_weight")
 LEVELS: tuple[str, ...] = ("partner", "reporter")
-
-
-def _ordinal_to_period(ordinal: pd.Series, frequency: pd.Series) -> pd.Series:
-    annual = ordinal.astype(str)
-    monthly = (ordinal // 12).astype(str) + "-" + (ordinal % 12 + 1).astype(str).str.zfill(2)
-    return annual.where(frequency == "A", monthly)
 
 
 def _series_frames(
@@ -149,7 +143,7 @@ def _gap_rows(panel: pd.DataFrame, levels: Sequence[str],
         if missing.empty:
             continue
         missing[S.PERIOD] = on_distinct(missing[["_ord", S.FREQUENCY]], lambda f: (
-            _ordinal_to_period(f["_ord"], f[S.FREQUENCY])))
+            ordinal_label(f["_ord"], f[S.FREQUENCY])))
         monthly = (missing[S.FREQUENCY] != "A").to_numpy(dtype=np.intp)
         detail = pd.array([f"no row for this {unit} between the series' first and last period"
                            for unit in ("year", "month")], dtype="string").take(monthly)
