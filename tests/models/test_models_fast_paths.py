@@ -16,30 +16,18 @@ The previous implementations live in ``tests/_previous.py``. Tolerances, and why
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import _previous as previous
+from _outcome import outcome as _run
 from retrade.models import gravity as _gravity_function  # noqa: F401  (import order)
 from retrade.models.gravity import interacted
 from retrade.models.inference import collinear_with_fixed_effects
 from retrade.models.poisson import poisson_predict
 from retrade.models.simulate import exposure_panel, gravity_panel
 from retrade.panel.balance import balanced_panel
-
-
-def _run(fn, *args, **kwargs):
-    """(result or error text, warning messages)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            out = fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - compared as text
-            out = f"{type(exc).__name__}: {exc}"
-    return out, [str(w.message) for w in caught]
 
 
 def _same_balance(panel: pd.DataFrame, **kwargs) -> None:

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pytest
 
 import _previous_panel as previous
+from _outcome import outcome as _run
 from retrade.catalog.comtrade_v1 import v1_table
 from retrade.panel import schema as S
 from retrade.panel.adapters import comtrade
@@ -37,15 +38,6 @@ from retrade.testing import synthetic_comtrade_download
 PNNL = ("pnnl-cmm-data", "comtrade_v1_chn_usa_2846_280530_2020_2024.csv")
 
 
-def _run(fn, *args, **kwargs):
-    """(result or error text, warning messages)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            out = fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - compared as text
-            out = f"{type(exc).__name__}: {exc}"
-    return out, [str(w.message) for w in caught]
 
 
 def _same(new_fn, old_fn, *args, **kwargs) -> object:
