@@ -41,15 +41,11 @@ def _processed(settings: Settings | None) -> ProcessedStore:
     return ProcessedStore((settings or load_settings()).processed_dir)
 
 
-def _companion(settings: Settings | None, name: str, missing: str) -> pd.DataFrame:
-    """The processed table ``name``; a :class:`StoreError` saying ``missing`` when there is none.
-
-    ``missing`` names what is absent and how to get it; the store's folder is put after its
-    first words (``"no monthly tables"`` -> ``"no monthly tables in data/processed: ..."``).
-    """
+def _companion(settings: Settings | None, name: str, what: str, how: str) -> pd.DataFrame:
+    """The processed table ``name``; when there is none, a :class:`StoreError` saying
+    ``"<what> in <folder>: <how>"``."""
     store = _processed(settings)
     if not store.exists(name):
-        what, how = missing.split(": ", 1)
         raise StoreError(f"{what} in {store.root}: {how}")
     return store.read(name)
 
@@ -87,7 +83,8 @@ def load_monthly(*, settings: Settings | None = None) -> pd.DataFrame:
     """
     return _companion(
         settings, "monthly",
-        "no monthly tables: import one (retrade import FILE --reporter CHN "
+        "no monthly tables",
+        "import one (retrade import FILE --reporter CHN "
         "--flow export) and build the panel (retrade panel build)"
     )
 
@@ -99,7 +96,8 @@ def load_elements(*, settings: Settings | None = None) -> pd.DataFrame:
     """
     return _companion(
         settings, "elements",
-        "no element panel: import China customs downloads at HS8 "
+        "no element panel",
+        "import China customs downloads at HS8 "
         "(retrade import FILE --flow export, a download from the customs statistics "
         "platform http://stats.customs.gov.cn) and build the panel (retrade panel build)"
     )
@@ -113,7 +111,8 @@ def load_provinces(*, settings: Settings | None = None) -> pd.DataFrame:
     """
     return _companion(
         settings, "provinces",
-        "no province table: import China customs downloads that break "
+        "no province table",
+        "import China customs downloads that break "
         "trade out by the exporter's registered location (注册地, 'Locations of importers "
         "and exporters'; retrade import FILE --flow export) and build the panel"
     )
@@ -126,7 +125,8 @@ def load_importer_totals(*, settings: Settings | None = None) -> pd.DataFrame:
 
     return importer_totals(_companion(
         settings, "world_summary",
-        "no world summary: import one (e.g. a BACI world summary CSV) "
+        "no world summary",
+        "import one (e.g. a BACI world summary CSV) "
         "and build the panel (retrade panel build)"
     ))
 
