@@ -27,6 +27,7 @@ from retrade.fetch.files.base import ImportedTable, ReadSummary, is_missing
 from retrade.fetch.files.registry import read_file
 from retrade.store import ManifestEntry, Part, RawStore, sha256_file
 from retrade.store.manifest import live_files
+from retrade.store.memory import jemalloc_pool
 
 _UNSAFE = str.maketrans({c: "_" for c in " /\\,;:()[]{}'\"=&?*<>|"})
 
@@ -122,7 +123,18 @@ def import_file(
     >>> import_file(csv, store=RawStore(folder / "raw")).written
     False
     """
-    path = Path(path)
+    with jemalloc_pool():  # a small import's peak memory (retrade.store.memory)
+        return _import(Path(path), format, settings, store, dry_run, options)
+
+
+def _import(
+    path: Path,
+    format: str | None,
+    settings: Settings | None,
+    store: RawStore | None,
+    dry_run: bool,
+    options: dict[str, Any],
+) -> ImportReport:
     imported = read_file(path, format=format, **options)
     digest = sha256_file(path)
     query = {"file": path.name, "format": imported.format, "options": _jsonable(imported.options)}
