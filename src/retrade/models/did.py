@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from retrade.errors import CollinearityWarning, PreTrendWarning, SpecificationError
-from retrade.models.design import POST, Design, build_design, dummy_columns
+from retrade.models.design import POST, Design, design_of, dummy_columns
 from retrade.models.events import Timing, Treatment
 from retrade.models.exposure import EXPOSURE, Exposure, ExposureSpec
 from retrade.models.inference import (
@@ -92,8 +92,8 @@ class EventStudyResult(EstimationResult):
 
 
 def exposure_did(
-    panel: pd.DataFrame,
-    event: str | Treatment,
+    panel: pd.DataFrame | Design,
+    event: str | Treatment | None = None,
     *,
     hs6: str | Sequence[str] | None = None,
     reporter: str = "CHN",
@@ -113,11 +113,16 @@ def exposure_did(
 
     Parameters
     ----------
-    panel : DataFrame
+    panel : DataFrame or Design
         Panel rows (:mod:`retrade.panel.schema`); balanced internally with
-        :func:`retrade.panel.balance.balanced_panel`.
+        :func:`retrade.panel.balance.balanced_panel`. Or a design prepared once by
+        :func:`~retrade.models.build_design` (the same result as from the panel
+        with the options it was built with, without preparing the data again:
+        for a DiD and an event study on the same data, or a re-estimation with
+        other ``cluster``/``small_sample``/``alpha``).
     event : str or Treatment
-        A curated event name (:func:`retrade.models.treatments`) or a treatment.
+        A curated event name (:func:`retrade.models.treatments`) or a treatment;
+        required with panel rows, optional with a design (which carries its own).
     hs6 : str or sequence of str, optional
         HS lines (pooled); default the event's lines present in the panel.
     reporter, flow, frequency
@@ -157,10 +162,17 @@ def exposure_did(
     >>> res = exposure_did(panel, "2015 quota removal", hs6="284690", exposure=top_k(8))
     >>> bool(abs(res.tidy()["estimate"].iloc[0] + 0.5) < 0.25)
     True
+
+    The data prepared once, for this model and others:
+
+    >>> from retrade.models import build_design
+    >>> design = build_design(panel, "2015 quota removal", hs6="284690", exposure=top_k(8))
+    >>> bool(exposure_did(design).tidy().equals(res.tidy()))
+    True
     """
-    design = build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow,
-                          frequency=frequency, outcome=outcome, measure=measure,
-                          exposure=exposure, timing=timing, years=years, drop_years=drop_years)
+    design = design_of(panel, event, hs6=hs6, reporter=reporter, flow=flow,
+                       frequency=frequency, outcome=outcome, measure=measure,
+                       exposure=exposure, timing=timing, years=years, drop_years=drop_years)
     treat = design.data[POST] * design.data[EXPOSURE]
     fit, vc, terms = _fit(design.data, [TREAT], design, cluster, small_sample, {TREAT: treat})
     coefs = _tidy(fit, terms, {TREAT: DID_TERM}, alpha)
@@ -171,8 +183,8 @@ def exposure_did(
 
 
 def event_study(
-    panel: pd.DataFrame,
-    event: str | Treatment,
+    panel: pd.DataFrame | Design,
+    event: str | Treatment | None = None,
     *,
     hs6: str | Sequence[str] | None = None,
     reporter: str = "CHN",
@@ -201,6 +213,9 @@ def event_study(
     reference : int
         The omitted event time (default -1, the last pre-event period).
 
+    ``panel`` may be a design from :func:`~retrade.models.build_design`, as in
+    :func:`exposure_did`.
+
     The pre-trend test is the joint F test that all lead coefficients (event
     times before 0 other than the reference) are zero, with the clustered
     covariance and G-1 denominator degrees of freedom. A rejection at ``alpha``
@@ -215,10 +230,14 @@ def event_study(
     >>> es = event_study(panel, "2015 quota removal", hs6="284690", exposure=top_k(8))
     >>> es.event_table()["event_time"].tolist()
     [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]
+    >>> from retrade.models import build_design
+    >>> design = build_design(panel, "2015 quota removal", hs6="284690", exposure=top_k(8))
+    >>> bool(event_study(design).event_table().equals(es.event_table()))
+    True
     """
-    design = build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow,
-                          frequency=frequency, outcome=outcome, measure=measure,
-                          exposure=exposure, timing=timing, years=years, drop_years=drop_years)
+    design = design_of(panel, event, hs6=hs6, reporter=reporter, flow=flow,
+                       frequency=frequency, outcome=outcome, measure=measure,
+                       exposure=exposure, timing=timing, years=years, drop_years=drop_years)
     values, columns = dummy_columns(design.data, window, reference)
     names = {column: f"event_time[{k}]" for column, k in columns.items()}
     fit, vc, terms = _fit(design.data, list(columns), design, cluster, small_sample,
