@@ -8,6 +8,7 @@ quantity years, partly treated periods, partners lost to PPML.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -58,6 +59,27 @@ class Design:
                                                                 compare=False)
     # the options it was built with (build_design's keywords), checked when it is reused
     options: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def partner_key(self) -> pd.Series | None:
+        """The partner column as the categorical pyfixest reads (categories in order of
+        appearance), made from ``partner_codes`` once per design; None without them."""
+        if self.partner_codes is None:
+            return None
+        return partner_key(self.data[S.PARTNER], self.partner_codes)
+
+
+def partner_key(values: pd.Series, partner_codes: tuple[np.ndarray, np.ndarray]
+                ) -> pd.Series | None:
+    """``values`` (the partner column) as a categorical of its distinct values in order of
+    appearance, from each row's code into an array of labels, without hashing the text;
+    None when the codes do not fit (another length, missing partners, non-text values)."""
+    code, labels = partner_codes
+    if len(code) != len(values) or (code < 0).any() or values.dtype != object:
+        return None
+    dense, seen = pd.factorize(code)
+    return pd.Series(pd.Categorical.from_codes(dense, categories=labels[seen]),
+                     index=values.index, name=S.PARTNER)
 
 
 def design_of(panel: pd.DataFrame | Design, event: str | Treatment | None,
@@ -312,19 +334,28 @@ def exposure_dummies(data: pd.DataFrame, window: tuple[int, int] | None,
 def dummy_columns(data: pd.DataFrame, window: tuple[int, int] | None,
                   ref: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """The columns :func:`exposure_dummies` adds, alone (``data`` is not copied), and
-    ``{column: event time}``."""
+    ``{column: event time}``.
+
+    Each row's exposure is written once, into the column of its (binned) event
+    time, of one zero-filled block whose columns are returned as views.
+    """
     rel = data[REL].astype(int)
     lo, hi = (int(rel.min()), int(rel.max())) if window is None else window
     if not lo <= ref < 0 <= hi:
         raise SpecificationError(
             f"event window ({lo}, {hi}) must contain the reference {ref} and 0")
-    binned = rel.clip(lower=lo, upper=hi).to_numpy()
+    slot = rel.clip(lower=lo, upper=hi).to_numpy() - lo  # 0 .. hi - lo
     exposure = data[EXPOSURE].astype(float).to_numpy()
+    present = np.bincount(slot, minlength=hi - lo + 1) > 0
+    present[ref - lo] = False  # the reference gets no column
+    kept = np.flatnonzero(present)
+    column_of_slot = np.full(hi - lo + 1, -1)
+    column_of_slot[kept] = np.arange(len(kept))
+    block = np.zeros((len(slot), len(kept)), order="F")  # each column contiguous
+    rows = np.flatnonzero(present[slot])
+    block[rows, column_of_slot[slot[rows]]] = exposure[rows]
     values, columns = {}, {}
-    for k in range(lo, hi + 1):
-        hit = binned == k
-        if k != ref and hit.any():
-            name = f"es_m{-k}" if k < 0 else f"es_p{k}"
-            values[name] = np.where(hit, exposure, 0.0)
-            columns[name] = k
+    for j, k in enumerate(kept + lo):
+        name = f"es_m{-k}" if k < 0 else f"es_p{k}"
+        values[name], columns[name] = block[:, j], int(k)
     return values, columns

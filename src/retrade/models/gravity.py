@@ -41,10 +41,11 @@ from retrade.models.inference import (
     SmallSample,
     collinear_with_fixed_effects,
     demeaner,
+    fit_coefficients,
     vcov_choice,
 )
 from retrade.models.poisson import poisson_predict
-from retrade.models.results import EstimationResult, ModelInfo, data_vintage, tidy_frame
+from retrade.models.results import EstimationResult, ModelInfo, data_vintage
 from retrade.panel import schema as S
 from retrade.panel.balance import balanced_panel
 
@@ -165,10 +166,7 @@ def gravity(
         warnings.filterwarnings("ignore", message=".*singleton.*")
         fit = pf.fepois(f"y ~ {TERM} | {' + '.join(fe)}", data=model_frame(data, fe, vc),
                         vcov=vc.vcov, ssc=vc.ssc, demeaner=demeaner())
-    ci = fit.confint(alpha=alpha)
-    table = fit.tidy()  # what coef(), se(), tstat() and pvalue() each compute again
-    coefs = tidy_frame([TERM], table["Estimate"], table["Std. Error"], table["t value"],
-                       table["Pr(>|t|)"], ci.iloc[:, 0], ci.iloc[:, 1])
+    coefs = fit_coefficients(fit, [TERM], [TERM], alpha)
     info = _info(design, fit, vc)
     return GravityResult(info=info, coefficients=coefs,
                          caveats=_caveats(design.treatment, data, fit, design.targets),
@@ -193,6 +191,7 @@ class GravityDesign:
     targets: tuple[str, ...]
     by_hs6: bool
     vintage: str
+    sample: str
     # the options it was built with (gravity_design's keywords), checked when it is reused
     options: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -257,6 +256,7 @@ def gravity_design(
         data=data, fixed_effects=fe, treatment=t, first_post=start, restricting=restricting,
         targets=hits, by_hs6=by_hs6,
         vintage=data_vintage(panel, panel[S.HS6].isin(data[S.HS6].unique())),
+        sample=_sample(data, restricting, hits, by_hs6),
         options={"hs6": hs6, "flow": flow, "restricting": restricting, "targets": targets,
                  "by_hs6": by_hs6, "timing": timing, "drop_years": drop_years})
 
@@ -378,17 +378,21 @@ def _imputation(pf, data: pd.DataFrame, fe: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _info(design: GravityDesign, fit, vc) -> ModelInfo:
-    data, fe, targets = design.data, design.fixed_effects, design.targets
-    variation = "product" if design.by_hs6 else ("bilateral" if targets else "none (exporter-time)")
+    fe = design.fixed_effects
     return ModelInfo(
         model="Structural gravity (PPML)", spec=f"y ~ {TERM} | {' + '.join(fe)}",
         outcome="bilateral value (USD) in levels", n_obs=int(fit._N), fixed_effects=fe,
         cluster=vc.cluster, vcov=vc.description, data_vintage=design.vintage,
-        sample=(f"{data[EXPORTER].nunique()} exporters x {data[IMPORTER].nunique()} importers, "
-                f"{data[S.YEAR].min()}-{data[S.YEAR].max()}; restriction = {design.restricting} "
-                f"x post{' x ' + '/'.join(targets) if targets else ''}; "
-                f"identifying variation: {variation}"),
-        event=f"{design.treatment.name} (first post year {design.first_post})")
+        sample=design.sample, event=f"{design.treatment.name} (first post year "
+                                    f"{design.first_post})")
+
+
+def _sample(data: pd.DataFrame, restricting: str, targets: tuple[str, ...],
+            by_hs6: bool) -> str:
+    variation = "product" if by_hs6 else ("bilateral" if targets else "none (exporter-time)")
+    return (f"{data[EXPORTER].nunique()} exporters x {data[IMPORTER].nunique()} importers, "
+            f"{data[S.YEAR].min()}-{data[S.YEAR].max()}; restriction = {restricting} x post"
+            f"{' x ' + '/'.join(targets) if targets else ''}; identifying variation: {variation}")
 
 
 def _caveats(t: Treatment, data: pd.DataFrame, fit, targets) -> tuple[str, ...]:
