@@ -344,8 +344,8 @@ def dummy_columns(data: pd.DataFrame, window: tuple[int, int] | None,
     if not lo <= ref < 0 <= hi:
         raise SpecificationError(
             f"event window ({lo}, {hi}) must contain the reference {ref} and 0")
-    slot = rel.clip(lower=lo, upper=hi).to_numpy() - lo  # 0 .. hi - lo
-    exposure = data[EXPOSURE].astype(float).to_numpy()
+    slot = np.clip(rel.to_numpy(), lo, hi) - lo  # 0 .. hi - lo
+    exposure = np.asarray(data[EXPOSURE], dtype=float)
     present = np.bincount(slot, minlength=hi - lo + 1) > 0
     present[ref - lo] = False  # the reference gets no column
     kept = np.flatnonzero(present)

@@ -282,7 +282,7 @@ def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sa
             fit = estimator(frame, terms, vc)
     except Exception:  # noqa: BLE001 - the checked path below raises what applies
         fit = None
-    if fit is None or not _clearly_identified(fit, frame, terms):
+    if fit is None or not _clearly_identified(fit, frame, terms, extra):
         return _checked_fit(frame, terms, estimator, vc)
     for w in caught:  # what the fit said, as the checked path's identical fit says it
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -339,16 +339,20 @@ def _estimator(design: Design):
     return estimate
 
 
-def _clearly_identified(fit, frame: pd.DataFrame, terms: list[str]) -> bool:
+def _clearly_identified(fit, frame: pd.DataFrame, terms: list[str],
+                        values: dict[str, pd.Series | np.ndarray] | None = None) -> bool:
     """True if the OLS fit kept every term and row and each term keeps at least 1e-6 of its
     variation after the fixed effects (far from the 1e-10 at which a term is absorbed).
 
     What is left of each term is the diagonal of the demeaned regressors' cross
-    product, which the fit has already formed (``X'X``).
+    product, which the fit has already formed (``X'X``). A term's values are read from
+    ``values`` when there (the arrays ``frame`` was built from), else from ``frame``.
     """
     if list(fit._coefnames) != terms or int(fit._N) != len(frame):
         return False
-    total = np.array([_sum_of_squares(frame[t].to_numpy(dtype=float)) for t in terms])
+    values = values or {}
+    total = np.array([_sum_of_squares(np.asarray(values[t] if t in values else frame[t],
+                                                 dtype=float)) for t in terms])
     cross = getattr(fit, "_tZX", None)
     k = len(terms)
     if isinstance(cross, np.ndarray) and cross.shape == (k, k):
