@@ -5,7 +5,8 @@ Copied verbatim from the code before the change (commit 3a21817: a confidence in
 a tidy table from two pyfixest passes read by label, the leads' joint test through
 DataFrames and scipy's distribution objects, one ``np.where`` per event time, the
 identification check from a squared copy of the terms and of the demeaned regressors, the
-gravity sample text computed at every estimation), apart from their imports.
+gravity sample text computed at every estimation; and, in the preparation, the aggregate
+partners looked up one code at a time), apart from their imports.
 """
 # ruff: noqa
 
@@ -100,3 +101,12 @@ def gravity_sample(data, restricting, targets, by_hs6) -> str:
             f"{data[S.YEAR].min()}-{data[S.YEAR].max()}; restriction = {restricting} x post"
             f"{' x ' + '/'.join(targets) if targets else ''}; "
             f"identifying variation: {variation}")
+
+
+def aggregate_rows(row_code: np.ndarray, distinct) -> np.ndarray:
+    """``retrade.panel.measures.aggregate_rows`` as it was: one ``kind_of`` call per code."""
+    from retrade.catalog.countries import WORLD, kind_of
+
+    aggregate = np.array([str(code) == WORLD or kind_of(str(code)) == "group"
+                          for code in distinct], dtype=bool)
+    return aggregate[row_code] & (row_code >= 0) if len(aggregate) else row_code < -1

@@ -1,4 +1,4 @@
-"""The estimation step's shorter paths against the code they replaced.
+"""The estimation step's (and the preparation's) shorter paths against the code they replaced.
 
 The previous code is in ``tests/_previous_estimation.py``.
 
@@ -161,3 +161,16 @@ def test_gravity_sample_text_equals_the_one_written_at_each_estimation(options):
     design = gravity_design(panel, HALT, **options)
     assert design.sample == prev.gravity_sample(design.data, design.restricting,
                                                 design.targets, design.by_hs6)
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_aggregate_partners_equal_one_lookup_per_code(dtype):
+    from retrade.panel.measures import aggregate_rows
+
+    codes = ["WLD", "wld", "EUN", "eun", "ASN", "CHN", None, "XOA", "xns", "97", "", " EUN"]
+    for values in (codes * 3, codes[:0], [None, None], ["JPN", "EUN"]):
+        row, distinct = pd.factorize(pd.Series(values, dtype=dtype))
+        new, old = aggregate_rows(row, distinct), prev.aggregate_rows(row, distinct)
+        np.testing.assert_array_equal(new, old)
+        assert new.dtype == old.dtype
+    assert prev.aggregate_rows(*pd.factorize(pd.Series(codes))).sum() == 4  # WLD, EUN, ASN, eun
