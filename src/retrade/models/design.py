@@ -351,11 +351,14 @@ def dummy_columns(data: pd.DataFrame, window: tuple[int, int] | None,
     kept = np.flatnonzero(present)
     column_of_slot = np.full(hi - lo + 1, -1)
     column_of_slot[kept] = np.arange(len(kept))
-    block = np.zeros((len(slot), len(kept)), order="F")  # each column contiguous
-    rows = np.flatnonzero(present[slot])
-    block[rows, column_of_slot[slot[rows]]] = exposure[rows]
+    n = len(slot)
+    column = column_of_slot[slot]
+    rows = np.flatnonzero(column >= 0)
+    block = np.zeros(n * len(kept))  # the columns one after another
+    block[column[rows] * n + rows] = exposure[rows]
+    block = block.reshape(len(kept), n)
     values, columns = {}, {}
     for j, k in enumerate(kept + lo):
         name = f"es_m{-k}" if k < 0 else f"es_p{k}"
-        values[name], columns[name] = block[:, j], int(k)
+        values[name], columns[name] = block[j], int(k)
     return values, columns
