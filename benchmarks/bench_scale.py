@@ -21,10 +21,11 @@ but what this script writes into ``benchmarks/.work/`` (not committed).
   and :func:`~retrade.models.event_study` on simulated panels, against pyfixest
   called directly on the frame retrade hands it (the model's columns only: outcome,
   terms, fixed effects, cluster; same formula, fixed effects, cluster, small-sample
-  correction and demeaner tolerance). Time ratio = retrade / pyfixest
-  (the target is at most 1.2). ``prepare_s`` is retrade's own preparation of that
-  frame (balancing, exposure, outcome, fixed-effect keys) and ``estimation_ratio``
-  the rest of the call (collinearity check, fit, tidy results) against pyfixest.
+  correction and demeaner tolerance). Two retrade calls: from panel rows
+  (``retrade_s``; ``ratio`` = retrade / pyfixest) and on the design prepared once
+  (:func:`~retrade.models.build_design`, :func:`~retrade.models.gravity_design`;
+  ``on_design_s``, ``design_ratio``); the target is at most 1.2. ``prepare_s`` is
+  the preparation alone (balancing, exposure, outcome, fixed-effect keys).
   The gravity counterfactual (a second PPML on the untreated flows) is computed
   when it is first asked for; it is timed apart, against pyfixest fitting the
   same second model.
@@ -44,7 +45,7 @@ but what this script writes into ``benchmarks/.work/`` (not committed).
 * **forecast**: see :mod:`bench_forecast` for the per-series engine comparison.
 
 Timings are the best of ``--repeat`` runs (retrade and the reference
-alternate), on a shared 2-core machine where other jobs add noise. The models
+alternate, call by call), on a shared 2-core machine where other jobs add noise. The models
 part runs with one BLAS thread for retrade and pyfixest alike (threadpoolctl):
 with OpenBLAS's default threads, one small solve took 0.04 s or 0.7 s depending on
 the other jobs.
@@ -54,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -333,13 +335,22 @@ def _quiet(fn):
     return run
 
 
-def prepared_gravity(panel: pd.DataFrame, event) -> tuple[pd.DataFrame, str]:
-    """The frame and fixed effects :func:`retrade.models.gravity` hands to pyfixest."""
+def prepared_gravity(panel: pd.DataFrame, event):
+    """The prepared gravity design (:func:`retrade.models.gravity_design`), or, in code from
+    before it existed (``--src``), the frame :func:`retrade.models.gravity` built itself."""
     g = importlib.import_module("retrade.models.gravity")
-
+    if hasattr(g, "gravity_design"):
+        return g.gravity_design(panel, event)
     data = g._frame(panel, event, hs6=None, flow="export", by_hs6=False, drop_years=())
     data[g.TERM] = g._restriction(data, 2016, "CHN", event.partners, None)
-    return data, " + ".join(g._fixed_effects(data, False))
+    g._fixed_effects(data, False)
+    return data
+
+
+def _gravity_frame(prepared) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    if isinstance(prepared, pd.DataFrame):
+        return prepared, ("exp_year", "imp_year", "pair")
+    return prepared.data, prepared.fixed_effects
 
 
 def model_frame(data: pd.DataFrame, terms, cluster: str) -> pd.DataFrame:
@@ -352,8 +363,16 @@ def model_frame(data: pd.DataFrame, terms, cluster: str) -> pd.DataFrame:
     return did.model_frame(data, list(terms), cluster)
 
 
+def _on_design(model, design):
+    """``model(design)`` where models take a prepared design, else None (code before it)."""
+    params = inspect.signature(model).parameters
+    return None if params["event"].default is inspect.Parameter.empty else \
+        (lambda: model(design))
+
+
 def model_cases(n: int):
-    """(name, retrade call, reference call on the prepared frame, extra timed pair or None)."""
+    """Per model: the call from panel rows, the call on the prepared design, the reference
+    on the prepared frame, the preparation alone, and an extra timed pair or None."""
     import pyfixest as pf
 
     from retrade.models import event_study, exposure_did, gravity, top_k
@@ -363,24 +382,26 @@ def model_cases(n: int):
 
     halt = define_treatment("halt", "2016-01-01", hs6=["284690"], partners=["JPN", "USA"])
     grav = gravity_panel(n)
-    g_data, fe = _quiet(lambda: prepared_gravity(grav, halt))()
+    g_design = _quiet(lambda: prepared_gravity(grav, halt))()
+    g_data, fe = _gravity_frame(g_design)
     vc = vcov_choice(g_data, "pair", "fixest")
-
     g = importlib.import_module("retrade.models.gravity")
-    g_model = g.model_frame(g_data, fe.split(" + "), vc) if hasattr(g, "model_frame") else g_data
+    g_model = g.model_frame(g_data, fe, vc) if hasattr(g, "model_frame") else g_data
+    formula = " + ".join(fe)
 
     def fepois_main():
-        return pf.fepois(f"y ~ restriction | {fe}", data=g_model, vcov=vc.vcov, ssc=vc.ssc,
+        return pf.fepois(f"y ~ restriction | {formula}", data=g_model, vcov=vc.vcov, ssc=vc.ssc,
                          demeaner=demeaner())
 
     def fepois_imputation():
-        return pf.fepois(f"y ~ 1 | {fe}", data=g_data[g_data["restriction"] == 0],
+        return pf.fepois(f"y ~ 1 | {formula}", data=g_data[g_data["restriction"] == 0],
                          iwls_tol=1e-10, demeaner=demeaner())
 
-    yield ("gravity", len(grav), len(g_data), lambda: gravity(grav, halt), fepois_main,
-           (lambda: gravity(grav, halt).counterfactual, lambda: (fepois_main(),
-                                                                 fepois_imputation())),
-           lambda: prepared_gravity(grav, halt))
+    yield dict(model="gravity", panel_rows=len(grav), model_rows=len(g_data),
+               ours=lambda: gravity(grav, halt), on_design=_on_design(gravity, g_design),
+               theirs=fepois_main, prepare=lambda: prepared_gravity(grav, halt),
+               extra=(lambda: gravity(grav, halt).counterfactual,
+                      lambda: (fepois_main(), fepois_imputation())))
 
     did_panel = exposure_panel(n)
     options = dict(hs6="284690", reporter="CHN", flow="export", frequency="A", outcome="log1p",
@@ -396,9 +417,11 @@ def model_cases(n: int):
                         demeaner=demeaner())
 
     prepare = lambda: build_design(did_panel, "2015 quota removal", **options)  # noqa: E731
-    yield ("exposure_did", len(did_panel), len(data),
-           lambda: exposure_did(did_panel, "2015 quota removal", hs6="284690",
-                                exposure=top_k(10)), feols_did, None, prepare)
+    yield dict(model="exposure_did", panel_rows=len(did_panel), model_rows=len(data),
+               ours=lambda: exposure_did(did_panel, "2015 quota removal", hs6="284690",
+                                         exposure=top_k(10)),
+               on_design=_on_design(exposure_did, design), theirs=feols_did, prepare=prepare,
+               extra=None)
     es_data, columns = exposure_dummies(design.data, None, -1)
     es_data = model_frame(es_data, list(columns), "partner")
 
@@ -406,9 +429,11 @@ def model_cases(n: int):
         return pf.feols(f"y ~ {' + '.join(columns)} | partner + t", data=es_data, vcov=vd.vcov,
                         ssc=vd.ssc, demeaner=demeaner())
 
-    yield ("event_study", len(did_panel), len(es_data),
-           lambda: event_study(did_panel, "2015 quota removal", hs6="284690",
-                               exposure=top_k(10)), feols_es, None, prepare)
+    yield dict(model="event_study", panel_rows=len(did_panel), model_rows=len(es_data),
+               ours=lambda: event_study(did_panel, "2015 quota removal", hs6="284690",
+                                        exposure=top_k(10)),
+               on_design=_on_design(event_study, design), theirs=feols_es, prepare=prepare,
+               extra=None)
 
 
 def bench_models(sizes, repeat: int) -> pd.DataFrame:
@@ -423,25 +448,34 @@ def bench_models(sizes, repeat: int) -> pd.DataFrame:
 def _bench_models(sizes, repeat: int) -> pd.DataFrame:
     rows = []
     for n in sizes:
-        for name, n_panel, n_model, ours, theirs, extra, prepare in model_cases(n):
-            t_ours = t_theirs = t_prep = np.inf
-            for _ in range(repeat):
-                t_ours = min(t_ours, best_of(_quiet(ours), 1)[0])
-                t_theirs = min(t_theirs, best_of(_quiet(theirs), 1)[0])
-                t_prep = min(t_prep, best_of(_quiet(prepare), 1)[0])
-            row = {"model": name, "size": n, "panel_rows": n_panel, "model_rows": n_model,
-                   "retrade_s": t_ours, "pyfixest_s": t_theirs, "ratio": t_ours / t_theirs,
-                   "prepare_s": t_prep, "estimation_ratio": (t_ours - t_prep) / t_theirs,
-                   "retrade_us_per_row": 1e6 * t_ours / n_panel}
-            if extra is not None:
-                t_a = best_of(_quiet(extra[0]), repeat)[0]
-                t_b = best_of(_quiet(extra[1]), repeat)[0]
-                row.update(with_counterfactual_s=t_a, pyfixest_both_fits_s=t_b,
-                           ratio_with_counterfactual=t_a / t_b)
-            rows.append(row)
-            print(pd.DataFrame([row]).to_string(index=False, float_format="%.4g"),
+        for case in model_cases(n):
+            calls = {"retrade_s": case["ours"], "on_design_s": case["on_design"],
+                     "pyfixest_s": case["theirs"], "prepare_s": case["prepare"]}
+            best = {k: np.inf if fn is not None else np.nan for k, fn in calls.items()}
+            for _ in range(repeat):  # each call in turn, the best of the rounds kept
+                for key, fn in calls.items():
+                    if fn is not None:
+                        best[key] = min(best[key], best_of(_quiet(fn), 1)[0])
+            rows.append(_model_row(n, case, best, repeat))
+            print(pd.DataFrame([rows[-1]]).to_string(index=False, float_format="%.4g"),
                   file=sys.stderr, flush=True)
     return pd.DataFrame(rows)
+
+
+def _model_row(n: int, case: dict, best: dict, repeat: int) -> dict:
+    theirs = best["pyfixest_s"]
+    row = {"model": case["model"], "size": n, "panel_rows": case["panel_rows"],
+           "model_rows": case["model_rows"], "retrade_s": best["retrade_s"],
+           "pyfixest_s": theirs, "ratio": best["retrade_s"] / theirs,
+           "on_design_s": best["on_design_s"], "design_ratio": best["on_design_s"] / theirs,
+           "prepare_s": best["prepare_s"],
+           "retrade_us_per_row": 1e6 * best["retrade_s"] / case["panel_rows"]}
+    if case["extra"] is not None:
+        t_a = best_of(_quiet(case["extra"][0]), repeat)[0]
+        t_b = best_of(_quiet(case["extra"][1]), repeat)[0]
+        row.update(with_counterfactual_s=t_a, pyfixest_both_fits_s=t_b,
+                   ratio_with_counterfactual=t_a / t_b)
+    return row
 
 
 # -- main -----------------------------------------------------------------------------------------

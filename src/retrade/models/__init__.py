@@ -8,7 +8,9 @@ analysis, structural gravity) return :class:`~retrade.models.results.EstimationR
 which keep the package's one results contract (:mod:`retrade.results`: ``.tidy()``,
 ``.summary()``, ``.plot()``, metadata, an HTML table in Jupyter) plus ``.to_csv()``,
 ``.to_latex()`` and the underlying fit; :func:`compare` sets several side by side
-(maketables). Their entry points are re-exported here.
+(maketables). Their entry points are re-exported here, with the designs that prepare a
+model's data once for several estimations (:func:`build_design` for the exposure DiD and
+event study, :func:`gravity_design` for gravity).
 
 Examples
 --------
@@ -17,10 +19,11 @@ Examples
 True
 """
 
+from retrade.models.design import Design, build_design
 from retrade.models.did import DiDResult, EventStudyResult, event_study, exposure_did
 from retrade.models.events import Treatment, define_treatment, treatment, treatments
 from retrade.models.exposure import ExposureSpec, baseline_share, named, top_k
-from retrade.models.gravity import GravityResult, gravity
+from retrade.models.gravity import GravityDesign, GravityResult, gravity, gravity_design
 from retrade.models.intervention import (
     InterventionResult,
     event_index,
@@ -31,8 +34,9 @@ from retrade.models.intervention import (
 from retrade.models.results import EstimationResult, Result, compare
 
 __all__ = [
-    "DiDResult", "EstimationResult", "EventStudyResult", "ExposureSpec", "GravityResult",
-    "InterventionResult", "Result", "Treatment", "baseline_share", "compare", "define_treatment",
-    "event_index", "event_study", "exposure_did", "gravity", "intervention", "monthly_total",
+    "DiDResult", "Design", "EstimationResult", "EventStudyResult", "ExposureSpec",
+    "GravityDesign", "GravityResult", "InterventionResult", "Result", "Treatment",
+    "baseline_share", "build_design", "compare", "define_treatment", "event_index",
+    "event_study", "exposure_did", "gravity", "gravity_design", "intervention", "monthly_total",
     "named", "placebos", "top_k", "treatment", "treatments",
 ]

@@ -8,6 +8,7 @@ quantity years, partly treated periods, partners lost to PPML.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -33,6 +34,10 @@ from retrade.panel.periods import ordinal_of, parse_periods
 
 REL = "rel"
 POST = "post"
+# build_design's options and their defaults (those of exposure_did and event_study)
+_DEFAULTS = {"hs6": None, "reporter": "CHN", "flow": "export", "frequency": "A",
+             "outcome": "log1p", "measure": "value_usd", "exposure": None, "timing": "full",
+             "years": None, "drop_years": ()}
 
 
 @dataclass(frozen=True)
@@ -52,24 +57,130 @@ class Design:
     # the partners hashed once for the design, and not again for the fit
     partner_codes: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
                                                                 compare=False)
+    # the options it was built with (build_design's keywords), checked when it is reused
+    options: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def partner_key(self) -> pd.Series | None:
+        """The partner column as the categorical pyfixest reads (categories in order of
+        appearance), made from ``partner_codes`` once per design; None without them."""
+        if self.partner_codes is None:
+            return None
+        return partner_key(self.data[S.PARTNER], self.partner_codes)
+
+
+def partner_key(values: pd.Series, partner_codes: tuple[np.ndarray, np.ndarray]
+                ) -> pd.Series | None:
+    """``values`` (the partner column) as a categorical of its distinct values in order of
+    appearance, from each row's code into an array of labels, without hashing the text;
+    None when the codes do not fit (another length, missing partners, non-text values)."""
+    code, labels = partner_codes
+    if len(code) != len(values) or (code < 0).any() or values.dtype != object:
+        return None
+    dense, seen = pd.factorize(code)
+    return pd.Series(pd.Categorical.from_codes(dense, categories=labels[seen]),
+                     index=values.index, name=S.PARTNER)
+
+
+def design_of(panel: pd.DataFrame | Design, event: str | Treatment | None,
+              **options) -> Design:
+    """``panel`` itself when it is a :class:`Design` (``event`` and ``options``, if given,
+    must be what it was built with), else :func:`build_design` of the panel rows."""
+    if not isinstance(panel, Design):
+        return build_design(panel, required_event(event), **options)
+    check_reuse(panel.treatment, panel.options, event, options, _DEFAULTS)
+    return panel
+
+
+def required_event(event: str | Treatment | None) -> str | Treatment:
+    """``event``, which panel rows need (only a prepared design carries its own)."""
+    if event is None:
+        raise SpecificationError("event is required with panel rows (a curated event name or "
+                                 "a treatment); only a prepared design carries its own")
+    return event
+
+
+def check_reuse(built: Treatment, built_options: dict, event: str | Treatment | None,
+                options: dict, defaults: dict) -> None:
+    """Raise :class:`~retrade.errors.SpecificationError` when an estimation on a prepared
+    design asks for another event or another design option than the design was built with
+    (an option left at its default is not asked for)."""
+    if event is not None and treatment(event) != built:
+        raise SpecificationError(f"event {treatment(event).name!r} is not the design's "
+                                 f"({built.name!r}): build a design for it")
+    for name, value in options.items():
+        if not _same_option(value, defaults[name], built_options.get(name, defaults[name])):
+            raise SpecificationError(
+                f"{name}={value!r} differs from the design's {name}="
+                f"{built_options.get(name)!r}: it is set when the design is built, not when "
+                "it is estimated")
+
+
+def _same_option(value, default, built) -> bool:
+    """A design option left at its default or given as the design has it."""
+    return _equal(value, default) or _equal(value, built)
+
+
+def _equal(a, b) -> bool:
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return tuple(a) == tuple(b)
+    return type(a) is type(b) and a == b
 
 
 def build_design(
     panel: pd.DataFrame,
     event: str | Treatment,
     *,
-    hs6: str | Sequence[str] | None,
-    reporter: str,
-    flow: str,
-    frequency: Frequency,
-    outcome: Outcome,
-    measure: Measure,
-    exposure: ExposureSpec | None,
-    timing: Timing,
-    years: tuple[int, int] | None,
-    drop_years: Sequence[int],
+    hs6: str | Sequence[str] | None = None,
+    reporter: str = "CHN",
+    flow: str = "export",
+    frequency: Frequency = "A",
+    outcome: Outcome = "log1p",
+    measure: Measure = "value_usd",
+    exposure: ExposureSpec | None = None,
+    timing: Timing = "full",
+    years: tuple[int, int] | None = None,
+    drop_years: Sequence[int] = (),
 ) -> Design:
-    """Balanced panel -> event window -> exposure -> outcome, with every caveat recorded."""
+    """The estimation data of an exposure design, prepared once for several estimations.
+
+    Balanced panel -> event window -> exposure -> outcome, with every caveat
+    recorded. :func:`~retrade.models.exposure_did` and
+    :func:`~retrade.models.event_study` take the design in place of the panel
+    (with their estimation options: ``cluster``, ``small_sample``, ``window``,
+    ``reference``, ``alpha``) and give what they give from the panel with the
+    same options, without preparing the data again.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Panel rows (:mod:`retrade.panel.schema`), balanced here with
+        :func:`retrade.panel.balance.balanced_panel`.
+    event, hs6, reporter, flow, frequency, outcome, measure, exposure, timing, years, drop_years
+        As in :func:`~retrade.models.exposure_did` (the same defaults).
+
+    Returns
+    -------
+    Design
+        ``data`` (one row per partner and period: ``y``, ``exposure``, ``rel``,
+        ``post``, the partner, the period ``t``), the treatment, exposure,
+        outcome, first post period, sample, data vintage and caveats.
+
+    Examples
+    --------
+    >>> from retrade.models import event_study, exposure_did, top_k
+    >>> from retrade.models.simulate import exposure_panel
+    >>> panel = exposure_panel(n_partners=30, years=range(2010, 2020), event_year=2015,
+    ...                        effect=-0.5, seed=1)
+    >>> design = build_design(panel, "2015 quota removal", hs6="284690", exposure=top_k(8))
+    >>> did, es = exposure_did(design), event_study(design)
+    >>> same = exposure_did(panel, "2015 quota removal", hs6="284690", exposure=top_k(8))
+    >>> bool(did.tidy().equals(same.tidy()))
+    True
+    """
+    options = {"hs6": hs6, "reporter": reporter, "flow": flow, "frequency": frequency,
+               "outcome": outcome, "measure": measure, "exposure": exposure, "timing": timing,
+               "years": years, "drop_years": drop_years}
     t = treatment(event)
     codes = _hs6_for(panel, t, hs6)
     bal = balanced_panel(panel, hs6=codes, reporter=reporter, flow=flow, frequency=frequency,
@@ -105,7 +216,8 @@ def build_design(
                   frequency=frequency, first_post=start, sample=sample,
                   vintage=data_vintage(panel, panel[S.HS6].isin(codes)),
                   caveats=tuple([t.caveat, *notes] if t.caveat else notes),
-                  partner_codes=None if partner is None else (partner, labels))
+                  partner_codes=None if partner is None else (partner, labels),
+                  options=options)
 
 
 def _with_exposure(bal: pd.DataFrame, exp: Exposure, code: np.ndarray,
@@ -222,19 +334,31 @@ def exposure_dummies(data: pd.DataFrame, window: tuple[int, int] | None,
 def dummy_columns(data: pd.DataFrame, window: tuple[int, int] | None,
                   ref: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """The columns :func:`exposure_dummies` adds, alone (``data`` is not copied), and
-    ``{column: event time}``."""
+    ``{column: event time}``.
+
+    Each row's exposure is written once, into the column of its (binned) event
+    time, of one zero-filled block whose columns are returned as views.
+    """
     rel = data[REL].astype(int)
     lo, hi = (int(rel.min()), int(rel.max())) if window is None else window
     if not lo <= ref < 0 <= hi:
         raise SpecificationError(
             f"event window ({lo}, {hi}) must contain the reference {ref} and 0")
-    binned = rel.clip(lower=lo, upper=hi).to_numpy()
-    exposure = data[EXPOSURE].astype(float).to_numpy()
+    slot = np.clip(rel.to_numpy(), lo, hi) - lo  # 0 .. hi - lo
+    exposure = np.asarray(data[EXPOSURE], dtype=float)
+    present = np.bincount(slot, minlength=hi - lo + 1) > 0
+    present[ref - lo] = False  # the reference gets no column
+    kept = np.flatnonzero(present)
+    column_of_slot = np.full(hi - lo + 1, -1)
+    column_of_slot[kept] = np.arange(len(kept))
+    n = len(slot)
+    column = column_of_slot[slot]
+    rows = np.flatnonzero(column >= 0)
+    block = np.zeros(n * len(kept))  # the columns one after another
+    block[column[rows] * n + rows] = exposure[rows]
+    block = block.reshape(len(kept), n)
     values, columns = {}, {}
-    for k in range(lo, hi + 1):
-        hit = binned == k
-        if k != ref and hit.any():
-            name = f"es_m{-k}" if k < 0 else f"es_p{k}"
-            values[name] = np.where(hit, exposure, 0.0)
-            columns[name] = k
+    for j, k in enumerate(kept + lo):
+        name = f"es_m{-k}" if k < 0 else f"es_p{k}"
+        values[name], columns[name] = block[j], int(k)
     return values, columns

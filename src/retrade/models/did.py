@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from retrade.errors import CollinearityWarning, PreTrendWarning, SpecificationError
-from retrade.models.design import POST, Design, build_design, dummy_columns
+from retrade.models.design import POST, Design, design_of, dummy_columns, partner_key
 from retrade.models.events import Timing, Treatment
 from retrade.models.exposure import EXPOSURE, Exposure, ExposureSpec
 from retrade.models.inference import (
@@ -35,11 +35,12 @@ from retrade.models.inference import (
     WaldTest,
     collinear_with_fixed_effects,
     demeaner,
+    fit_coefficients,
+    joint_test,
     vcov_choice,
-    wald_test,
 )
 from retrade.models.outcomes import Measure, Outcome
-from retrade.models.results import EstimationResult, ModelInfo, tidy_frame
+from retrade.models.results import EstimationResult, ModelInfo
 from retrade.panel import schema as S
 from retrade.panel.balance import TIME, Frequency
 
@@ -92,8 +93,8 @@ class EventStudyResult(EstimationResult):
 
 
 def exposure_did(
-    panel: pd.DataFrame,
-    event: str | Treatment,
+    panel: pd.DataFrame | Design,
+    event: str | Treatment | None = None,
     *,
     hs6: str | Sequence[str] | None = None,
     reporter: str = "CHN",
@@ -113,11 +114,16 @@ def exposure_did(
 
     Parameters
     ----------
-    panel : DataFrame
+    panel : DataFrame or Design
         Panel rows (:mod:`retrade.panel.schema`); balanced internally with
-        :func:`retrade.panel.balance.balanced_panel`.
+        :func:`retrade.panel.balance.balanced_panel`. Or a design prepared once by
+        :func:`~retrade.models.build_design` (the same result as from the panel
+        with the options it was built with, without preparing the data again:
+        for a DiD and an event study on the same data, or a re-estimation with
+        other ``cluster``/``small_sample``/``alpha``).
     event : str or Treatment
-        A curated event name (:func:`retrade.models.treatments`) or a treatment.
+        A curated event name (:func:`retrade.models.treatments`) or a treatment;
+        required with panel rows, optional with a design (which carries its own).
     hs6 : str or sequence of str, optional
         HS lines (pooled); default the event's lines present in the panel.
     reporter, flow, frequency
@@ -157,13 +163,20 @@ def exposure_did(
     >>> res = exposure_did(panel, "2015 quota removal", hs6="284690", exposure=top_k(8))
     >>> bool(abs(res.tidy()["estimate"].iloc[0] + 0.5) < 0.25)
     True
+
+    The data prepared once, for this model and others:
+
+    >>> from retrade.models import build_design
+    >>> design = build_design(panel, "2015 quota removal", hs6="284690", exposure=top_k(8))
+    >>> bool(exposure_did(design).tidy().equals(res.tidy()))
+    True
     """
-    design = build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow,
-                          frequency=frequency, outcome=outcome, measure=measure,
-                          exposure=exposure, timing=timing, years=years, drop_years=drop_years)
+    design = design_of(panel, event, hs6=hs6, reporter=reporter, flow=flow,
+                       frequency=frequency, outcome=outcome, measure=measure,
+                       exposure=exposure, timing=timing, years=years, drop_years=drop_years)
     treat = design.data[POST] * design.data[EXPOSURE]
     fit, vc, terms = _fit(design.data, [TREAT], design, cluster, small_sample, {TREAT: treat})
-    coefs = _tidy(fit, terms, {TREAT: DID_TERM}, alpha)
+    coefs = fit_coefficients(fit, terms, [DID_TERM], alpha)
     info = _info("Exposure difference-in-differences", f"y ~ post:exposure | {FE}", design, fit, vc)
     caveats = design.caveats + tuple(_variance_notes(coefs, vc))
     return DiDResult(info=info, coefficients=coefs, caveats=caveats, fit=fit,
@@ -171,8 +184,8 @@ def exposure_did(
 
 
 def event_study(
-    panel: pd.DataFrame,
-    event: str | Treatment,
+    panel: pd.DataFrame | Design,
+    event: str | Treatment | None = None,
     *,
     hs6: str | Sequence[str] | None = None,
     reporter: str = "CHN",
@@ -201,6 +214,9 @@ def event_study(
     reference : int
         The omitted event time (default -1, the last pre-event period).
 
+    ``panel`` may be a design from :func:`~retrade.models.build_design`, as in
+    :func:`exposure_did`.
+
     The pre-trend test is the joint F test that all lead coefficients (event
     times before 0 other than the reference) are zero, with the clustered
     covariance and G-1 denominator degrees of freedom. A rejection at ``alpha``
@@ -215,15 +231,19 @@ def event_study(
     >>> es = event_study(panel, "2015 quota removal", hs6="284690", exposure=top_k(8))
     >>> es.event_table()["event_time"].tolist()
     [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]
+    >>> from retrade.models import build_design
+    >>> design = build_design(panel, "2015 quota removal", hs6="284690", exposure=top_k(8))
+    >>> bool(event_study(design).event_table().equals(es.event_table()))
+    True
     """
-    design = build_design(panel, event, hs6=hs6, reporter=reporter, flow=flow,
-                          frequency=frequency, outcome=outcome, measure=measure,
-                          exposure=exposure, timing=timing, years=years, drop_years=drop_years)
+    design = design_of(panel, event, hs6=hs6, reporter=reporter, flow=flow,
+                       frequency=frequency, outcome=outcome, measure=measure,
+                       exposure=exposure, timing=timing, years=years, drop_years=drop_years)
     values, columns = dummy_columns(design.data, window, reference)
     names = {column: f"event_time[{k}]" for column, k in columns.items()}
     fit, vc, terms = _fit(design.data, list(columns), design, cluster, small_sample,
-                          {c: pd.Series(v, index=design.data.index) for c, v in values.items()})
-    coefs = _tidy(fit, terms, names, alpha)
+                          values)
+    coefs = fit_coefficients(fit, terms, [names[t] for t in terms], alpha)
     test = _pretrend(fit, [c for c in terms if columns[c] < 0])
     caveats = list(design.caveats) + _variance_notes(coefs, vc) + _pretrend_notes(test, alpha)
     if window is not None:
@@ -236,7 +256,7 @@ def event_study(
 
 
 def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sample,
-         extra: dict[str, pd.Series] | None = None):
+         extra: dict[str, pd.Series | np.ndarray] | None = None):
     """Drop terms the fixed effects absorb (with a warning), then estimate with pyfixest.
 
     pyfixest gets only the columns the model reads (from ``data``, or ``extra``, columns
@@ -246,7 +266,7 @@ def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sa
     the data); otherwise the terms are checked apart and the model refitted
     without the absorbed ones, as :func:`_checked_fit` always did.
     """
-    known = design.partner_codes if data is design.data else None
+    known = design.partner_key if data is design.data else None
     frame = model_frame(data, terms, cluster, extra, known)
     try:
         vc = vcov_choice(frame, cluster, small_sample)
@@ -262,7 +282,7 @@ def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sa
             fit = estimator(frame, terms, vc)
     except Exception:  # noqa: BLE001 - the checked path below raises what applies
         fit = None
-    if fit is None or not _clearly_identified(fit, frame, terms):
+    if fit is None or not _clearly_identified(fit, frame, terms, extra):
         return _checked_fit(frame, terms, estimator, vc)
     for w in caught:  # what the fit said, as the checked path's identical fit says it
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -270,31 +290,26 @@ def _fit(data: pd.DataFrame, terms: list[str], design: Design, cluster, small_sa
 
 
 def model_frame(data: pd.DataFrame, terms: list[str], cluster,
-                extra: dict[str, pd.Series] | None = None,
-                partner_codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+                extra: dict[str, pd.Series | np.ndarray] | None = None,
+                partner: pd.Series | None = None) -> pd.DataFrame:
     """What pyfixest gets: outcome, terms, fixed effects and clusters (from ``data`` or
-    ``extra``), text keys as categoricals (the partner's from ``partner_codes``, each row's
-    code into an array of labels, when given)."""
+    ``extra``), text keys as categoricals (the partner's given as ``partner``, e.g. a
+    design's :attr:`~retrade.models.design.Design.partner_key`, when known)."""
     extra = extra or {}
     names = (cluster,) if isinstance(cluster, str) else tuple(cluster or ())
     frame = {c: extra[c] if c in extra else data[c]
              for c in dict.fromkeys(["y", *terms, *FE.split(" + "), *names])
              if c in extra or c in data}
-    return pd.DataFrame({c: _from_codes(values, partner_codes)
-                         if c == S.PARTNER and c not in terms and partner_codes is not None
-                         and c not in extra else _as_key(c, values, terms)
+    return pd.DataFrame({c: partner if c == S.PARTNER and c not in terms and c not in extra
+                         and partner is not None else _as_key(c, values, terms)
                          for c, values in frame.items()})
 
 
 def _from_codes(values: pd.Series, partner_codes: tuple[np.ndarray, np.ndarray]) -> pd.Series:
     """:func:`_as_key` of the partner column from its known codes (the same categories, in
     order of appearance), without hashing the text again."""
-    code, labels = partner_codes
-    if len(code) != len(values) or (code < 0).any() or values.dtype != object:
-        return _as_key(S.PARTNER, values, [])
-    dense, seen = pd.factorize(code)
-    return pd.Series(pd.Categorical.from_codes(dense, categories=labels[seen]),
-                     index=values.index, name=S.PARTNER)
+    key = partner_key(values, partner_codes)
+    return _as_key(S.PARTNER, values, []) if key is None else key
 
 
 def _as_key(name: str, values: pd.Series, terms: list[str]) -> pd.Series:
@@ -324,15 +339,34 @@ def _estimator(design: Design):
     return estimate
 
 
-def _clearly_identified(fit, frame: pd.DataFrame, terms: list[str]) -> bool:
+def _clearly_identified(fit, frame: pd.DataFrame, terms: list[str],
+                        values: dict[str, pd.Series | np.ndarray] | None = None) -> bool:
     """True if the OLS fit kept every term and row and each term keeps at least 1e-6 of its
-    variation after the fixed effects (far from the 1e-10 at which a term is absorbed)."""
+    variation after the fixed effects (far from the 1e-10 at which a term is absorbed).
+
+    What is left of each term is the diagonal of the demeaned regressors' cross
+    product, which the fit has already formed (``X'X``). A term's values are read from
+    ``values`` when there (the arrays ``frame`` was built from), else from ``frame``.
+    """
     if list(fit._coefnames) != terms or int(fit._N) != len(frame):
         return False
-    x = frame[terms].to_numpy(dtype=float)
-    total = ((x - x.mean(axis=0)) ** 2).sum(axis=0)
-    left = (np.asarray(fit._X, dtype=float) ** 2).sum(axis=0)
+    values = values or {}
+    total = np.array([_sum_of_squares(np.asarray(values[t] if t in values else frame[t],
+                                                 dtype=float)) for t in terms])
+    cross = getattr(fit, "_tZX", None)
+    k = len(terms)
+    if isinstance(cross, np.ndarray) and cross.shape == (k, k):
+        left = np.diag(cross)
+    else:
+        x = np.asarray(fit._X, dtype=float)
+        left = np.einsum("ij,ij->j", x, x)
     return bool(np.all(total > 0) and np.all(left >= 1e-6 * total))
+
+
+def _sum_of_squares(values: np.ndarray) -> float:
+    """Sum of squared deviations from the mean."""
+    centred = values - values.mean()
+    return float(centred @ centred)
 
 
 def _checked_fit(data: pd.DataFrame, terms: list[str], estimator, vc):
@@ -363,7 +397,7 @@ def _kept_terms(data: pd.DataFrame, terms: list[str]) -> list[str]:
 
 def _variance_notes(coefs: pd.DataFrame, vc) -> list[str]:
     """A caveat when the (two-way) clustered variance is not positive for some terms."""
-    bad = coefs.loc[~np.isfinite(coefs["std_error"]), "term"].tolist()
+    bad = coefs["term"].to_numpy()[~np.isfinite(coefs["std_error"].to_numpy())].tolist()
     if not bad:
         return []
     message = (f"standard errors undefined for {bad}: the clustered variance "
@@ -371,15 +405,6 @@ def _variance_notes(coefs: pd.DataFrame, vc) -> list[str]:
                "varies within a single period cluster; cluster by partner only")
     warnings.warn(message, RuntimeWarning, stacklevel=3)
     return [message]
-
-
-def _tidy(fit, terms: list[str], names: dict[str, str], alpha: float) -> pd.DataFrame:
-    ci = fit.confint(alpha=alpha)
-    table = fit.tidy()  # what coef(), se(), tstat() and pvalue() each compute again
-    return tidy_frame(
-        [names[t] for t in terms], table["Estimate"][terms], table["Std. Error"][terms],
-        table["t value"][terms], table["Pr(>|t|)"][terms], ci.iloc[:, 0][terms],
-        ci.iloc[:, 1][terms])
 
 
 def _info(model: str, spec: str, design: Design, fit, vc) -> ModelInfo:
@@ -393,12 +418,15 @@ def _info(model: str, spec: str, design: Design, fit, vc) -> ModelInfo:
 
 def _pretrend(fit, leads: list[str]) -> WaldTest | None:
     """Joint F test of the leads; None without leads or when their variance is undefined."""
-    coef = fit.coef()
-    vcov = pd.DataFrame(fit._vcov, index=coef.index, columns=coef.index)
-    if not leads or not (np.diag(vcov.loc[leads, leads]) > 0).all():
+    if not leads:
+        return None
+    position = {name: i for i, name in enumerate(fit._coefnames)}
+    rows = [position[t] for t in leads]
+    vcov = np.asarray(fit._vcov, dtype=float)[np.ix_(rows, rows)]
+    if not (np.diag(vcov) > 0).all():
         return None
     df_den = float(np.min(fit._G)) - 1 if fit._is_clustered else float(fit._N - fit._k)
-    return wald_test(coef, vcov, leads, df_den)
+    return joint_test(np.asarray(fit._beta_hat, dtype=float)[rows], vcov, leads, df_den)
 
 
 def _pretrend_notes(test: WaldTest | None, alpha: float) -> list[str]:

@@ -35,15 +35,17 @@ import pandas as pd
 
 from retrade import choices
 from retrade.errors import CollinearityWarning, SpecificationError, check_choice, require
+from retrade.models.design import check_reuse, required_event
 from retrade.models.events import Timing, Treatment, check_coverage, first_post, treatment
 from retrade.models.inference import (
     SmallSample,
     collinear_with_fixed_effects,
     demeaner,
+    fit_coefficients,
     vcov_choice,
 )
 from retrade.models.poisson import poisson_predict
-from retrade.models.results import EstimationResult, ModelInfo, data_vintage, tidy_frame
+from retrade.models.results import EstimationResult, ModelInfo, data_vintage
 from retrade.panel import schema as S
 from retrade.panel.balance import balanced_panel
 
@@ -98,8 +100,8 @@ class GravityResult(EstimationResult):
 
 
 def gravity(
-    panel: pd.DataFrame,
-    event: str | Treatment,
+    panel: pd.DataFrame | GravityDesign,
+    event: str | Treatment | None = None,
     *,
     hs6: str | Sequence[str] | None = None,
     flow: str = "export",
@@ -116,10 +118,14 @@ def gravity(
 
     Parameters
     ----------
-    panel : DataFrame
+    panel : DataFrame or GravityDesign
         Panel rows with several reporters (:mod:`retrade.panel.schema`), annual.
+        Or the flows prepared once by :func:`gravity_design` (the same result as
+        from the panel with the options it was built with, without preparing
+        the data again, e.g. to re-estimate with another ``cluster``).
     event : str or Treatment
         The measure; its date defines post, its HS lines the treated products.
+        Required with panel rows, optional with a design.
     hs6 : str or sequence of str, optional
         Lines to use (default: the event's lines present in the panel).
     flow : {"export", "import"}
@@ -151,6 +157,94 @@ def gravity(
     True
     """
     pf = require("pyfixest", "models")
+    design = _design_of(panel, event, hs6=hs6, flow=flow, restricting=restricting,
+                        targets=targets, by_hs6=by_hs6, timing=timing, drop_years=drop_years)
+    data, fe = design.data, design.fixed_effects
+    _check_term(data, fe, design.restricting, design.targets, design.by_hs6)
+    vc = vcov_choice(data, cluster, small_sample)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*singleton.*")
+        fit = pf.fepois(f"y ~ {TERM} | {' + '.join(fe)}", data=model_frame(data, fe, vc),
+                        vcov=vc.vcov, ssc=vc.ssc, demeaner=demeaner())
+    coefs = fit_coefficients(fit, [TERM], [TERM], alpha)
+    info = _info(design, fit, vc)
+    return GravityResult(info=info, coefficients=coefs,
+                         caveats=_caveats(design.treatment, data, fit, design.targets),
+                         fit=fit, treatment=design.treatment, fixed_effect_columns=fe,
+                         flows=data[[S.YEAR, "y", TERM, *fe]])
+
+
+@dataclass(frozen=True)
+class GravityDesign:
+    """The flows of one gravity estimation: outcome, restriction term, fixed-effect keys.
+
+    Made by :func:`gravity_design`; :func:`gravity` takes it in place of the panel.
+    ``data`` holds ``y``, the restriction term, the fixed-effect columns
+    (``fixed_effects``), exporter, importer, year and line.
+    """
+
+    data: pd.DataFrame
+    fixed_effects: tuple[str, ...]
+    treatment: Treatment
+    first_post: int
+    restricting: str
+    targets: tuple[str, ...]
+    by_hs6: bool
+    vintage: str
+    sample: str
+    # the options it was built with (gravity_design's keywords), checked when it is reused
+    options: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+# gravity_design's options and their defaults (those of gravity)
+_DEFAULTS = {"hs6": None, "flow": "export", "restricting": "CHN", "targets": None,
+             "by_hs6": False, "timing": "full", "drop_years": ()}
+
+
+def gravity_design(
+    panel: pd.DataFrame,
+    event: str | Treatment,
+    *,
+    hs6: str | Sequence[str] | None = None,
+    flow: str = "export",
+    restricting: str = "CHN",
+    targets: Sequence[str] | None = None,
+    by_hs6: bool = False,
+    timing: Timing = "full",
+    drop_years: Sequence[int] = (),
+) -> GravityDesign:
+    """The flows of a gravity estimation, prepared once for several estimations.
+
+    Balanced bilateral flows, the restriction term and the fixed-effect keys:
+    what :func:`gravity` prepares from panel rows before it estimates.
+    :func:`gravity` takes the design in place of the panel (with its estimation
+    options ``cluster``, ``small_sample``, ``alpha``) and gives what it gives
+    from the panel with the same options.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Panel rows with several reporters (:mod:`retrade.panel.schema`), annual.
+    event, hs6, flow, restricting, targets, by_hs6, timing, drop_years
+        As in :func:`gravity` (the same defaults).
+
+    Returns
+    -------
+    GravityDesign
+
+    Examples
+    --------
+    >>> from retrade.models.simulate import gravity_panel
+    >>> from retrade.models.events import define_treatment
+    >>> event = define_treatment("halt", "2016-01-01", hs6=["284690"], partners=["JPN", "USA"])
+    >>> panel = gravity_panel(effect=-0.5, seed=2)
+    >>> design = gravity_design(panel, event)
+    >>> design.fixed_effects
+    ('exp_year', 'imp_year', 'pair')
+    >>> by_pair, by_exporter = gravity(design), gravity(design, cluster="exporter")
+    >>> bool(by_pair.tidy().equals(gravity(panel, event).tidy()))
+    True
+    """
     t = treatment(event)
     data = _frame(panel, t, hs6=hs6, flow=flow, by_hs6=by_hs6, drop_years=drop_years)
     check_coverage(t, sorted(set(data[S.YEAR].unique())), "A", timing)
@@ -158,21 +252,20 @@ def gravity(
     hits = tuple(targets) if targets is not None else t.partners
     data[TERM] = _restriction(data, start, restricting, hits, t.hs6 if by_hs6 else None)
     fe = _fixed_effects(data, by_hs6)
-    _check_term(data, fe, restricting, hits, by_hs6)
-    vc = vcov_choice(data, cluster, small_sample)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*singleton.*")
-        fit = pf.fepois(f"y ~ {TERM} | {' + '.join(fe)}", data=model_frame(data, fe, vc),
-                        vcov=vc.vcov, ssc=vc.ssc, demeaner=demeaner())
-    ci = fit.confint(alpha=alpha)
-    table = fit.tidy()  # what coef(), se(), tstat() and pvalue() each compute again
-    coefs = tidy_frame([TERM], table["Estimate"], table["Std. Error"], table["t value"],
-                       table["Pr(>|t|)"], ci.iloc[:, 0], ci.iloc[:, 1])
-    info = _info(data, fe, fit, vc, t, start, restricting, hits, by_hs6,
-                 data_vintage(panel, panel[S.HS6].isin(data[S.HS6].unique())))
-    return GravityResult(info=info, coefficients=coefs, caveats=_caveats(t, data, fit, hits),
-                         fit=fit, treatment=t, fixed_effect_columns=fe,
-                         flows=data[[S.YEAR, "y", TERM, *fe]])
+    return GravityDesign(
+        data=data, fixed_effects=fe, treatment=t, first_post=start, restricting=restricting,
+        targets=hits, by_hs6=by_hs6,
+        vintage=data_vintage(panel, panel[S.HS6].isin(data[S.HS6].unique())),
+        sample=_sample(data, restricting, hits, by_hs6),
+        options={"hs6": hs6, "flow": flow, "restricting": restricting, "targets": targets,
+                 "by_hs6": by_hs6, "timing": timing, "drop_years": drop_years})
+
+
+def _design_of(panel, event, **options) -> GravityDesign:
+    if not isinstance(panel, GravityDesign):
+        return gravity_design(panel, required_event(event), **options)
+    check_reuse(panel.treatment, panel.options, event, options, _DEFAULTS)
+    return panel
 
 
 def model_frame(data: pd.DataFrame, fe: Sequence[str], vc) -> pd.DataFrame:
@@ -284,17 +377,22 @@ def _imputation(pf, data: pd.DataFrame, fe: tuple[str, ...]) -> pd.DataFrame:
     return out
 
 
-def _info(data, fe, fit, vc, t, start, restricting, targets, by_hs6, vintage) -> ModelInfo:
-    variation = "product" if by_hs6 else ("bilateral" if targets else "none (exporter-time)")
+def _info(design: GravityDesign, fit, vc) -> ModelInfo:
+    fe = design.fixed_effects
     return ModelInfo(
         model="Structural gravity (PPML)", spec=f"y ~ {TERM} | {' + '.join(fe)}",
         outcome="bilateral value (USD) in levels", n_obs=int(fit._N), fixed_effects=fe,
-        cluster=vc.cluster, vcov=vc.description, data_vintage=vintage,
-        sample=(f"{data[EXPORTER].nunique()} exporters x {data[IMPORTER].nunique()} importers, "
-                f"{data[S.YEAR].min()}-{data[S.YEAR].max()}; restriction = {restricting} x post"
-                f"{' x ' + '/'.join(targets) if targets else ''}; "
-                f"identifying variation: {variation}"),
-        event=f"{t.name} (first post year {start})")
+        cluster=vc.cluster, vcov=vc.description, data_vintage=design.vintage,
+        sample=design.sample, event=f"{design.treatment.name} (first post year "
+                                    f"{design.first_post})")
+
+
+def _sample(data: pd.DataFrame, restricting: str, targets: tuple[str, ...],
+            by_hs6: bool) -> str:
+    variation = "product" if by_hs6 else ("bilateral" if targets else "none (exporter-time)")
+    return (f"{data[EXPORTER].nunique()} exporters x {data[IMPORTER].nunique()} importers, "
+            f"{data[S.YEAR].min()}-{data[S.YEAR].max()}; restriction = {restricting} x post"
+            f"{' x ' + '/'.join(targets) if targets else ''}; identifying variation: {variation}")
 
 
 def _caveats(t: Treatment, data: pd.DataFrame, fit, targets) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from retrade import choices
 from retrade.errors import SpecificationError, check_choice
+from retrade.results import tidy_frame
 
 SmallSample = choices.SmallSample
 SMALL_SAMPLES: tuple[str, ...] = choices.values(SmallSample)
@@ -123,19 +124,25 @@ def wald_test(coef: pd.Series, vcov: pd.DataFrame, terms: Sequence[str], df_den:
     >>> round(wald_test(b, V, ["a", "b"], np.inf).statistic, 6)
     0.5
     """
-    from scipy import stats
-
     terms = list(terms)
     if not terms:
         raise SpecificationError("a joint test needs at least one coefficient")
-    b = coef.loc[terms].to_numpy(float)
-    v = vcov.loc[terms, terms].to_numpy(float)
+    return joint_test(coef.loc[terms].to_numpy(float), vcov.loc[terms, terms].to_numpy(float),
+                      terms, df_den)
+
+
+def joint_test(b: np.ndarray, v: np.ndarray, terms: Sequence[str], df_den: float) -> WaldTest:
+    """:func:`wald_test` on the coefficients ``b`` of ``terms`` and their covariance ``v``
+    as arrays (the survival functions scipy's ``f.sf`` and ``chi2.sf`` evaluate, called
+    without their argument checks)."""
+    from scipy import special
+
     m = len(terms)
     f_stat = float(b @ np.linalg.pinv(v) @ b) / m
     if np.isinf(df_den):
-        p = float(stats.chi2.sf(f_stat * m, m))
+        p = float(special.chdtrc(m, f_stat * m))
     else:
-        p = float(stats.f.sf(f_stat, m, df_den))
+        p = float(special.fdtrc(m, df_den, f_stat))
     return WaldTest(tuple(terms), f_stat, m, float(df_den), p, "F")
 
 
@@ -174,6 +181,27 @@ def collinear_with_fixed_effects(data: pd.DataFrame, terms: Sequence[str], fe: s
 
 
 FIXEF_TOL = 1e-10
+
+
+def fit_coefficients(fit, terms: Sequence[str], names: Sequence[str],
+                     alpha: float) -> pd.DataFrame:
+    """The tidy rows (:func:`retrade.results.tidy_frame`) of ``terms`` in a pyfixest fit,
+    labelled ``names``, with ``1 - alpha`` intervals.
+
+    The columns ``fit.tidy(alpha)`` puts in a frame, read from the arrays its one
+    inference pass fills (``coef()``, ``se()``, ``tstat()``, ``pvalue()`` and
+    ``confint()`` would each run that pass again; the interval is ``estimate -/+
+    critical value x std_error`` in both). The fit is left as its own accessors
+    leave it (its stored inference at the 95% level).
+    """
+    fit.get_inference(alpha=alpha)
+    position = {name: i for i, name in enumerate(fit._coefnames)}
+    rows = [position[t] for t in terms]
+    columns = [np.asarray(a, dtype=float)[rows] for a in (
+        fit._beta_hat, fit._se, fit._tstat, fit._pvalue, fit._conf_int[0], fit._conf_int[1])]
+    if alpha != 0.05:
+        fit.get_inference()  # back to the default level, as after coef() or se()
+    return tidy_frame(list(names), *columns)
 
 
 def demeaner():

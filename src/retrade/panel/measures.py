@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from retrade import choices
-from retrade.catalog.countries import GROUPS, WORLD, kind_of
+from retrade.catalog.countries import COMTRADE_SPECIAL, GROUPS, WORLD, kind_of
 from retrade.errors import SpecificationError, check_choice
 from retrade.panel import schema as S
 
@@ -44,9 +44,15 @@ def is_aggregate_partner(codes: pd.Series) -> pd.Series:
 def aggregate_rows(row_code: np.ndarray, distinct) -> np.ndarray:
     """:func:`is_aggregate_partner` from a factorization (``pd.factorize(codes)``): each code
     is looked up once, missing values (-1) are never aggregates."""
-    aggregate = np.array([str(code) == WORLD or kind_of(str(code)) == "group"
-                          for code in distinct], dtype=bool)
+    text = pd.Index(np.asarray(distinct, dtype=object)).astype(str)  # str() of each code
+    aggregate = np.asarray((text == WORLD) | text.str.upper().isin(_group_codes()), dtype=bool)
     return aggregate[row_code] & (row_code >= 0) if len(aggregate) else row_code < -1
+
+
+def _group_codes() -> list[str]:
+    """The reserved codes :func:`~retrade.catalog.countries.kind_of` calls ``group``."""
+    return sorted({iso for iso, _name, _kind in COMTRADE_SPECIAL.values()
+                   if kind_of(iso) == "group"})
 
 
 def unit_values(panel: pd.DataFrame) -> pd.Series:

@@ -66,11 +66,10 @@ def quota_removal(china: pd.DataFrame,
         if not (china["hs6"] == hs6).any():
             skipped.append(f"{hs6}: no China export rows")
             continue
-        try:
-            did = rm.exposure_did(china, ANNUAL_EVENT, hs6=hs6, outcome="ppml",
-                                  exposure=_exposure())
-            study = rm.event_study(china, ANNUAL_EVENT, hs6=hs6, outcome="ppml",
-                                   exposure=_exposure())
+        try:  # one design (balanced panel, exposure, outcome) for both models
+            design = rm.build_design(china, ANNUAL_EVENT, hs6=hs6, outcome="ppml",
+                                     exposure=_exposure())
+            did, study = rm.exposure_did(design), rm.event_study(design)
         except SpecificationError as exc:
             skipped.append(f"{hs6}: {exc}")
             continue
