@@ -205,17 +205,10 @@ def _outlier_rows(panel: pd.DataFrame, measures: Sequence[str], window: int, thr
                 reference=reference[hit],
                 ratio=ratio[hit],
             )
-            flagged["detail"] = [
-                f"{measure} {v:,.4g} is {r:.2f} x the median {m:,.4g} "
-                f"of {int(n)} periods within ±{window}"
-                for v, r, m, n in zip(
-                    flagged["value"],
-                    flagged["ratio"],
-                    flagged["reference"],
-                    count[hit],
-                    strict=True,
-                )
-            ]
+            flagged["detail"] = _sentences(
+                f"{measure} {{:,.4g}} is {{:.2f}} x the median {{:,.4g}} "
+                f"of {{}} periods within ±{window}",
+                flagged["value"], flagged["ratio"], flagged["reference"], count[hit])
             out.append(flagged.drop(columns=list(measures)))
     return out
 
@@ -284,13 +277,29 @@ def _unit_value_rows(panel: pd.DataFrame, factor: float) -> list[pd.DataFrame]:
         reference=reference[hit],
         ratio=ratio[hit],
     )
-    flagged["detail"] = [
-        f"{v:,.4g} USD/kg is {r:.3g} x the median {m:,.4g} USD/kg of {int(n)} rows of this code"
-        for v, r, m, n in zip(
-            flagged["value"], flagged["ratio"], flagged["reference"], count[hit], strict=True
-        )
-    ]
+    flagged["detail"] = _sentences(
+        "{:,.4g} USD/kg is {:.3g} x the median {:,.4g} USD/kg of {} rows of this code",
+        flagged["value"], flagged["ratio"], flagged["reference"], count[hit])
     return [flagged]
+
+
+def _sentences(template: str, value: pd.Series, ratio: pd.Series, reference: pd.Series,
+               count: pd.Series) -> list[str]:
+    """``template`` filled with each row's value, ratio, reference and count (an integer).
+
+    One bound ``str.format`` over plain Python numbers (``tolist``): the same
+    text as an f-string per row over the columns, in about two thirds of the
+    time (the flagged rows of a large panel number 10^5).
+
+    Examples
+    --------
+    >>> one = pd.Series([1234.5])
+    >>> _sentences("{:,.4g} is {:.2f} x {:,.4g} of {}", one, one / 1e3, one, pd.Series([3.0]))
+    ['1,234 is 1.23 x 1,234 of 3']
+    """
+    numbers = [np.asarray(c, dtype=float).tolist() for c in (value, ratio, reference)]
+    counts = np.asarray(count, dtype=float).astype(np.int64).tolist()
+    return list(map(template.format, *numbers, counts))
 
 
 def _flag(column: pd.Series) -> pd.Series:
