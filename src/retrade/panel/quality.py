@@ -48,6 +48,7 @@ from retrade.panel import schema as S
 from retrade.panel.distinct import (
     column_codes,
     combine_codes,
+    first_rows,
     on_distinct,
     repeated,
     row_codes,
@@ -107,7 +108,7 @@ def _series_frame(
     # one integer per series and period: a neighbour's key is this key plus an offset
     key = series * _SPAN + ordinal
     group, _ = pd.factorize(key)
-    _, first = np.unique(group, return_index=True)
+    first = first_rows(group)  # pd.factorize numbers groups as they appear
     frame = rows[[*keys, S.PERIOD]].iloc[first].reset_index(drop=True)
     for measure in measures:
         values = rows[measure].reset_index(drop=True)
