@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from retrade.panel.distinct import column_codes, combine_codes, first_rows, row_codes
+from retrade.store import Part, RawStore
+from retrade.store.raw import _keep_last, _to_pandas, _varying
 
 
 def _previous_row_codes(frame: pd.DataFrame | pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -48,3 +51,63 @@ def test_first_rows_without_sorting_are_numpys(n):
     for codes in (rng.integers(0, 5, n), rng.integers(-3, 3, n), np.arange(n)[::-1],
                   np.repeat(np.arange(n // 2 + 1) * 3, 2)[:n]):
         np.testing.assert_array_equal(first_rows(codes), np.unique(codes, return_index=True)[1])
+
+
+# -- the raw store's read -------------------------------------------------------------------------
+
+def _previous_keep_last(table: pa.Table, key: list[str]) -> pa.Table:
+    """``retrade.store.raw._keep_last`` before (grouped on every key column the table has)."""
+    key = [k for k in key if k in table.column_names]
+    rows = pa.array(np.arange(table.num_rows, dtype=np.int64))
+    last = (table.select(key).append_column("_row", rows)
+            .group_by(key, use_threads=False).aggregate([("_row", "max")]))["_row_max"]
+    if len(last) == table.num_rows:
+        return table
+    return table.take(np.sort(last.to_numpy()))
+
+
+def _keyed_table(rng: np.random.Generator, n: int) -> pa.Table:
+    return pa.table({
+        "type": pa.array(["C"] * n),
+        "reporter": pa.array(rng.choice([156, 392], n)),
+        "period": pa.array(rng.choice(["2020", "2021", None], n)),
+        "partner": pa.array(rng.choice([0, 4, 8], n).astype(float)),  # a float key is kept
+        "mot": pa.array([0] * n),
+        "none": pa.array([None] * n, type=pa.int64()),
+        "flag": pa.array([True] * n),
+        "some_missing": pa.array([None] + ["x"] * (n - 1)) if n else pa.array([], pa.string()),
+        "value": pa.array(rng.random(n)),
+    })
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 400])
+def test_keeping_the_newest_row_on_the_varying_columns_equals_grouping_on_all(n):
+    table = _keyed_table(np.random.default_rng(n), n)
+    keys = [["type", "reporter", "period", "partner", "mot", "none", "flag", "some_missing"],
+            ["type", "mot"], ["none"], ["type", "absent", "reporter"], ["partner"]]
+    for key in keys:
+        assert _keep_last(table, key).equals(_previous_keep_last(table, key))
+    if n == 400:  # the constant columns are left out of the grouping, the float one is kept
+        assert _varying(table, keys[0]) == ["reporter", "period", "partner", "some_missing"]
+        assert _varying(table, ["type", "mot"]) == ["type"]
+
+
+def test_raw_rows_read_through_dictionaries_equal_to_pandas(tmp_path):
+    rng = np.random.default_rng(1)
+    table = pa.Table.from_pandas(pd.DataFrame({
+        "cmd": pd.array(rng.choice(["280530", "284690", None], 300), dtype="string"),
+        "desc": pd.Series(rng.choice(["a", None], 300), dtype=object),
+        "code": pd.array(rng.choice([1, 2], 300), dtype="Int64"),
+        "empty": pd.array([None] * 300, dtype="string"),
+    }), preserve_index=False)
+    bare = pa.table({"name": pa.array(rng.choice(["x", None], 300)),
+                     "big": pa.array(rng.choice(["y", "z"], 300), type=pa.large_string())})
+    for t in (table, bare, table.slice(0, 0)):
+        pd.testing.assert_frame_equal(_to_pandas(pa.Table.from_batches(t.to_batches(),
+                                                                       t.schema)),
+                                      t.to_pandas(), check_exact=True)
+    store = RawStore(tmp_path)
+    store.write("demo", [Part({"p": "1"}, "x", table)], query={}, content_sha256="0")
+    pd.testing.assert_frame_equal(store.read("demo", key=["cmd", "code"]),
+                                  _previous_keep_last(table, ["cmd", "code"]).to_pandas(),
+                                  check_exact=True)
