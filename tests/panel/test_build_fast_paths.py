@@ -111,3 +111,19 @@ def test_raw_rows_read_through_dictionaries_equal_to_pandas(tmp_path):
     pd.testing.assert_frame_equal(store.read("demo", key=["cmd", "code"]),
                                   _previous_keep_last(table, ["cmd", "code"]).to_pandas(),
                                   check_exact=True)
+
+
+# -- the quality table's typing -------------------------------------------------------------------
+
+def test_quality_floats_typed_directly_equal_astype():
+    from retrade.panel.quality import _QUALITY_DTYPES, QUALITY_COLUMNS, conform_quality
+
+    floats = np.array([1.5, np.nan, -0.0, np.inf, 3e300])
+    frame = pd.DataFrame({"check": ["gap"] * 5, "value": floats, "ratio": floats[::-1],
+                          "reference": pd.array([1.0, None, 2.0, 3.0, None], dtype="Float64")})
+    expected = pd.DataFrame({c: (frame[c] if c in frame else pd.Series(pd.NA, index=frame.index))
+                             .astype(_QUALITY_DTYPES[c]) for c in QUALITY_COLUMNS})
+    typed = conform_quality(frame)
+    pd.testing.assert_frame_equal(typed, expected, check_exact=True)
+    typed.loc[0, "value"] = 9.0
+    assert frame.loc[0, "value"] == 1.5  # the input is not changed through the result

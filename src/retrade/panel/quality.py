@@ -366,13 +366,18 @@ def conform_quality(frame: pd.DataFrame) -> pd.DataFrame:
             columns[column] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
         elif frame[column].dtype == dtype:
             columns[column] = frame[column]
+        elif frame[column].dtype == np.float64 and dtype == _FLOAT:
+            values = frame[column].to_numpy(copy=True)  # NaN is missing, as astype makes it
+            columns[column] = pd.Series(pd.arrays.FloatingArray(values, np.isnan(values)),
+                                        index=frame.index)
         else:
             columns[column] = frame[column].astype(dtype)
     return pd.DataFrame(columns, index=frame.index)
 
 
-_QUALITY_DTYPES = {c: pd.api.types.pandas_dtype("Float64" if c in ("value", "reference", "ratio")
-                                                else "string") for c in QUALITY_COLUMNS}
+_FLOAT = pd.Float64Dtype()
+_QUALITY_DTYPES = {c: _FLOAT if c in ("value", "reference", "ratio")
+                   else pd.api.types.pandas_dtype("string") for c in QUALITY_COLUMNS}
 
 
 def _all_missing(dtype, index: pd.Index) -> pd.Series:
