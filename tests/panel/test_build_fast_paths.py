@@ -4,17 +4,25 @@ Each replaced step is run here beside its previous form on the same inputs,
 and the two are compared exactly (tolerance: none; the shortcuts skip work
 whose result is known, they compute nothing differently): a code's first
 row without sorting (against ``np.unique``), the raw store's de-duplication
-on the key columns that vary (against grouping on every key column), and
-the raw rows' text read through dictionaries (against ``to_pandas``).
+on the key columns that vary (against grouping on every key column),
+the raw rows' text read through dictionaries (against ``to_pandas``), the
+quality table's floats typed directly (against ``astype``), and the quality
+table and mirror flows computed side by side (against one after the other,
+warnings and errors included).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
+from _outcome import outcome as _run
+from retrade.errors import DataQualityWarning, SchemaError
+from retrade.panel.build import side_by_side
 from retrade.panel.distinct import column_codes, combine_codes, first_rows, row_codes
 from retrade.store import Part, RawStore
 from retrade.store.raw import _keep_last, _to_pandas, _varying
@@ -127,3 +135,45 @@ def test_quality_floats_typed_directly_equal_astype():
     pd.testing.assert_frame_equal(typed, expected, check_exact=True)
     typed.loc[0, "value"] = 9.0
     assert frame.loc[0, "value"] == 1.5  # the input is not changed through the result
+
+
+# -- the quality table and the mirror flows side by side ----------------------------------------
+
+def _steps(log: list, *, warn: tuple = (), fail: tuple = ()):
+    """Two steps that log what they do, and warn or fail when told to."""
+    def step(name):
+        def run():
+            log.append(name)
+            if name in warn:
+                warnings.warn(f"{name} warns", DataQualityWarning, stacklevel=1)
+            if name in fail:
+                raise SchemaError(f"{name} fails")
+            return name.upper()
+        return run
+    return step("quality"), step("mirror")
+
+
+_CASES = [((), ()), (("mirror",), ()), (("quality", "mirror"), ()), ((), ("mirror",)),
+          ((), ("quality", "mirror")), (("mirror",), ("quality",))]
+
+
+@pytest.mark.parametrize(("warn", "fail"), _CASES)
+def test_side_by_side_gives_what_one_after_the_other_gives(warn, fail):
+    concurrent = _run(side_by_side, *_steps([], warn=warn, fail=fail))
+    first, second = _steps([], warn=warn, fail=fail)
+    assert concurrent == _run(lambda: (first(), second()))
+    if not warn and not fail:
+        assert concurrent == (("QUALITY", "MIRROR"), [])
+
+
+def test_the_build_tables_side_by_side_equal_one_after_the_other(china_exports_panel):
+    from retrade.panel.mirror import mirror_flows
+    from retrade.panel.quality import quality_table
+    from retrade.panel.sources import select_sources
+
+    panel = china_exports_panel
+    quality, mirror = side_by_side(lambda: quality_table(panel),
+                                   lambda: mirror_flows(select_sources(panel)))
+    assert len(quality) and len(mirror)
+    pd.testing.assert_frame_equal(quality, quality_table(panel), check_exact=True)
+    pd.testing.assert_frame_equal(mirror, mirror_flows(select_sources(panel)), check_exact=True)

@@ -428,11 +428,45 @@ def _build(
     processed = ProcessedStore(settings.processed_dir)
     if panel.empty and not allow_empty:
         _keep_nonempty_panel(processed, store, names)
-    quality = quality_table(panel)
-    release_memory()
-    mirror = mirror_flows(select_sources(panel))
+    quality, mirror = side_by_side(lambda: quality_table(panel),
+                                   lambda: mirror_flows(select_sources(panel)))
     release_memory()
     return (panel, quality, mirror, extra), tuple(reports)
+
+
+def side_by_side(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+    """``(first(), second())``, the second computed in another thread meanwhile.
+
+    For two steps that read the same inputs and change nothing (the quality
+    table and the mirror flows): much of their work is pandas and numpy
+    releasing the interpreter lock, so on two cores they overlap. What the
+    caller sees is what ``(first(), second())`` gives: if either step warns or
+    fails, both are computed again one after the other, so that warnings come
+    in that order and the error is the one the first failing step raises.
+    (Python's warning filters are process-wide: a library step that silences
+    a warning for its own duration could, in the other thread, silence the
+    same warning meanwhile. pandas silences only its own internal warnings
+    so, and these two steps warn about nothing by design.)
+
+    Examples
+    --------
+    >>> side_by_side(lambda: 1, lambda: 2)
+    (1, 2)
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                later = pool.submit(second)
+                one = first()
+                two = later.result()
+    except Exception:  # noqa: BLE001 - raised again below, in the sequential order
+        caught = [True]
+    if caught:
+        return first(), second()
+    return one, two
 
 
 def _keep_nonempty_panel(processed: ProcessedStore, store: RawStore, names: Sequence[str]) -> None:
