@@ -177,3 +177,16 @@ def test_the_build_tables_side_by_side_equal_one_after_the_other(china_exports_p
     assert len(quality) and len(mirror)
     pd.testing.assert_frame_equal(quality, quality_table(panel), check_exact=True)
     pd.testing.assert_frame_equal(mirror, mirror_flows(select_sources(panel)), check_exact=True)
+
+
+def test_renumbering_in_place_equals_reset_index():
+    from retrade.panel.distinct import renumbered
+
+    frame = pd.DataFrame({"a": pd.array(["x", None, "y"], dtype="string"), "b": [1.0, 2.0, 3.0]},
+                         index=pd.Index([7, 3, 5], name="row"))
+    for order in ([2, 0, 1], [], [1]):
+        pd.testing.assert_frame_equal(renumbered(frame.take(order)),
+                                      frame.take(order).reset_index(drop=True), check_exact=True)
+        pd.testing.assert_frame_equal(renumbered(frame[frame["b"] > 1]),
+                                      frame[frame["b"] > 1].reset_index(drop=True))
+    assert frame.index.tolist() == [7, 3, 5]

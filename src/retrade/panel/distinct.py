@@ -140,7 +140,7 @@ def sort_by(
         code, uniques = pd.factorize(frame[column], sort=True, use_na_sentinel=True)
         codes.append(np.where(code < 0, -1 if na_position == "first" else len(uniques), code))
     order = np.lexsort(codes) if codes and len(frame) else np.arange(len(frame))
-    return frame.take(order).reset_index(drop=True)
+    return renumbered(frame.take(order))
 
 
 def repeated(text: object, index: pd.Index) -> pd.Series:
@@ -153,3 +153,18 @@ def repeated(text: object, index: pd.Index) -> pd.Series:
     """
     return pd.Series(pd.array([text], dtype="string").take(np.zeros(len(index), dtype=np.intp)),
                      index=index)
+
+
+def renumbered(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame.reset_index(drop=True)`` for a frame the caller has just made, without a copy.
+
+    For the result of a ``take`` or a row selection, which nothing else holds:
+    its index is replaced in place (``reset_index`` would copy every column).
+
+    Examples
+    --------
+    >>> renumbered(pd.DataFrame({"a": [1, 2]}, index=[5, 3]).take([1, 0])).index.tolist()
+    [0, 1]
+    """
+    frame.index = pd.RangeIndex(len(frame))
+    return frame

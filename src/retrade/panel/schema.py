@@ -240,17 +240,17 @@ def sort_and_validate(frame: pd.DataFrame) -> pd.DataFrame:
     >>> sort_and_validate(rows)["period"].tolist()
     ['2020', '2021']
     """
+    from retrade.panel.distinct import renumbered, sort_by
+
     text = set(KEY) <= set(frame.columns) and all(
         isinstance(frame[c].dtype, pd.StringDtype) for c in KEY)
     if not text:  # not a panel's key: pandera says what is wrong (or it passes), then sort
-        from retrade.panel.distinct import sort_by
-
         return sort_by(validate_panel(frame), KEY)
     factorized = {c: pd.factorize(frame[c], sort=True, use_na_sentinel=True) for c in KEY}
     keys = [np.where(codes < 0, len(uniques), codes)  # lexsort: the last key is the primary one
             for codes, uniques in (factorized[c] for c in reversed(KEY))]
     order = np.lexsort(keys) if len(frame) else np.arange(0)
-    ordered = frame.take(order).reset_index(drop=True)
+    ordered = renumbered(frame.take(order))
     factorized = {c: (codes[order], uniques) for c, (codes, uniques) in factorized.items()}
     if passes_schema(ordered, _factorized=factorized):
         return ordered
