@@ -22,6 +22,7 @@ import pytest
 
 from _outcome import outcome as _run
 from retrade.errors import DataQualityWarning, SchemaError
+from retrade.panel import schema as S
 from retrade.panel.build import side_by_side
 from retrade.panel.distinct import column_codes, combine_codes, first_rows, row_codes
 from retrade.store import Part, RawStore
@@ -190,3 +191,34 @@ def test_renumbering_in_place_equals_reset_index():
         pd.testing.assert_frame_equal(renumbered(frame[frame["b"] > 1]),
                                       frame[frame["b"] > 1].reset_index(drop=True))
     assert frame.index.tolist() == [7, 3, 5]
+
+
+def test_file_rows_labelled_by_the_adapter_equal_relabelled_rows():
+    from retrade.catalog.comtrade_v1 import v1_table
+    from retrade.panel.adapters import comtrade, comtrade_files
+    from retrade.panel.distinct import repeated
+
+    rng = np.random.default_rng(5)
+    years, values = rng.integers(2015, 2024, 200), rng.random(200)
+    reporters, partners = rng.choice([156, 842], 200), rng.choice([392, 410, 0], 200)
+    raw = v1_table([{"typeCode": "C", "freqCode": "A", "period": str(y), "refYear": y,
+                     "reporterCode": int(r), "partnerCode": int(p), "flowCode": "X",
+                     "cmdCode": "280530", "classificationCode": "H5", "primaryValue": float(v),
+                     "motCode": 0, "customsCode": "C00", "partner2Code": 0, "mosCode": "0"}
+                    for y, r, p, v in zip(years, reporters, partners, values, strict=True)]
+                   ).to_pandas()
+
+    def previous(rows):  # comtrade_files.to_panel before: relabel the API adapter's rows
+        panel = comtrade.to_panel(rows)
+        return panel.assign(source=repeated("comtrade_files", panel.index))
+
+    new, old = _run(comtrade_files.to_panel, raw), _run(previous, raw)
+    assert new[1] == old[1]
+    pd.testing.assert_frame_equal(new[0], old[0], check_exact=True)
+    # the build conforms the adapter's rows without a copy: the same frame, the input kept
+    produced = new[0].assign(value_usd=new[0]["value_usd"].astype(float)).drop(columns="batch")
+    before = produced.copy()
+    shared = S.conform(produced, copy=False)
+    pd.testing.assert_frame_equal(shared, S.conform(produced), check_exact=True)
+    shared["source"] = repeated("x", shared.index)
+    pd.testing.assert_frame_equal(produced, before, check_exact=True)

@@ -246,7 +246,7 @@ def _run_adapter(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFra
             f"adapter {source!r} failed on the raw rows: {type(exc).__name__}: {exc}"
         ) from exc
     try:
-        rows = S.conform(produced)
+        rows = S.conform(produced, copy=False)  # the adapter's frame is dropped below
     except KeyError as exc:
         raise SchemaError(f"adapter {source!r} returned rows without {exc}") from None
     del produced  # one copy of the rows at a time

@@ -108,11 +108,13 @@ def empty_panel() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in DTYPES.items()})
 
 
-def conform(frame: pd.DataFrame) -> pd.DataFrame:
+def conform(frame: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
     """Add missing optional columns, order and type them (a copy; the input is not mutated).
 
     Raises :class:`~retrade.errors.ColumnsMissing` (a ``SchemaError`` and a ``KeyError``)
-    naming any required column that is absent.
+    naming any required column that is absent. ``copy=False`` is for a frame
+    the caller drops at once (the build's adapter output): columns of the
+    right type are shared with it, not copied.
     """
     required = (SOURCE, FREQUENCY, PERIOD, YEAR, REPORTER, PARTNER, FLOW, HS6)
     missing = [c for c in required if c not in frame.columns]
@@ -128,7 +130,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
             columns[column] = frame[column].astype(dtype)
         else:
             columns[column] = frame[column]
-    return pd.DataFrame(columns, index=frame.index, copy=True)  # one copy, in panel order
+    return pd.DataFrame(columns, index=frame.index, copy=copy)  # one copy, in panel order
 
 
 # what each column must satisfy: a set of values, a pattern (``re.match``, as pandas'
