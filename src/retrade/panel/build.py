@@ -91,6 +91,10 @@ ADAPTERS_PACKAGE = "retrade.panel.adapters"
 BUILD_RECORD = SET_RECORD
 # sources whose raw rows also feed the element and province tables (retrade.panel.elements)
 ELEMENT_SOURCES = frozenset({"china_customs"})
+# panels up to this many rows get their quality table and mirror flows side by side (in two
+# threads); above it one after the other: at 10^6 rows the two working sets at once took a
+# build's peak from 1.4 GB to 1.9 GB (benchmarks/RESULTS.md)
+SIDE_BY_SIDE_ROWS = 500_000
 # sources that are aggregate series, not flows: tidied into their own table, not the panel
 SERIES_SOURCES = {
     "monthly_table": ("monthly", monthly_series),
@@ -429,12 +433,14 @@ def _build(
     if panel.empty and not allow_empty:
         _keep_nonempty_panel(processed, store, names)
     quality, mirror = side_by_side(lambda: quality_table(panel),
-                                   lambda: mirror_flows(select_sources(panel)))
+                                   lambda: mirror_flows(select_sources(panel)),
+                                   together=len(panel) <= SIDE_BY_SIDE_ROWS)
     release_memory()
     return (panel, quality, mirror, extra), tuple(reports)
 
 
-def side_by_side(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+def side_by_side(first: Callable[[], Any], second: Callable[[], Any], *,
+                 together: bool = True) -> tuple[Any, Any]:
     """``(first(), second())``, the second computed in another thread meanwhile.
 
     For two steps that read the same inputs and change nothing (the quality
@@ -446,7 +452,9 @@ def side_by_side(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[A
     (Python's warning filters are process-wide: a library step that silences
     a warning for its own duration could, in the other thread, silence the
     same warning meanwhile. pandas silences only its own internal warnings
-    so, and these two steps warn about nothing by design.)
+    so, and these two steps warn about nothing by design.) ``together=False``
+    computes them one after the other: both working sets at once cost memory
+    (the build does so above :data:`SIDE_BY_SIDE_ROWS`).
 
     Examples
     --------
@@ -455,6 +463,8 @@ def side_by_side(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[A
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    if not together:
+        return first(), second()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

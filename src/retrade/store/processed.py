@@ -186,10 +186,10 @@ class ProcessedStore:
                 f"no processed table {name!r} at {path}; build it first (retrade panel build)"
             )
         try:
-            return to_frame(self._read_checked(name))
+            return _to_frame(self._read_checked(name))
         except StoreIntegrityError:
             with self.locked():  # a build may have switched the set between two reads: retry
-                return to_frame(self._read_checked(name))
+                return _to_frame(self._read_checked(name))
 
     def _read_checked(self, name: str) -> pa.Table:
         expected = self.set_hashes().get(name)
@@ -319,8 +319,8 @@ def finish_switch(root: Path) -> bool:
     return True
 
 
-def to_frame(table: pa.Table, **options: Any) -> pd.DataFrame:
-    """``table.to_pandas(**options)`` with one Python object per distinct text value, not per cell.
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    """``table.to_pandas()`` with one Python object per distinct text value, not per cell.
 
     pyarrow turns a column the pandas metadata calls ``string`` into a new
     ``str`` for every cell: at 10^6 panel rows that is some 900 MB for values
@@ -332,14 +332,14 @@ def to_frame(table: pa.Table, **options: Any) -> pd.DataFrame:
     Examples
     --------
     >>> t = pa.Table.from_pandas(pd.DataFrame({"r": pd.array(["CHN", None, "CHN"], "string")}))
-    >>> f = to_frame(t)
+    >>> f = _to_frame(t)
     >>> f["r"].dtype, f["r"].tolist(), f["r"][0] is f["r"][2]
     (string[python], ['CHN', <NA>, 'CHN'], True)
     """
     meta = table.schema.pandas_metadata or {}
     kinds = {c["name"]: (c.get("pandas_type"), c.get("numpy_type"))
              for c in meta.get("columns", [])}
-    frame = table.to_pandas(strings_to_categorical=True, **options)
+    frame = table.to_pandas(strings_to_categorical=True)
     for name in frame.columns:
         column = frame[name]
         pandas_type, numpy_type = kinds.get(name, (None, None))

@@ -49,7 +49,6 @@ from retrade.store.manifest import (
     read_entries,
 )
 from retrade.store.memory import release_memory
-from retrade.store.processed import to_frame
 from retrade.store.verify import read_parquet
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -393,12 +392,12 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     The caller must hold no other reference to ``table``'s buffers. Freed
     memory goes back to the system at once (:mod:`retrade.store.memory`): at
     10^6 rows the Arrow pool would otherwise keep some 500 MB that pandas has
-    copied out. Text is read through dictionaries
-    (:func:`retrade.store.processed.to_frame`): one Python object per distinct
-    value, which later hashing and comparing reuse.
+    copied out. (Reading text through dictionaries, as processed tables are
+    read, saved 0.05 s at 300k rows but raised the build's peak at 10^6 rows
+    by some 150 MB.)
     """
     release_memory()  # what the de-duplication's hash table used
-    frame = to_frame(table, self_destruct=True, split_blocks=True)
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
     del table
     release_memory()
     return frame
