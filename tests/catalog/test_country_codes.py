@@ -10,6 +10,8 @@ retrade built it before. Tolerance: none, the two are compared exactly
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from retrade.catalog import countries as C
@@ -22,6 +24,9 @@ def _mapping_from_the_converter() -> dict[int, str]:
 
 
 def test_the_codes_read_from_the_file_are_the_converters_table():
+    from country_converter.country_converter import COUNTRY_DATA_FILE
+
+    assert C._coco_data_file() == Path(COUNTRY_DATA_FILE)
     pd.testing.assert_frame_equal(C._coco_codes(), C._coco_table()[["ISO3", "UNcode"]],
                                   check_exact=True)
 

@@ -91,10 +91,11 @@ ADAPTERS_PACKAGE = "retrade.panel.adapters"
 BUILD_RECORD = SET_RECORD
 # sources whose raw rows also feed the element and province tables (retrade.panel.elements)
 ELEMENT_SOURCES = frozenset({"china_customs"})
-# panels up to this many rows get their quality table and mirror flows side by side (in two
-# threads); above it one after the other: at 10^6 rows the two working sets at once took a
-# build's peak from 1.4 GB to 1.9 GB (benchmarks/RESULTS.md)
-SIDE_BY_SIDE_ROWS = 500_000
+# panels in this range of rows get their quality table and mirror flows side by side (in two
+# threads), others one after the other: below it the two steps are mostly interpreter work and
+# only contend for the lock (10^4 rows: 0.14 s side by side, 0.12 s one after the other);
+# above it, at 10^6 rows, the two working sets at once took a build's peak from 1.4 to 1.9 GB
+SIDE_BY_SIDE_ROWS = (50_000, 500_000)
 # sources that are aggregate series, not flows: tidied into their own table, not the panel
 SERIES_SOURCES = {
     "monthly_table": ("monthly", monthly_series),
@@ -434,9 +435,13 @@ def _build(
         _keep_nonempty_panel(processed, store, names)
     quality, mirror = side_by_side(lambda: quality_table(panel),
                                    lambda: mirror_flows(select_sources(panel)),
-                                   together=len(panel) <= SIDE_BY_SIDE_ROWS)
+                                   together=_between(len(panel), SIDE_BY_SIDE_ROWS))
     release_memory()
     return (panel, quality, mirror, extra), tuple(reports)
+
+
+def _between(rows: int, bounds: tuple[int, int]) -> bool:
+    return bounds[0] <= rows <= bounds[1]
 
 
 def side_by_side(first: Callable[[], Any], second: Callable[[], Any], *,
@@ -454,7 +459,7 @@ def side_by_side(first: Callable[[], Any], second: Callable[[], Any], *,
     same warning meanwhile. pandas silences only its own internal warnings
     so, and these two steps warn about nothing by design.) ``together=False``
     computes them one after the other: both working sets at once cost memory
-    (the build does so above :data:`SIDE_BY_SIDE_ROWS`).
+    (the build does so outside :data:`SIDE_BY_SIDE_ROWS`).
 
     Examples
     --------
