@@ -216,3 +216,23 @@ def test_file_rows_labelled_by_the_adapter_equal_relabelled_rows():
     pd.testing.assert_frame_equal(shared, S.conform(produced), check_exact=True)
     shared["source"] = repeated("x", shared.index)
     pd.testing.assert_frame_equal(produced, before, check_exact=True)
+
+
+def test_one_source_selected_without_grouping_equals_the_grouped_choice(china_exports_panel):
+    from retrade.panel.sources import CELL, select_sources, source_rank
+
+    def previous(panel):  # select_sources before: every cell grouped, whatever the sources
+        ranks = source_rank(panel[S.SOURCE].dropna().unique().tolist())
+        rank = panel[S.SOURCE].map(ranks)
+        best = rank.groupby([panel[c] for c in CELL], dropna=False, observed=True).transform("min")
+        return panel[rank == best].reset_index(drop=True)
+
+    one = china_exports_panel[china_exports_panel["source"] == "wits"].iloc[::-1]
+    assert len(one) and one["source"].nunique() == 1
+    with_missing = one.assign(source=one["source"].where(one["year"] != one["year"].min()))
+    for panel in (one, one.set_index(one.index * 2), with_missing, one.iloc[:0],
+                  pd.concat([one.iloc[:5], one.iloc[:5].assign(source="comtrade")])):
+        pd.testing.assert_frame_equal(select_sources(panel), previous(panel), check_exact=True)
+    selected = select_sources(one)
+    selected.iloc[0, 0] = "changed"
+    assert one["source"].iloc[0] == "wits"  # a copy, as before
