@@ -30,6 +30,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrade import choices
@@ -176,8 +177,49 @@ def _coco_table() -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=1)
 def _m49_to_iso3() -> dict[int, str]:
-    table = _coco_table().dropna(subset=["UNcode"])
+    table = _coco_codes().dropna(subset=["UNcode"])
     return {int(code): iso for code, iso in zip(table["UNcode"], table["ISO3"], strict=True)}
+
+
+# the columns of country_converter's table that its loader filters on, and the codes
+_UNIQUE_NAMES = ("name_short", "name_official", "regex")
+_CODE_COLUMNS = (*_UNIQUE_NAMES, "ISO3", "UNcode", "obsolete")
+
+
+@functools.lru_cache(maxsize=1)
+def _coco_codes() -> pd.DataFrame:
+    """The ``ISO3`` and ``UNcode`` rows of :func:`_coco_table`, read without building a converter.
+
+    ``CountryConverter()`` parses every column of its data file cell by cell
+    and compiles some 500 regular expressions (0.2 s, a fixed cost of every
+    build from Comtrade rows); the numeric codes need two columns. They are
+    read here from the same file as its loader reads it: the same text and
+    missing values, obsolete rows left out, then each of the name columns made
+    unique keeping the last row (``tests/catalog/test_country_codes.py`` holds
+    the mapping equal to the one built from the converter's own table).
+    """
+    import pandas as pd
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    text = ("name_short", "name_official", "regex", "ISO3")
+    table = pd.read_csv(_coco_data_file(), sep="\t", encoding="utf-8",
+                        usecols=list(_CODE_COLUMNS), converters=dict.fromkeys(text, str),
+                        na_values=STR_NA_VALUES - {"NA"})
+    table = table.astype({"UNcode": "Int64", "obsolete": "Int64"})
+    table = table[table["obsolete"].isna()]
+    for name in _UNIQUE_NAMES:
+        table = table.drop_duplicates(subset=[name], keep="last")
+    return table.reset_index(drop=True)[["ISO3", "UNcode"]]
+
+
+def _coco_data_file() -> Path:
+    """country_converter's ``COUNTRY_DATA_FILE``, found without importing the package (16 ms)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("country_converter")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("country_converter is not installed", name="country_converter")
+    return Path(spec.origin).parent / "country_data.tsv"
 
 
 @functools.lru_cache(maxsize=1)

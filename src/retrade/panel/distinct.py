@@ -28,9 +28,45 @@ def row_codes(frame: pd.DataFrame | pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ([0, 1, 0], [0, 1])
     """
     columns = [frame] if isinstance(frame, pd.Series) else [frame[c] for c in frame.columns]
+    if len(columns) == 1:  # one column's codes need no combining if numbered as they appear
+        codes = column_codes(columns[0])
+        first = _firsts_in_order(codes)
+        if first is not None:
+            return codes, first
     codes = combine_codes([column_codes(column) for column in columns])
-    _, first = np.unique(codes, return_index=True)
-    return codes, first
+    return codes, first_rows(codes)
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Position of the first row of each code, in the order of the codes' values.
+
+    ``np.unique(codes, return_index=True)[1]``; when the codes are numbered
+    from 0 in order of appearance (as :func:`pandas.factorize` numbers them)
+    without the sort: a code's first row is where the running maximum rises.
+
+    Examples
+    --------
+    >>> first_rows(np.array([0, 1, 0, 2, 1])).tolist(), first_rows(np.array([2, 0, 2])).tolist()
+    ([0, 1, 3], [1, 0])
+    """
+    first = _firsts_in_order(codes)
+    return first if first is not None else np.unique(codes, return_index=True)[1]
+
+
+def _firsts_in_order(codes: np.ndarray) -> np.ndarray | None:
+    """The rows where the running maximum of ``codes`` rises, if that is each value's first row.
+
+    It is when the codes are 0..k-1 and each first appears after the smaller
+    ones: then the rises number k (each rise is a value seen for the first
+    time, and no other row is). Otherwise ``None``.
+    """
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.intp)
+    rises = np.empty(len(codes), dtype=bool)
+    rises[0] = True
+    np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=rises[1:])
+    first = np.flatnonzero(rises)
+    return first if int(codes.min()) >= 0 and len(first) == int(codes.max()) + 1 else None
 
 
 def column_codes(values: pd.Series) -> np.ndarray:
@@ -104,7 +140,7 @@ def sort_by(
         code, uniques = pd.factorize(frame[column], sort=True, use_na_sentinel=True)
         codes.append(np.where(code < 0, -1 if na_position == "first" else len(uniques), code))
     order = np.lexsort(codes) if codes and len(frame) else np.arange(len(frame))
-    return frame.take(order).reset_index(drop=True)
+    return renumbered(frame.take(order))
 
 
 def repeated(text: object, index: pd.Index) -> pd.Series:
@@ -117,3 +153,18 @@ def repeated(text: object, index: pd.Index) -> pd.Series:
     """
     return pd.Series(pd.array([text], dtype="string").take(np.zeros(len(index), dtype=np.intp)),
                      index=index)
+
+
+def renumbered(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame.reset_index(drop=True)`` for a frame the caller has just made, without a copy.
+
+    For the result of a ``take`` or a row selection, which nothing else holds:
+    its index is replaced in place (``reset_index`` would copy every column).
+
+    Examples
+    --------
+    >>> renumbered(pd.DataFrame({"a": [1, 2]}, index=[5, 3]).take([1, 0])).index.tolist()
+    [0, 1]
+    """
+    frame.index = pd.RangeIndex(len(frame))
+    return frame

@@ -52,6 +52,7 @@ import pandas as pd
 from retrade.catalog.countries import kind_of
 from retrade.errors import ConfigError, SpecificationError
 from retrade.panel import schema as S
+from retrade.panel.distinct import renumbered
 
 CIF_FOB_FACTOR = 1.06
 HONG_KONG = "HKG"
@@ -207,7 +208,7 @@ def pair_flows(panel: pd.DataFrame) -> pd.DataFrame:
     )
     # one row per pair: ordered by the pair's codes, which sort as its text does
     pairs = pairs.take(np.lexsort([pairs[c].to_numpy() for c in reversed(PAIR)]))
-    pairs = pairs.reset_index(drop=True)
+    pairs = renumbered(pairs)
     for column, name in [(S.FREQUENCY, S.FREQUENCY), (S.PERIOD, S.PERIOD), (S.HS6, S.HS6),
                          ("exporter", "country"), ("importer", "country"), (S.STAGE, S.STAGE),
                          ("source_x", S.SOURCE), ("source_m", S.SOURCE)]:

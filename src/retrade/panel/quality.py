@@ -48,6 +48,7 @@ from retrade.panel import schema as S
 from retrade.panel.distinct import (
     column_codes,
     combine_codes,
+    first_rows,
     on_distinct,
     repeated,
     row_codes,
@@ -107,7 +108,7 @@ def _series_frame(
     # one integer per series and period: a neighbour's key is this key plus an offset
     key = series * _SPAN + ordinal
     group, _ = pd.factorize(key)
-    _, first = np.unique(group, return_index=True)
+    first = first_rows(group)  # pd.factorize numbers groups as they appear
     frame = rows[[*keys, S.PERIOD]].iloc[first].reset_index(drop=True)
     for measure in measures:
         values = rows[measure].reset_index(drop=True)
@@ -205,17 +206,10 @@ def _outlier_rows(panel: pd.DataFrame, measures: Sequence[str], window: int, thr
                 reference=reference[hit],
                 ratio=ratio[hit],
             )
-            flagged["detail"] = [
-                f"{measure} {v:,.4g} is {r:.2f} x the median {m:,.4g} "
-                f"of {int(n)} periods within ±{window}"
-                for v, r, m, n in zip(
-                    flagged["value"],
-                    flagged["ratio"],
-                    flagged["reference"],
-                    count[hit],
-                    strict=True,
-                )
-            ]
+            flagged["detail"] = _sentences(
+                f"{measure} {{:,.4g}} is {{:.2f}} x the median {{:,.4g}} "
+                f"of {{}} periods within ±{window}",
+                flagged["value"], flagged["ratio"], flagged["reference"], count[hit])
             out.append(flagged.drop(columns=list(measures)))
     return out
 
@@ -284,13 +278,29 @@ def _unit_value_rows(panel: pd.DataFrame, factor: float) -> list[pd.DataFrame]:
         reference=reference[hit],
         ratio=ratio[hit],
     )
-    flagged["detail"] = [
-        f"{v:,.4g} USD/kg is {r:.3g} x the median {m:,.4g} USD/kg of {int(n)} rows of this code"
-        for v, r, m, n in zip(
-            flagged["value"], flagged["ratio"], flagged["reference"], count[hit], strict=True
-        )
-    ]
+    flagged["detail"] = _sentences(
+        "{:,.4g} USD/kg is {:.3g} x the median {:,.4g} USD/kg of {} rows of this code",
+        flagged["value"], flagged["ratio"], flagged["reference"], count[hit])
     return [flagged]
+
+
+def _sentences(template: str, value: pd.Series, ratio: pd.Series, reference: pd.Series,
+               count: pd.Series) -> list[str]:
+    """``template`` filled with each row's value, ratio, reference and count (an integer).
+
+    One bound ``str.format`` over plain Python numbers (``tolist``): the same
+    text as an f-string per row over the columns, in about two thirds of the
+    time (the flagged rows of a large panel number 10^5).
+
+    Examples
+    --------
+    >>> one = pd.Series([1234.5])
+    >>> _sentences("{:,.4g} is {:.2f} x {:,.4g} of {}", one, one / 1e3, one, pd.Series([3.0]))
+    ['1,234 is 1.23 x 1,234 of 3']
+    """
+    numbers = [np.asarray(c, dtype=float).tolist() for c in (value, ratio, reference)]
+    counts = np.asarray(count, dtype=float).astype(np.int64).tolist()
+    return list(map(template.format, *numbers, counts))
 
 
 def _flag(column: pd.Series) -> pd.Series:
@@ -356,13 +366,18 @@ def conform_quality(frame: pd.DataFrame) -> pd.DataFrame:
             columns[column] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
         elif frame[column].dtype == dtype:
             columns[column] = frame[column]
+        elif frame[column].dtype == np.float64 and dtype == _FLOAT:
+            values = frame[column].to_numpy(copy=True)  # NaN is missing, as astype makes it
+            columns[column] = pd.Series(pd.arrays.FloatingArray(values, np.isnan(values)),
+                                        index=frame.index)
         else:
             columns[column] = frame[column].astype(dtype)
     return pd.DataFrame(columns, index=frame.index)
 
 
-_QUALITY_DTYPES = {c: pd.api.types.pandas_dtype("Float64" if c in ("value", "reference", "ratio")
-                                                else "string") for c in QUALITY_COLUMNS}
+_FLOAT = pd.Float64Dtype()
+_QUALITY_DTYPES = {c: _FLOAT if c in ("value", "reference", "ratio")
+                   else pd.api.types.pandas_dtype("string") for c in QUALITY_COLUMNS}
 
 
 def _all_missing(dtype, index: pd.Index) -> pd.Series:

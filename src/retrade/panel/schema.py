@@ -108,11 +108,13 @@ def empty_panel() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in DTYPES.items()})
 
 
-def conform(frame: pd.DataFrame) -> pd.DataFrame:
+def conform(frame: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
     """Add missing optional columns, order and type them (a copy; the input is not mutated).
 
     Raises :class:`~retrade.errors.ColumnsMissing` (a ``SchemaError`` and a ``KeyError``)
-    naming any required column that is absent.
+    naming any required column that is absent. ``copy=False`` is for a frame
+    the caller drops at once (the build's adapter output): columns of the
+    right type are shared with it, not copied.
     """
     required = (SOURCE, FREQUENCY, PERIOD, YEAR, REPORTER, PARTNER, FLOW, HS6)
     missing = [c for c in required if c not in frame.columns]
@@ -128,7 +130,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
             columns[column] = frame[column].astype(dtype)
         else:
             columns[column] = frame[column]
-    return pd.DataFrame(columns, index=frame.index, copy=True)  # one copy, in panel order
+    return pd.DataFrame(columns, index=frame.index, copy=copy)  # one copy, in panel order
 
 
 # what each column must satisfy: a set of values, a pattern (``re.match``, as pandas'
@@ -240,17 +242,17 @@ def sort_and_validate(frame: pd.DataFrame) -> pd.DataFrame:
     >>> sort_and_validate(rows)["period"].tolist()
     ['2020', '2021']
     """
+    from retrade.panel.distinct import renumbered, sort_by
+
     text = set(KEY) <= set(frame.columns) and all(
         isinstance(frame[c].dtype, pd.StringDtype) for c in KEY)
     if not text:  # not a panel's key: pandera says what is wrong (or it passes), then sort
-        from retrade.panel.distinct import sort_by
-
         return sort_by(validate_panel(frame), KEY)
     factorized = {c: pd.factorize(frame[c], sort=True, use_na_sentinel=True) for c in KEY}
     keys = [np.where(codes < 0, len(uniques), codes)  # lexsort: the last key is the primary one
             for codes, uniques in (factorized[c] for c in reversed(KEY))]
     order = np.lexsort(keys) if len(frame) else np.arange(0)
-    ordered = frame.take(order).reset_index(drop=True)
+    ordered = renumbered(frame.take(order))
     factorized = {c: (codes[order], uniques) for c, (codes, uniques) in factorized.items()}
     if passes_schema(ordered, _factorized=factorized):
         return ordered

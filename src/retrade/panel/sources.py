@@ -25,6 +25,7 @@ import pandas as pd
 
 from retrade.errors import SpecificationError
 from retrade.panel import schema as S
+from retrade.panel.distinct import renumbered
 
 DEFAULT_PRIORITY: tuple[str, ...] = (
     "comtrade",
@@ -78,6 +79,8 @@ def select_sources(panel: pd.DataFrame, priority: Sequence[str] = DEFAULT_PRIORI
     if panel.empty:
         return panel.copy()
     ranks = source_rank(panel[S.SOURCE].dropna().unique().tolist(), priority)
+    if len(ranks) == 1 and not panel[S.SOURCE].isna().any():  # one source: nothing to choose
+        return renumbered(panel.copy())
     rank = panel[S.SOURCE].map(ranks)
     best = rank.groupby([panel[c] for c in CELL], dropna=False, observed=True).transform("min")
-    return panel[rank == best].reset_index(drop=True)
+    return renumbered(panel[rank == best])

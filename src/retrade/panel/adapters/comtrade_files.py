@@ -10,9 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from retrade.catalog.comtrade_v1 import V1_KEY
-from retrade.panel import schema as S
 from retrade.panel.adapters import comtrade
-from retrade.panel.distinct import repeated
 
 SOURCE = "comtrade_files"
 # v1 rows keyed as the API adapter keys them: a revised download replaces the rows it repeats
@@ -22,5 +20,4 @@ RAW_COLUMNS: tuple[str, ...] = comtrade.RAW_COLUMNS  # the fields the Comtrade a
 
 def to_panel(raw: pd.DataFrame) -> pd.DataFrame:
     """Panel rows for Comtrade v1 rows read from files (mapped by the Comtrade adapter)."""
-    panel = comtrade.to_panel(raw)
-    return panel.assign(**{S.SOURCE: repeated(SOURCE, panel.index)})
+    return comtrade.to_panel(raw, source=SOURCE)
