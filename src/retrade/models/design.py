@@ -9,6 +9,7 @@ quantity years, partly treated periods, partners lost to PPML.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -34,10 +35,6 @@ from retrade.panel.periods import ordinal_of, parse_periods
 
 REL = "rel"
 POST = "post"
-# build_design's options and their defaults (those of exposure_did and event_study)
-_DEFAULTS = {"hs6": None, "reporter": "CHN", "flow": "export", "frequency": "A",
-             "outcome": "log1p", "measure": "value_usd", "exposure": None, "timing": "full",
-             "years": None, "drop_years": ()}
 
 
 @dataclass(frozen=True)
@@ -114,6 +111,13 @@ def check_reuse(built: Treatment, built_options: dict, event: str | Treatment | 
                 f"{name}={value!r} differs from the design's {name}="
                 f"{built_options.get(name)!r}: it is set when the design is built, not when "
                 "it is estimated")
+
+
+def keyword_defaults(function) -> dict:
+    """A function's keyword-only options and their defaults, read from its signature (the
+    one place they are written)."""
+    return {name: p.default for name, p in inspect.signature(function).parameters.items()
+            if p.kind is p.KEYWORD_ONLY}
 
 
 def _same_option(value, default, built) -> bool:
@@ -218,6 +222,10 @@ def build_design(
                   caveats=tuple([t.caveat, *notes] if t.caveat else notes),
                   partner_codes=None if partner is None else (partner, labels),
                   options=options)
+
+
+# build_design's options and their defaults (those of exposure_did and event_study)
+_DEFAULTS = keyword_defaults(build_design)
 
 
 def _with_exposure(bal: pd.DataFrame, exp: Exposure, code: np.ndarray,

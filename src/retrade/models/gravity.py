@@ -35,7 +35,7 @@ import pandas as pd
 
 from retrade import choices
 from retrade.errors import CollinearityWarning, SpecificationError, check_choice, require
-from retrade.models.design import check_reuse, required_event
+from retrade.models.design import check_reuse, keyword_defaults, required_event
 from retrade.models.events import Timing, Treatment, check_coverage, first_post, treatment
 from retrade.models.inference import (
     SmallSample,
@@ -196,11 +196,6 @@ class GravityDesign:
     options: dict = field(default_factory=dict, repr=False, compare=False)
 
 
-# gravity_design's options and their defaults (those of gravity)
-_DEFAULTS = {"hs6": None, "flow": "export", "restricting": "CHN", "targets": None,
-             "by_hs6": False, "timing": "full", "drop_years": ()}
-
-
 def gravity_design(
     panel: pd.DataFrame,
     event: str | Treatment,
@@ -259,6 +254,10 @@ def gravity_design(
         sample=_sample(data, restricting, hits, by_hs6),
         options={"hs6": hs6, "flow": flow, "restricting": restricting, "targets": targets,
                  "by_hs6": by_hs6, "timing": timing, "drop_years": drop_years})
+
+
+# gravity_design's options and their defaults (those of gravity)
+_DEFAULTS = keyword_defaults(gravity_design)
 
 
 def _design_of(panel, event, **options) -> GravityDesign:
