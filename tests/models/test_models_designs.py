@@ -155,3 +155,37 @@ def test_a_design_accepts_the_options_it_was_built_with():
     again = exposure_did(design, EVENT, hs6=("284690",), exposure=top_k(5), drop_years=(2013,))
     _same(again, exposure_did(design))
     assert np.isfinite(again.tidy()["estimate"]).all()
+
+
+def _copying(monkeypatch):
+    """pyfixest's fits as before: each copying the frame it is given (its default)."""
+    import pyfixest as pf
+
+    for name in ("feols", "fepois"):
+        method = getattr(pf, name)
+        monkeypatch.setattr(pf, name,
+                            lambda *a, _m=method, **k: _m(*a, **{**k, "copy_data": True}))
+
+
+@pytest.mark.filterwarnings("ignore")  # two-way clusters: undefined errors for some terms
+@pytest.mark.parametrize("outcome", ["log1p", "ppml"])
+def test_fits_that_skip_pyfixests_copy_equal_the_copying_fits(outcome, monkeypatch):
+    """The models hand pyfixest a frame built for the one fit, so it is not copied
+    (``copy_data=False``): same estimates as with the copy, and the design unchanged."""
+    panel = exposure_panel(n_partners=30, seed=4)
+    design = build_design(panel, EVENT, hs6="284690", outcome=outcome)
+    grav = gravity_design(gravity_panel(seed=6), HALT)
+    before, grav_before = design.data.copy(), grav.data.copy()
+    calls = [lambda: exposure_did(design, cluster=("partner", "t")), lambda: event_study(design),
+             lambda: gravity(grav)]
+    new = [call() for call in calls]
+    new_counterfactual = new[2].counterfactual
+    with monkeypatch.context() as m:
+        _copying(m)
+        old = [call() for call in calls]
+        old_counterfactual = old[2].counterfactual
+    for a, b in zip(new, old, strict=True):
+        _same(a, b)
+    pd.testing.assert_frame_equal(new_counterfactual, old_counterfactual, check_exact=True)
+    pd.testing.assert_frame_equal(design.data, before, check_exact=True)
+    pd.testing.assert_frame_equal(grav.data, grav_before, check_exact=True)

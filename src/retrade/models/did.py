@@ -334,8 +334,9 @@ def _estimator(design: Design):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*singleton.*")
             warnings.filterwarnings("ignore", message="invalid value encountered in sqrt")
+            # the frame is built for this fit alone (model_frame): pyfixest need not copy it
             return method(f"y ~ {' + '.join(terms)} | {FE}", data=frame, vcov=vc.vcov,
-                          ssc=vc.ssc, demeaner=demeaner())
+                          ssc=vc.ssc, demeaner=demeaner(), copy_data=False)
     return estimate
 
 

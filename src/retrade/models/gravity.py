@@ -164,8 +164,9 @@ def gravity(
     vc = vcov_choice(data, cluster, small_sample)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*singleton.*")
+        # model_frame is a new frame for this fit alone: pyfixest need not copy it
         fit = pf.fepois(f"y ~ {TERM} | {' + '.join(fe)}", data=model_frame(data, fe, vc),
-                        vcov=vc.vcov, ssc=vc.ssc, demeaner=demeaner())
+                        vcov=vc.vcov, ssc=vc.ssc, demeaner=demeaner(), copy_data=False)
     coefs = fit_coefficients(fit, [TERM], [TERM], alpha)
     info = _info(design, fit, vc)
     return GravityResult(info=info, coefficients=coefs,
@@ -365,7 +366,7 @@ def _imputation(pf, data: pd.DataFrame, fe: tuple[str, ...]) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*singleton.*")
         fit = pf.fepois(f"y ~ 1 | {' + '.join(fe)}", data=untreated, iwls_tol=1e-10,
-                        demeaner=demeaner())
+                        demeaner=demeaner(), copy_data=False)  # untreated: a new frame
     predicted = poisson_predict(fit, fe, treated)
     rows = treated[[S.YEAR, "y"]].assign(counterfactual=predicted).dropna()
     out = rows.groupby(S.YEAR).agg(actual=("y", "sum"), counterfactual=("counterfactual", "sum"),
