@@ -26,6 +26,10 @@ but what this script writes into ``benchmarks/.work/`` (not committed).
   (:func:`~retrade.models.build_design`, :func:`~retrade.models.gravity_design`;
   ``on_design_s``, ``design_ratio``); the target is at most 1.2. ``prepare_s`` is
   the preparation alone (balancing, exposure, outcome, fixed-effect keys).
+  pyfixest is called with its defaults, which copy the frame it is given
+  (``copy_data=True``); retrade builds a frame for each fit and passes
+  ``copy_data=False``, so the same reference without the copy is timed too
+  (``pyfixest_uncopied_s``, ``design_ratio_uncopied``).
   The gravity counterfactual (a second PPML on the untreated flows) is computed
   when it is first asked for; it is timed apart, against pyfixest fitting the
   same second model.
@@ -389,9 +393,9 @@ def model_cases(n: int):
     g_model = g.model_frame(g_data, fe, vc) if hasattr(g, "model_frame") else g_data
     formula = " + ".join(fe)
 
-    def fepois_main():
+    def fepois_main(**lean):
         return pf.fepois(f"y ~ restriction | {formula}", data=g_model, vcov=vc.vcov, ssc=vc.ssc,
-                         demeaner=demeaner())
+                         demeaner=demeaner(), **lean)
 
     def fepois_imputation():
         return pf.fepois(f"y ~ 1 | {formula}", data=g_data[g_data["restriction"] == 0],
@@ -399,7 +403,8 @@ def model_cases(n: int):
 
     yield dict(model="gravity", panel_rows=len(grav), model_rows=len(g_data),
                ours=lambda: gravity(grav, halt), on_design=_on_design(gravity, g_design),
-               theirs=fepois_main, prepare=lambda: prepared_gravity(grav, halt),
+               theirs=fepois_main, theirs_uncopied=lambda: fepois_main(copy_data=False),
+               prepare=lambda: prepared_gravity(grav, halt),
                extra=(lambda: gravity(grav, halt).counterfactual,
                       lambda: (fepois_main(), fepois_imputation())))
 
@@ -412,27 +417,29 @@ def model_cases(n: int):
                        ["treat"], "partner")
     vd = vcov_choice(data, "partner", "fixest")
 
-    def feols_did():
+    def feols_did(**lean):
         return pf.feols("y ~ treat | partner + t", data=data, vcov=vd.vcov, ssc=vd.ssc,
-                        demeaner=demeaner())
+                        demeaner=demeaner(), **lean)
 
     prepare = lambda: build_design(did_panel, "2015 quota removal", **options)  # noqa: E731
     yield dict(model="exposure_did", panel_rows=len(did_panel), model_rows=len(data),
                ours=lambda: exposure_did(did_panel, "2015 quota removal", hs6="284690",
                                          exposure=top_k(10)),
-               on_design=_on_design(exposure_did, design), theirs=feols_did, prepare=prepare,
+               on_design=_on_design(exposure_did, design), theirs=feols_did,
+               theirs_uncopied=lambda: feols_did(copy_data=False), prepare=prepare,
                extra=None)
     es_data, columns = exposure_dummies(design.data, None, -1)
     es_data = model_frame(es_data, list(columns), "partner")
 
-    def feols_es():
+    def feols_es(**lean):
         return pf.feols(f"y ~ {' + '.join(columns)} | partner + t", data=es_data, vcov=vd.vcov,
-                        ssc=vd.ssc, demeaner=demeaner())
+                        ssc=vd.ssc, demeaner=demeaner(), **lean)
 
     yield dict(model="event_study", panel_rows=len(did_panel), model_rows=len(es_data),
                ours=lambda: event_study(did_panel, "2015 quota removal", hs6="284690",
                                         exposure=top_k(10)),
-               on_design=_on_design(event_study, design), theirs=feols_es, prepare=prepare,
+               on_design=_on_design(event_study, design), theirs=feols_es,
+               theirs_uncopied=lambda: feols_es(copy_data=False), prepare=prepare,
                extra=None)
 
 
@@ -450,7 +457,8 @@ def _bench_models(sizes, repeat: int) -> pd.DataFrame:
     for n in sizes:
         for case in model_cases(n):
             calls = {"retrade_s": case["ours"], "on_design_s": case["on_design"],
-                     "pyfixest_s": case["theirs"], "prepare_s": case["prepare"]}
+                     "pyfixest_s": case["theirs"], "prepare_s": case["prepare"],
+                     "pyfixest_uncopied_s": case["theirs_uncopied"]}
             best = {k: np.inf if fn is not None else np.nan for k, fn in calls.items()}
             for _ in range(repeat):  # each call in turn, the best of the rounds kept
                 for key, fn in calls.items():
@@ -468,7 +476,8 @@ def _model_row(n: int, case: dict, best: dict, repeat: int) -> dict:
            "model_rows": case["model_rows"], "retrade_s": best["retrade_s"],
            "pyfixest_s": theirs, "ratio": best["retrade_s"] / theirs,
            "on_design_s": best["on_design_s"], "design_ratio": best["on_design_s"] / theirs,
-           "prepare_s": best["prepare_s"],
+           "prepare_s": best["prepare_s"], "pyfixest_uncopied_s": best["pyfixest_uncopied_s"],
+           "design_ratio_uncopied": best["on_design_s"] / best["pyfixest_uncopied_s"],
            "retrade_us_per_row": 1e6 * best["retrade_s"] / case["panel_rows"]}
     if case["extra"] is not None:
         t_a = best_of(_quiet(case["extra"][0]), repeat)[0]
