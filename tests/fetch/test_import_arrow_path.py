@@ -143,6 +143,28 @@ def test_arrow_partitions_equal_the_pandas_ones():
         assert part.table.equals(expected.table)
 
 
+@pytest.mark.parametrize("layout", ["grouped", "interleaved"])
+def test_partitions_of_a_chunked_table_by_span_or_from_one_copy(layout):
+    # grouped: each partition's rows lie together, taken from the chunks they span;
+    # interleaved: every partition spans the table, which is copied once instead
+    n = 6_000
+    years = np.arange(2020, 2026)  # six partitions: interleaved, their spans add up to 6 n
+    year = np.repeat(years, n // 6) if layout == "grouped" else years[np.arange(n) % 6]
+    whole = pa.table({"year": pa.array(year, pa.int64()),
+                      "v": pa.array(np.arange(n) * 0.5),
+                      "who": pa.array([f"r{i}" for i in range(n)])})
+    table = pa.concat_tables([whole.slice(i, 500) for i in range(0, n, 500)])  # 12 chunks
+    arrow = ImportedTable("s", "f", table, ("year",), ("who",), ReadSummary(n))
+    frame = ImportedTable("s", "f", nullable_frame(table), ("year",), ("who",), ReadSummary(n))
+    new, old = importer._parts(arrow, stem="x"), importer._parts(frame, stem="x")
+    assert (new._arrow.column("v").num_chunks == 1) == (layout == "interleaved")
+    assert [p.partition for p in new] == [p.partition for p in old] == [
+        {"year": str(y)} for y in years]
+    for part, expected in zip(new, old, strict=True):
+        assert part.table.schema.equals(expected.table.schema, check_metadata=True)
+        assert part.table.equals(expected.table) and part.table.num_rows == n // 6
+
+
 def test_imported_table_gives_pandas_when_asked():
     table = pa.table({"k": pa.array(["a", None]), "n": pa.array([1, None])})
     imported = ImportedTable("s", "f", table, (), ("k",), ReadSummary(2))

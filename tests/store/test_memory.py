@@ -47,22 +47,3 @@ def test_a_pool_the_user_chose_is_left_alone(monkeypatch):
     before = pa.default_memory_pool().backend_name
     with jemalloc_pool():
         assert pa.default_memory_pool().backend_name == before
-
-
-
-@pytest.mark.skipif(not _has_jemalloc(), reason="this pyarrow is built without jemalloc")
-def test_freed_pages_go_back_at_once_inside_the_block_only(monkeypatch):
-    # pyarrow's jemalloc keeps freed pages for a second (decay 1000 ms); an import frees the
-    # parsed columns while copying them, and with that delay the copies came on top
-    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
-    calls = []
-    monkeypatch.setattr(pa, "jemalloc_set_decay_ms", calls.append)
-    with jemalloc_pool():
-        assert calls == [0]
-    with pytest.raises(KeyError), jemalloc_pool():
-        raise KeyError("boom")
-    assert calls == [0, 1000, 0, 1000]
-    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
-    with jemalloc_pool():
-        pass
-    assert calls == [0, 1000, 0, 1000]  # the user's pool: left alone

@@ -15,11 +15,7 @@ default. pyarrow's own default (mimalloc) sets aside memory for each thread
 that allocates; reading a small download with pyarrow's CSV threads and
 writing it with the store's threads then holds several times the data's
 size (an import of 10^4 rows peaked at 198 MB with mimalloc, 163 MB with
-jemalloc; 10^6 rows in 1.33 and 1.32 GB: ``benchmarks/RESULTS.md``). Inside
-the block jemalloc also gives freed pages back at once rather than after the
-second pyarrow's build keeps them: the import frees the parsed columns while
-it makes their contiguous copies, and with that delay the copies came on top
-(10^6 rows: 0.99 GB, against 0.60 GB with the pages given back at once).
+jemalloc; 10^6 rows in 1.33 and 1.32 GB: ``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -66,13 +62,6 @@ def jemalloc_pool() -> Iterator[None]:
     pool is restored afterwards. Arrays keep the pool they were allocated from,
     so arrays made inside the block stay valid after it.
 
-    Inside the block, jemalloc's decay is 0 ms: pages freed by the arenas made
-    in the block (pyarrow's reader and writer threads) go back to the system at
-    once. jemalloc applies the setting to arenas made after it, so the main
-    thread's arena keeps pyarrow's built-in 1000 ms; the setting is put back to
-    1000 ms on leaving, for arenas made afterwards. (Returning pages at once
-    costs some system time: about 1 s of a 10^6-row import's 6-8 s.)
-
     Examples
     --------
     >>> import pyarrow as pa
@@ -94,17 +83,8 @@ def jemalloc_pool() -> Iterator[None]:
     if pool is None:
         yield
         return
-    # freed pages back to the system at once, not after a second: an import frees the
-    # parsed columns while it makes their contiguous copies, which then came on top
-    pa.jemalloc_set_decay_ms(0)
     pa.set_memory_pool(pool)
     try:
         yield
     finally:
         pa.set_memory_pool(previous)
-        pa.jemalloc_set_decay_ms(_JEMALLOC_DECAY_MS)
-
-
-# pyarrow's jemalloc is built with dirty_decay_ms:1000 and muzzy_decay_ms:1000 (its
-# compiled-in configuration string; no call reads the setting back)
-_JEMALLOC_DECAY_MS = 1000

@@ -1,16 +1,14 @@
 """Whole-column helpers for importers that hand the store the Arrow table they parsed.
 
-A Comtrade download of 10^6 rows is some 450 MB as Arrow columns; turning it
+A Comtrade download of 10^6 rows is some 350 MB as Arrow columns; turning it
 into pandas and back to Arrow for the store held two more copies of its text
 (``benchmarks/RESULTS.md``, import). These helpers let an importer keep the
-parsed table: make each column one chunk (so the store takes a partition's rows
-without copying every chunk), tell rows apart by integer codes of their key
-values, and check a key is unique, without a pandas copy of the text.
+parsed table: they tell rows apart by integer codes of their key values and
+check that a key is unique, without a pandas copy of the text.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,34 +19,6 @@ import pyarrow.compute as pc
 
 # codes stay below this bound, so multiplying one by a column's number of values cannot overflow
 _CODE_BOUND = 2**62
-
-
-def contiguous(parsed: list[pa.Table]) -> pa.Table:
-    """The one table in ``parsed`` with every column in a single chunk.
-
-    The columns are copied one by one and the list is emptied first, so when
-    it held the only reference, each parsed column is freed as soon as its copy
-    is made: the copy costs one column of memory, not the whole table. A text
-    column too large for one ``string`` array (2 GiB) is left in its chunks.
-
-    Examples
-    --------
-    >>> parts = [pa.concat_tables([pa.table({"a": [1]}), pa.table({"a": [2]})])]
-    >>> table = contiguous(parts)
-    >>> table.column("a").num_chunks, table.column("a").to_pylist(), parts
-    (1, [1, 2], [])
-    """
-    table = parsed.pop()
-    names, columns = table.column_names, []
-    for name in names:
-        column = table.column(name)
-        table = table.drop_columns([name])  # let go of the parsed chunks once copied
-        if column.num_chunks != 1:
-            # offsets overflow (over 2 GiB of text in the column): left in its chunks
-            with contextlib.suppress(pa.ArrowInvalid):
-                column = pa.chunked_array([column.combine_chunks()], type=column.type)
-        columns.append(column)
-    return pa.table(columns, names=names)
 
 
 def key_codes(table: pa.Table, columns: Sequence[str]) -> np.ndarray:

@@ -92,8 +92,8 @@ class ImportedTable:
         The rows as the importer made them, with the file's own columns typed.
         Most importers hand a DataFrame. The Comtrade CSV reader's pyarrow path
         hands the Arrow table it parsed (``string``, ``int64``, ``float64`` and
-        ``bool`` columns, one chunk each), so a large download's text never
-        goes through pandas on its way to the store.
+        ``bool`` columns, in pyarrow's chunks), so a large download's text
+        never goes through pandas on its way to the store.
     partition : tuple of str
         Columns whose values become the store's partition folders.
     key : tuple of str

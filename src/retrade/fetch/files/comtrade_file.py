@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from retrade.catalog.comtrade_v1 import V1_FIELDS as V1_ARROW_FIELDS
 from retrade.catalog.comtrade_v1 import V1_KEY
 from retrade.errors import ImportFormatError
-from retrade.fetch.files.arrow_rows import check_unique_arrow, contiguous
+from retrade.fetch.files.arrow_rows import check_unique_arrow
 from retrade.fetch.files.base import (
     HEAD_BYTES,
     ImportedTable,
@@ -189,8 +189,8 @@ def _csv_arrow(path: Path) -> tuple[list[str], pa.Table] | None:
     column (:func:`_typed_arrow`). The :mod:`csv` path in :func:`_csv_rows`
     stays for what pyarrow does not read the same way (other encodings, ragged
     rows, NUL bytes, missing fields), and words the errors. The table comes back
-    as Arrow, one chunk a column, typed as :func:`_typed` types the slow path's
-    pandas frame (:func:`~retrade.fetch.files.base.nullable_frame` gives that frame).
+    as Arrow, typed as :func:`_typed` types the slow path's pandas frame
+    (:func:`~retrade.fetch.files.base.nullable_frame` gives that frame).
     """
     head = head_text(path)
     if not head or head.lstrip().startswith("{") or has_nul(path):
@@ -199,9 +199,7 @@ def _csv_arrow(path: Path) -> tuple[list[str], pa.Table] | None:
     typed = csv_table(str(path), head=head, whole=whole, types=V1_ARROW_FIELDS,
                       true_values=_TRUE_CELLS, false_values=_FALSE_CELLS)
     if typed is not None and set(REQUIRED) <= set(typed.column_names):
-        names, parsed = typed.column_names, [typed]
-        del typed  # the parsed columns are let go one by one as they are made contiguous
-        table = _finished(contiguous(parsed))
+        names, table = typed.column_names, _finished(typed)
         if table is not None:
             return names, table
     raw = csv_strings(str(path), head=head, whole=whole)
@@ -242,7 +240,7 @@ def _typed_arrow(raw: pa.Table, *, path: Path) -> pa.Table:
             series = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
             typed = pa.array(_typed_column(series, dtype, field, path), type=kind)
         columns[field] = typed
-    return contiguous([pa.table(columns)])
+    return pa.table(columns)
 
 
 def _arrow_column(text: pa.ChunkedArray, dtype: str, field: str, path: Path):

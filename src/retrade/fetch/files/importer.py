@@ -240,10 +240,12 @@ def _parts(imported: ImportedTable, *, stem: str) -> Sequence[Part]:
 class _Partitions(Sequence[Part]):
     """The partitions of a table without text objects, each built when the store asks for it.
 
-    The table is held in Arrow once, each column in one chunk; a partition is
-    its rows in their order, taken when needed, so the store writes one while
-    the next is not yet built. Partitions come in the order of their values
-    (missing last), as ``groupby(sort=True, dropna=False)`` gives them.
+    The table is held in Arrow once; a partition is its rows in their order,
+    taken when needed, so the store writes one while the next is not yet built.
+    Partitions come in the order of their values (missing last), as
+    ``groupby(sort=True, dropna=False)`` gives them. A partition's rows are
+    taken from the slice of the table they span, so from a chunked table only
+    the chunks of that slice are read (see :func:`_spread`).
     """
 
     def __init__(self, arrow: pa.Table, order: np.ndarray, bounds: np.ndarray,
@@ -269,10 +271,11 @@ class _Partitions(Sequence[Part]):
         ids = key_codes(keys, columns)[order]
         starts = np.flatnonzero(np.concatenate([[True], ids[1:] != ids[:-1]]))
         firsts = keys.take(pa.array(order[starts])).to_pylist()
-        if any(column.num_chunks > 1 for column in table.columns):
+        bounds = np.append(starts, len(order))
+        if _spread(table, order, bounds):
             table = table.combine_chunks()
-        return cls(table, order, np.append(starts, len(order)),
-                   [tuple(row[c] for c in columns) for row in firsts], columns, stem)
+        return cls(table, order, bounds, [tuple(row[c] for c in columns) for row in firsts],
+                   columns, stem)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -282,8 +285,24 @@ class _Partitions(Sequence[Part]):
             raise IndexError(i)
         i %= len(self)
         rows = self._order[self._bounds[i] : self._bounds[i + 1]]
-        part = self._arrow.take(pa.array(rows))
+        # the rows' span of the table (their order is the table's): a take from chunks
+        # copies the chunks it reads, so only those of the span are read
+        first, last = int(rows[0]), int(rows[-1])
+        part = self._arrow.slice(first, last - first + 1).take(pa.array(rows - first))
         return Part(_partition(self._columns, self._keys[i]), self._stem, part)
+
+
+def _spread(table: pa.Table, order: np.ndarray, bounds: np.ndarray) -> bool:
+    """Whether the partitions' rows are spread over a chunked table so that taking them span
+    by span would read the table more than four times over: then one contiguous copy is cheaper.
+
+    A download comes in its query's order (year, reporter, ...): each partition's
+    rows then lie together and their spans add up to about the table once.
+    """
+    if all(column.num_chunks <= 1 for column in table.columns):
+        return False
+    spans = order[bounds[1:] - 1] - order[bounds[:-1]] + 1
+    return int(spans.sum()) > 4 * table.num_rows
 
 
 def _partition(columns: list[str], values: object) -> dict[str, str]:
