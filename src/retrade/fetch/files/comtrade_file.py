@@ -354,20 +354,33 @@ def _summary_arrow(table: pa.Table, notes: list[str]) -> ReadSummary:
     partners = sorted_unique([*pc.unique(table["partnerDesc"]).to_pylist(),
                               *(str(code) for code in coded if code is not None)])
     world = pc.fill_null(pc.equal(table["partnerCode"], WORLD_CODE), False).to_numpy()
-    measures = nullable_frame(table.select(["primaryValue", "netWgt"]))
     return ReadSummary(
         rows=table.num_rows,
         periods=sorted_unique(pc.unique(table["period"]).to_pylist()),
         partners=partners,
-        totals=_totals(measures, np.asarray(world, dtype=bool)),
+        totals=_totals_arrow(table, np.asarray(world, dtype=bool)),
         notes=tuple(notes),
     )
 
 
-def _totals(table: pd.DataFrame, world: np.ndarray) -> dict[str, float]:
+def _totals_arrow(table: pa.Table, world: np.ndarray) -> dict[str, float]:
+    """:func:`_totals` one measure at a time: the same pandas sums, with one measure's
+    pandas copies held at a time instead of both measures' (some 40 MB at 10^6 rows)."""
+    merged: dict[str, float] = {}
+    for label, column in _MEASURES.items():
+        merged.update(_totals(nullable_frame(table.select([column])), world, {label: column}))
+    order = ([f"{rows} rows, {label}" for rows in ("partner", "World") for label in _MEASURES]
+             if world.any() else list(_MEASURES))
+    return {key: merged[key] for key in order}
+
+
+_MEASURES = {"primaryValue (USD)": "primaryValue", "netWgt (kg)": "netWgt"}
+
+
+def _totals(table: pd.DataFrame, world: np.ndarray,
+            measures: dict[str, str] = _MEASURES) -> dict[str, float]:
     """Totals of partner rows and of World rows apart: a World row (partner 0) is the sum of
     the partner rows of its flow, so adding both would count every flow twice."""
-    measures = {"primaryValue (USD)": "primaryValue", "netWgt (kg)": "netWgt"}
     values = table[list(measures.values())]
     if not world.any():
         return totals(values, measures)
