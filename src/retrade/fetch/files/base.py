@@ -10,6 +10,7 @@ skipped and why, caveats). Nothing here writes anywhere; the importer front end
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ def _number_text(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1e6 else f"{value:,.6g}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ImportedTable:
     """One file, read and checked, ready for the raw store.
 
@@ -87,8 +88,12 @@ class ImportedTable:
         Store folder under ``data/raw`` (``wits``, ``comtrade_files``, ``china_customs`` ...).
     format : str
         The importer that read it (a key of :data:`retrade.fetch.files.FORMATS`).
-    table : pandas.DataFrame
-        The rows, with the file's own columns typed.
+    data : pandas.DataFrame or pyarrow.Table
+        The rows as the importer made them, with the file's own columns typed.
+        Most importers hand a DataFrame. The Comtrade CSV reader's pyarrow path
+        hands the Arrow table it parsed (``string``, ``int64``, ``float64`` and
+        ``bool`` columns, in pyarrow's chunks), so a large download's text
+        never goes through pandas on its way to the store.
     partition : tuple of str
         Columns whose values become the store's partition folders.
     key : tuple of str
@@ -97,15 +102,56 @@ class ImportedTable:
         What was read.
     options : dict
         The reader options that shaped the table (recorded in the manifest).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> rows = ImportedTable("s", "f", pa.table({"k": ["a", None]}), (), ("k",), ReadSummary(2))
+    >>> rows.table.dtypes.tolist(), rows.arrow.num_rows, rows.empty
+    ([string[pyarrow]], 2, False)
     """
 
     source: str
     format: str
-    table: pd.DataFrame
+    data: pd.DataFrame | pa.Table
     partition: tuple[str, ...]
     key: tuple[str, ...]
     summary: ReadSummary
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any]
+
+    def __init__(
+        self,
+        source: str,
+        format: str,
+        table: pd.DataFrame | pa.Table,
+        partition: tuple[str, ...],
+        key: tuple[str, ...],
+        summary: ReadSummary,
+        options: Mapping[str, Any] | None = None,
+    ):
+        options = {} if options is None else options
+        values = (source, format, table, partition, key, summary, options)
+        for name, value in zip(self.__dataclass_fields__, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    @functools.cached_property
+    def table(self) -> pd.DataFrame:
+        """The rows as pandas nullable columns (an Arrow table is converted once, when asked)."""
+        if isinstance(self.data, pa.Table):
+            return nullable_frame(self.data)
+        return self.data
+
+    @property
+    def arrow(self) -> pa.Table | None:
+        """The Arrow table the importer handed, or None when it handed a DataFrame."""
+        return self.data if isinstance(self.data, pa.Table) else None
+
+    @property
+    def empty(self) -> bool:
+        """Whether there is nothing to store (no rows or no columns), as ``DataFrame.empty``."""
+        if isinstance(self.data, pa.Table):
+            return self.data.num_rows == 0 or self.data.num_columns == 0
+        return self.data.empty
 
 
 def read_head(path: str | Path, size: int = HEAD_BYTES) -> bytes:
@@ -421,7 +467,10 @@ def strip_text(text: pa.ChunkedArray) -> pa.ChunkedArray:
     The column itself comes back when no cell is padded or empty (as in every
     Comtrade download seen): keeping a trimmed copy of each text column of a
     10^6-row file held some 45 MB apiece next to the original. Trimming only
-    removes characters, so equal total lengths mean no cell changed.
+    removes characters, so equal total lengths mean no cell changed. That is
+    checked chunk by chunk, so only one chunk's trimmed copy is held at a time
+    (a whole trimmed column at a time added some 90 MB to a 10^6-row import's
+    peak); the column is trimmed as a whole only when a cell is padded.
 
     Examples
     --------
@@ -430,9 +479,14 @@ def strip_text(text: pa.ChunkedArray) -> pa.ChunkedArray:
     """
     import pyarrow.compute as pc
 
-    trimmed = pc.utf8_trim(text, characters=PY_WHITESPACE)
-    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(text)).as_py():
-        trimmed = text
+    def padded(chunk: pa.Array) -> bool:
+        trimmed = pc.utf8_trim(chunk, characters=PY_WHITESPACE)
+        return pc.sum(pc.binary_length(trimmed)).as_py() != pc.sum(pc.binary_length(chunk)).as_py()
+
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    trimmed = text
+    if any(padded(chunk) for chunk in chunks):
+        trimmed = pc.utf8_trim(text, characters=PY_WHITESPACE)
     empty = pc.equal(trimmed, "")
     if pc.any(empty).as_py():
         return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)

@@ -20,10 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from retrade.config import Settings, load_settings
 from retrade.errors import ImportFormatError, StoreError
-from retrade.fetch.files.base import ImportedTable, ReadSummary, is_missing
+from retrade.fetch.files.arrow_rows import key_codes
+from retrade.fetch.files.base import ImportedTable, ReadSummary, is_missing, nullable_frame
 from retrade.fetch.files.registry import read_file
 from retrade.store import ManifestEntry, Part, RawStore, sha256_file
 from retrade.store.manifest import live_files
@@ -151,7 +153,7 @@ def _import(
         return _report(
             path, imported, digest, None, written=False, message="dry run; nothing written"
         )
-    if imported.table.empty:
+    if imported.empty:
         return _report(
             path, imported, digest, None, written=False, message="no rows; nothing written"
         )
@@ -218,10 +220,13 @@ def _stem(digest: str, query: dict[str, Any]) -> str:
 
 
 def _parts(imported: ImportedTable, *, stem: str) -> Sequence[Part]:
-    table = imported.table
-    if table.empty:
+    if imported.empty:
         return []
     columns = list(imported.partition)
+    if imported.arrow is not None:  # stored as it was parsed, with the schema pandas would give
+        table = _stored_arrow(imported.arrow)
+        return _Partitions.of_arrow(table, columns, stem) if columns else [Part({}, stem, table)]
+    table = imported.table
     if not columns:
         return [Part({}, stem, _arrow(table))]
     if any(dtype == np.dtype(object) for dtype in table.dtypes):
@@ -229,28 +234,48 @@ def _parts(imported: ImportedTable, *, stem: str) -> Sequence[Part]:
         # missing values only is stored as nulls), so each is converted on its own
         return [Part(_partition(columns, values), stem, _arrow(group))
                 for values, group in table.groupby(columns, sort=True, dropna=False)]
-    return _Partitions(table, columns, stem)
+    return _Partitions.of_pandas(table, columns, stem)
 
 
 class _Partitions(Sequence[Part]):
     """The partitions of a table without text objects, each built when the store asks for it.
 
-    The table is converted to Arrow once; a partition is its rows in their
-    order, taken when needed, so the store writes one while the next is not
-    yet built.
+    The table is held in Arrow once; a partition is its rows in their order,
+    taken when needed, so the store writes one while the next is not yet built.
+    Partitions come in the order of their values (missing last), as
+    ``groupby(sort=True, dropna=False)`` gives them. A partition's rows are
+    taken from the slice of the table they span, so from a chunked table only
+    the chunks of that slice are read (see :func:`_spread`).
     """
 
-    def __init__(self, table: pd.DataFrame, columns: list[str], stem: str):
-        ids = table.groupby(columns, sort=True, dropna=False).ngroup().to_numpy()
-        self._order = np.argsort(ids, kind="stable")
-        counts = np.bincount(ids)
-        self._bounds = np.concatenate([[0], np.cumsum(counts)])
-        self._keys = list(
-            table[columns].iloc[self._order[self._bounds[:-1]]].itertuples(index=False, name=None)
-        )
+    def __init__(self, arrow: pa.Table, order: np.ndarray, bounds: np.ndarray,
+                 keys: list[tuple], columns: list[str], stem: str):
+        self._arrow, self._order, self._bounds, self._keys = arrow, order, bounds, keys
         self._columns, self._stem = columns, stem
+
+    @classmethod
+    def of_pandas(cls, table: pd.DataFrame, columns: list[str], stem: str) -> _Partitions:
+        ids = table.groupby(columns, sort=True, dropna=False).ngroup().to_numpy()
+        order = np.argsort(ids, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(ids))])
+        keys = list(table[columns].iloc[order[bounds[:-1]]].itertuples(index=False, name=None))
         # one contiguous copy: taking rows from many chunks would copy every chunk each time
-        self._arrow = _arrow(table).combine_chunks()
+        return cls(_arrow(table).combine_chunks(), order, bounds, keys, columns, stem)
+
+    @classmethod
+    def of_arrow(cls, table: pa.Table, columns: list[str], stem: str) -> _Partitions:
+        """Partitions of an Arrow table, sorted and told apart in Arrow (no pandas copy)."""
+        keys = table.select(columns)
+        # a stable sort, missing values last (pyarrow's default in every version)
+        order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in columns]).to_numpy()
+        ids = key_codes(keys, columns)[order]
+        starts = np.flatnonzero(np.concatenate([[True], ids[1:] != ids[:-1]]))
+        firsts = keys.take(pa.array(order[starts])).to_pylist()
+        bounds = np.append(starts, len(order))
+        if _spread(table, order, bounds):
+            table = table.combine_chunks()
+        return cls(table, order, bounds, [tuple(row[c] for c in columns) for row in firsts],
+                   columns, stem)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -260,8 +285,24 @@ class _Partitions(Sequence[Part]):
             raise IndexError(i)
         i %= len(self)
         rows = self._order[self._bounds[i] : self._bounds[i + 1]]
-        part = self._arrow.take(pa.array(rows))
+        # the rows' span of the table (their order is the table's): a take from chunks
+        # copies the chunks it reads, so only those of the span are read
+        first, last = int(rows[0]), int(rows[-1])
+        part = self._arrow.slice(first, last - first + 1).take(pa.array(rows - first))
         return Part(_partition(self._columns, self._keys[i]), self._stem, part)
+
+
+def _spread(table: pa.Table, order: np.ndarray, bounds: np.ndarray) -> bool:
+    """Whether the partitions' rows are spread over a chunked table so that taking them span
+    by span would read the table more than four times over: then one contiguous copy is cheaper.
+
+    A download comes in its query's order (year, reporter, ...): each partition's
+    rows then lie together and their spans add up to about the table once.
+    """
+    if all(column.num_chunks <= 1 for column in table.columns):
+        return False
+    spans = order[bounds[1:] - 1] - order[bounds[:-1]] + 1
+    return int(spans.sum()) > 4 * table.num_rows
 
 
 def _partition(columns: list[str], values: object) -> dict[str, str]:
@@ -281,6 +322,21 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
         raise ImportFormatError(f"the imported rows cannot be stored as Parquet: {exc}") from None
     text = _arrow_text(frame)
     return table.cast(_python_text_schema(table.schema, text)) if text else table
+
+
+def _stored_arrow(table: pa.Table) -> pa.Table:
+    """An importer's Arrow table with the schema :func:`_arrow` gives its pandas frame.
+
+    The types stay (``string``, ``int64``, ``float64``, ``bool``: what pyarrow
+    makes of the nullable pandas columns, text as ``string``); the pandas
+    metadata, which names the pandas types and does not depend on the rows, is
+    taken from the frame of no rows, so the stored files are byte for byte
+    those of the pandas path (``tests/fetch/test_import_fast_paths.py``).
+    """
+    schema = _arrow(nullable_frame(table.slice(0, 0))).schema
+    if not schema.remove_metadata().equals(table.schema.remove_metadata()):
+        return _arrow(nullable_frame(table))  # a type pandas gives back differently
+    return table.replace_schema_metadata(schema.metadata)
 
 
 def _arrow_text(frame: pd.DataFrame) -> list[str]:
