@@ -19,7 +19,8 @@ from test_import_fast_paths import ODD_FILES, _line, _write
 
 from retrade.errors import ImportFormatError
 from retrade.fetch.files import arrow_rows, comtrade_file, importer
-from retrade.fetch.files.base import ImportedTable, ReadSummary, nullable_frame
+from retrade.fetch.files.base import nullable_frame
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 from retrade.store import RawStore
 from retrade.testing import synthetic_comtrade_download
 

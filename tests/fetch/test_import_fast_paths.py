@@ -18,7 +18,7 @@ import pytest
 
 from retrade.errors import ImportFormatError
 from retrade.fetch.files import base, comtrade_file, importer
-from retrade.fetch.files.base import ImportedTable, ReadSummary
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 from retrade.testing import synthetic_comtrade_download
 
 REAL_CSVS = [

@@ -30,7 +30,7 @@ from retrade.fetch.files.registry import FORMATS
 
 # public name -> module; loaded on first access, so the CLI can list FORMATS without pandas
 _LAZY = {
-    "ImportedTable": "base", "ReadSummary": "base", "ImportReport": "importer",
+    "ImportedTable": "imported", "ReadSummary": "imported", "ImportReport": "importer",
     "import_file": "importer", "detect_format": "registry", "format_module": "registry",
     "read_file": "registry",
 }

@@ -22,13 +22,12 @@ import pandas as pd
 
 from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
-    ImportedTable,
-    ReadSummary,
     check_options,
     head_text,
     load_json,
     sorted_unique,
 )
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 
 FORMAT = "atlas_supply"
 SOURCE = "atlas_supply"

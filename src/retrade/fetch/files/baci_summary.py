@@ -21,8 +21,6 @@ import pandas as pd
 
 from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
-    ImportedTable,
-    ReadSummary,
     blank_to_missing,
     check_options,
     check_unique,
@@ -32,6 +30,7 @@ from retrade.fetch.files.base import (
     read_text,
     sorted_unique,
 )
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 
 FORMAT = "baci_summary"
 SOURCE = "baci_summary"

@@ -31,8 +31,6 @@ import pandas as pd
 from retrade.catalog.countries import is_census_country_code
 from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
-    ImportedTable,
-    ReadSummary,
     catalog_note,
     check_options,
     check_unique,
@@ -42,6 +40,7 @@ from retrade.fetch.files.base import (
     read_text,
     sorted_unique,
 )
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 
 FORMAT = "census"
 SOURCE = "census_files"

@@ -41,8 +41,6 @@ from retrade import choices
 from retrade.errors import ImportFormatError, check_choice
 from retrade.fetch.files.base import (
     CHINESE,
-    ImportedTable,
-    ReadSummary,
     catalog_note,
     check_options,
     check_unique,
@@ -53,6 +51,7 @@ from retrade.fetch.files.base import (
     read_text,
     sorted_unique,
 )
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 from retrade.fetch.files.registry import DECLARED_FLOWS
 
 FORMAT = "china_customs"

@@ -22,8 +22,6 @@ import pandas as pd
 
 from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
-    ImportedTable,
-    ReadSummary,
     catalog_note,
     check_options,
     check_unique,
@@ -35,6 +33,7 @@ from retrade.fetch.files.base import (
     require_columns,
     sorted_unique,
 )
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 
 FORMAT = "comext"
 SOURCE = "comext"

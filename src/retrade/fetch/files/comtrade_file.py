@@ -34,8 +34,6 @@ from retrade.errors import ImportFormatError
 from retrade.fetch.files.arrow_rows import check_unique_arrow
 from retrade.fetch.files.base import (
     HEAD_BYTES,
-    ImportedTable,
-    ReadSummary,
     arrow_numbers,
     check_options,
     check_unique,
@@ -53,6 +51,7 @@ from retrade.fetch.files.base import (
     strip_text,
     totals,
 )
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 
 FORMAT = "comtrade"
 SOURCE = "comtrade_files"

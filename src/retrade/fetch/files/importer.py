@@ -25,7 +25,8 @@ import pyarrow.compute as pc
 from retrade.config import Settings, load_settings
 from retrade.errors import ImportFormatError, StoreError
 from retrade.fetch.files.arrow_rows import key_codes
-from retrade.fetch.files.base import ImportedTable, ReadSummary, is_missing, nullable_frame
+from retrade.fetch.files.base import is_missing, nullable_frame
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 from retrade.fetch.files.registry import read_file
 from retrade.store import ManifestEntry, Part, RawStore, sha256_file
 from retrade.store.manifest import live_files

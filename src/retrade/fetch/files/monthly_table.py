@@ -34,8 +34,6 @@ import pandas as pd
 from retrade import choices
 from retrade.errors import ImportFormatError, check_choice
 from retrade.fetch.files.base import (
-    ImportedTable,
-    ReadSummary,
     blank_to_missing,
     check_options,
     check_unique,
@@ -45,6 +43,7 @@ from retrade.fetch.files.base import (
     read_text,
     sorted_unique,
 )
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 
 FORMAT = "monthly_table"
 SOURCE = "monthly_table"

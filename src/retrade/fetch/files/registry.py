@@ -12,7 +12,7 @@ from retrade import choices
 from retrade.errors import ImportFormatError, check_choice
 
 if TYPE_CHECKING:
-    from retrade.fetch.files.base import ImportedTable
+    from retrade.fetch.files.imported import ImportedTable
 
 _MODULES: dict[str, str] = {
     "wits": "wits",

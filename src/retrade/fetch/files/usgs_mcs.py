@@ -39,8 +39,6 @@ import pandas as pd
 
 from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
-    ImportedTable,
-    ReadSummary,
     blank_to_missing,
     check_options,
     head_text,
@@ -51,6 +49,7 @@ from retrade.fetch.files.base import (
     without_empty_columns,
     without_empty_rows,
 )
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 
 FORMAT = "usgs_mcs"
 SOURCE = "usgs"

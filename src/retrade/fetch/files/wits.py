@@ -32,8 +32,6 @@ import pandas as pd
 
 from retrade.errors import ImportFormatError
 from retrade.fetch.files.base import (
-    ImportedTable,
-    ReadSummary,
     check_options,
     head_text,
     is_xlsx,
@@ -43,6 +41,7 @@ from retrade.fetch.files.base import (
     sorted_unique,
     totals,
 )
+from retrade.fetch.files.imported import ImportedTable, ReadSummary
 
 FORMAT = "wits"
 SOURCE = "wits"
