@@ -5,9 +5,11 @@ and the two are compared exactly (tolerance: none; the shortcuts skip work
 whose result is known, they compute nothing differently): a code's first
 row without sorting (against ``np.unique``), the raw store's de-duplication
 on the key columns that vary (against grouping on every key column), the
-quality table's floats typed directly (against ``astype``), and the quality
+quality table's floats typed directly (against ``astype``), the quality
 table and mirror flows computed side by side (against one after the other,
-warnings and errors included).
+warnings and errors included), and the two computed on the panel's coded view
+(``retrade.panel.coded``, from the key sort's codes, one source's panel not
+copied by ``select_sources``) against the two on the text panel.
 """
 
 from __future__ import annotations
@@ -236,3 +238,93 @@ def test_one_source_selected_without_grouping_equals_the_grouped_choice(china_ex
     selected = select_sources(one)
     selected.iloc[0, 0] = "changed"
     assert one["source"].iloc[0] == "wits"  # a copy, as before
+
+
+# -- the quality table and mirror flows on the coded panel ----------------------------------------
+
+def _previous_tables(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The build's quality table and mirror flows before: on the text panel, through
+    ``select_sources``' copy (each step factorizing the text columns it groups on)."""
+    from retrade.panel.mirror import mirror_flows
+    from retrade.panel.quality import quality_table
+    from retrade.panel.sources import select_sources
+
+    return quality_table(panel), mirror_flows(select_sources(panel))
+
+
+def _coded_tables(panel: pd.DataFrame, codes=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two tables as the build computes them now (see ``retrade.panel.build._build``)."""
+    from retrade.panel.build import _one_per_flow
+    from retrade.panel.coded import coded_panel
+    from retrade.panel.mirror import mirror_flows
+    from retrade.panel.quality import quality_table
+
+    view = coded_panel(panel, codes)
+    return quality_table(view), mirror_flows(_one_per_flow(view, panel))
+
+
+@pytest.fixture(scope="module")
+def synthetic_build(tmp_path_factory):
+    """A synthetic Comtrade download (World rows, several flows) imported and built."""
+    from retrade.config import load_settings
+    from retrade.fetch.files import import_file
+    from retrade.panel.build import build_panel
+    from retrade.testing import synthetic_comtrade_download
+
+    folder = tmp_path_factory.mktemp("synthetic_build")
+    settings = load_settings(data_dir=folder / "data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        import_file(synthetic_comtrade_download(folder / "s.csv", rows=4000, seed=2),
+                    settings=settings)
+        return settings, build_panel(settings=settings)
+
+
+def test_the_build_tables_equal_those_computed_on_the_text_panel(synthetic_build):
+    from retrade.store import ProcessedStore
+
+    settings, built = synthetic_build
+    quality, mirror = _previous_tables(built.panel)
+    assert len(quality) and len(mirror)
+    pd.testing.assert_frame_equal(built.quality, quality, check_exact=True)
+    pd.testing.assert_frame_equal(built.mirror, mirror, check_exact=True)
+    stored = ProcessedStore(settings.processed_dir)
+    pd.testing.assert_frame_equal(stored.read("quality"), quality, check_exact=True)
+    pd.testing.assert_frame_equal(stored.read("mirror"), mirror, check_exact=True)
+
+
+def test_the_coded_panel_from_the_key_sorts_codes_equals_factorizing(synthetic_build):
+    from retrade.panel.coded import CODED, coded_panel
+
+    panel = synthetic_build[1].panel
+    shuffled = panel.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    shuffled.loc[::7, "partner_original"] = pd.NA  # a column the view leaves as it is
+    ordered, codes = S.sorted_and_validated(shuffled)
+    assert codes is not None and set(codes) == set(S.KEY)
+    pd.testing.assert_frame_equal(ordered, S.sort_and_validate(shuffled), check_exact=True)
+    view = coded_panel(ordered, codes)
+    pd.testing.assert_frame_equal(view, coded_panel(ordered), check_exact=True)
+    countries = sorted(set(ordered["reporter"].dropna()) | set(ordered["partner"].dropna()))
+    for column in ordered.columns:
+        if column not in CODED:
+            assert view[column] is ordered[column] or view[column].equals(ordered[column])
+            continue
+        expected = countries if column in ("reporter", "partner") else sorted(
+            ordered[column].dropna().unique())
+        assert list(view[column].cat.categories) == expected, column
+        pd.testing.assert_series_equal(view[column].astype("string"), ordered[column],
+                                       check_exact=True)
+
+
+def test_coded_tables_equal_text_tables_on_real_and_mixed_panels(china_exports_panel,
+                                                                 synthetic_build):
+    comtrade = synthetic_build[1].panel
+    real = china_exports_panel
+    mixed = pd.concat([comtrade, real], ignore_index=True)  # two sources, one flow in both
+    no_source = mixed.assign(source=mixed["source"].where(mixed.index % 11 != 0))
+    for panel in (real, mixed, no_source, comtrade.iloc[::-1], comtrade.iloc[:0]):
+        new, old = _run(_coded_tables, panel), _run(_previous_tables, panel)
+        assert new[1] == old[1]
+        for got, expected in zip(new[0], old[0], strict=True):
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert len(_previous_tables(real)[0]) and len(_previous_tables(mixed)[1])

@@ -74,6 +74,7 @@ import pandas as pd
 from retrade.config import Settings, load_settings
 from retrade.errors import ConfigError, DataQualityWarning, RetradeError, SchemaError
 from retrade.panel import schema as S
+from retrade.panel.coded import coded_panel
 from retrade.panel.current import build_state, noted_warnings
 from retrade.panel.distinct import repeated
 from retrade.panel.elements import element_tables
@@ -229,19 +230,21 @@ def check_sources(
 
 def _source_rows(
     source: str, adapter: Adapter, raw: pd.DataFrame
-) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Run one adapter and validate its rows; errors name the source; the adapter's notes."""
+) -> tuple[pd.DataFrame, tuple[str, ...], dict | None]:
+    """Run one adapter and validate its rows; errors name the source; notes; key codes."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        rows = _run_adapter(source, adapter, raw)
+        rows, codes = _run_adapter(source, adapter, raw)
     notes = tuple(dict.fromkeys(str(w.message) for w in caught
                                 if issubclass(w.category, DataQualityWarning)))
     for w in caught:  # pass every warning on, to a notebook or the pipeline's report
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return rows, notes
+    return rows, notes, codes
 
 
-def _run_adapter(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFrame:
+def _run_adapter(source: str, adapter: Adapter,
+                 raw: pd.DataFrame) -> tuple[pd.DataFrame, dict | None]:
+    """The adapter's rows sorted and validated, and their key codes (``sorted_and_validated``)."""
     try:
         produced = adapter.to_panel(raw)
     except RetradeError:
@@ -257,7 +260,7 @@ def _run_adapter(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFra
     del produced  # one copy of the rows at a time
     rows[S.SOURCE] = repeated(source, rows.index)
     try:
-        return S.sort_and_validate(rows)
+        return S.sorted_and_validated(rows)
     except SchemaError as exc:
         raise SchemaError(f"adapter {source!r}: {exc}") from None
 
@@ -265,27 +268,28 @@ def _run_adapter(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFra
 def _read_source(
     source: str, store: RawStore, adapters: Mapping[str, Any] | None,
     keep: dict[str, pd.DataFrame] | None = None,
-) -> tuple[SourceReport, pd.DataFrame | None]:
+) -> tuple[SourceReport, pd.DataFrame | None, dict | None]:
+    """One source's report, panel rows and their key codes (rows and codes ``None`` if none)."""
     if source not in store.sources():
         return SourceReport(
             source, "no_data", message=f"no manifest under {store.folder(source)}"
-        ), None
+        ), None, None
     adapter = _adapter_for(source, adapters)
     entries = tuple(
         dict.fromkeys(e.entry_id for e in store.entries(source) if e.status != "removed")
     )
     if adapter is None:
         message = f"no adapter: add {ADAPTERS_PACKAGE}.{source} with to_panel(raw) to include it"
-        return SourceReport(source, "no_adapter", entries=entries, message=message), None
+        return SourceReport(source, "no_adapter", entries=entries, message=message), None, None
     key = list(adapter.raw_key) if adapter.raw_key else recorded_key(store, source)
     raw = store.read(source, key=key, columns=_raw_columns(adapter), missing_ok=True)
     if raw.empty:
-        return SourceReport(source, "empty", entries=entries, message="no live rows"), None
-    rows, notes = _source_rows(source, adapter, raw)
+        return SourceReport(source, "empty", entries=entries, message="no live rows"), None, None
+    rows, notes, codes = _source_rows(source, adapter, raw)
     if keep is not None and source in ELEMENT_SOURCES:  # the element panel reads the raw rows
         keep[source] = raw
     notes = _outside_catalog(raw, adapter.hs_column) + notes
-    return SourceReport(source, "built", len(raw), len(rows), entries, notes=notes), rows
+    return SourceReport(source, "built", len(raw), len(rows), entries, notes=notes), rows, codes
 
 
 def _raw_columns(adapter: Adapter) -> list[str] | None:
@@ -414,7 +418,7 @@ def _build(
     allow_empty: bool,
 ) -> tuple[tuple, tuple[SourceReport, ...]]:
     """The panel, quality table, mirror flows and series tables of ``names``; the reports."""
-    reports, frames, extra, raws = [], [], {}, {}
+    reports, frames, extra, raws, codes = [], [], {}, {}, []
     for source in names:
         if source in SERIES_SOURCES and (adapters is None or source not in adapters):
             report, table = _read_series(source, store)
@@ -422,10 +426,12 @@ def _build(
             if table is not None:
                 extra[SERIES_SOURCES[source][0]] = table
             continue
-        report, rows = _read_source(source, store, adapters, raws)
+        report, rows, key_codes = _read_source(source, store, adapters, raws)
         reports.append(report)
         if rows is not None:
             frames.append(rows)
+            if len(rows):
+                codes.append(key_codes)
         release_memory()  # the raw rows just dropped (see retrade.store.memory)
     panel = assemble(frames, validate=False)  # each source's rows sorted and validated as they came
     frames.clear()
@@ -433,11 +439,37 @@ def _build(
     processed = ProcessedStore(settings.processed_dir)
     if panel.empty and not allow_empty:
         _keep_nonempty_panel(processed, store, names)
-    quality, mirror = side_by_side(lambda: quality_table(panel),
-                                   lambda: mirror_flows(select_sources(panel)),
+    # the text key columns as categoricals, once for both steps (one source: from its key codes)
+    view = coded_panel(panel, _only_source_codes(codes))
+    quality, mirror = side_by_side(lambda: quality_table(view),
+                                   lambda: mirror_flows(_one_per_flow(view, panel)),
                                    together=_between(len(panel), SIDE_BY_SIDE_ROWS))
     release_memory()
     return (panel, quality, mirror, extra), tuple(reports)
+
+
+def _only_source_codes(codes: list[dict | None]) -> dict | None:
+    """The key codes of the panel's rows when one source gave them all, else ``None``.
+
+    ``codes`` has an item per source with rows; :func:`assemble` keeps the rows
+    of a lone source in their order, so its codes are the panel's.
+    """
+    return codes[0] if len(codes) == 1 else None
+
+
+def _one_per_flow(view: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
+    """``select_sources`` of the panel for the mirror flows; a panel of one source as it is.
+
+    ``view`` is :func:`coded_panel` of ``panel``. :func:`select_sources` hands
+    back a renumbered copy of a panel of one source (nothing to choose); the
+    mirror flows only read it, and the build's panel is numbered from 0, so the
+    copy of every column is skipped. Sources are ranked on their text.
+    """
+    source, index = panel[S.SOURCE], panel.index
+    if len(panel) and isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 \
+            and source.notna().all() and source.nunique() == 1:
+        return view
+    return select_sources(view.assign(**{S.SOURCE: source}))
 
 
 def _between(rows: int, bounds: tuple[int, int]) -> bool:
