@@ -328,3 +328,54 @@ def test_coded_tables_equal_text_tables_on_real_and_mixed_panels(china_exports_p
         for got, expected in zip(new[0], old[0], strict=True):
             pd.testing.assert_frame_equal(got, expected, check_exact=True)
     assert len(_previous_tables(real)[0]) and len(_previous_tables(mixed)[1])
+
+
+# -- the mirror flows' sides grouped on one integer -----------------------------------------------
+
+def _previous_side(codes, keep, value, rows, own, other, labels, flow):
+    """``retrade.panel.mirror._side`` before: a group-by on the seven code columns."""
+    from retrade.panel.mirror import PAIR, _several_sources
+
+    side = codes[keep].rename(columns={S.REPORTER: own, S.PARTNER: other}).assign(
+        _value=value[keep], _weight=rows["weight"][keep], _est=rows["estimated"][keep])
+    grouped = side.groupby([*PAIR, S.STAGE, S.SOURCE], observed=True)
+    out = grouped[["_value", "_weight"]].sum(min_count=1).join(grouped["_est"].any()).reset_index()
+    doubled = out[out.duplicated(list(PAIR), keep=False)]
+    if not doubled.empty:
+        _several_sources(doubled, flow, own, other, labels)
+    return out
+
+
+def _side_inputs(rng: np.random.Generator, n: int, sources: int = 1):
+    columns = [S.FREQUENCY, S.PERIOD, S.HS6, S.REPORTER, S.PARTNER, S.STAGE, S.SOURCE]
+    sizes = [2, 30, 8, 40, 40, 3, sources]
+    codes = pd.DataFrame({c: rng.integers(0, k, n) for c, k in zip(columns, sizes, strict=True)})
+    codes[S.STAGE] = codes[S.HS6] % 3  # one stage per code, as in the catalog
+    value = rng.choice([1.5, np.nan, 0.1, 1e12, 3.0], n)
+    rows = {"weight": rng.choice([np.nan, 2.0, 1e-9, 7.25], n), "estimated": rng.random(n) < 0.2}
+    labels = {"country": pd.array([f"C{i}" for i in range(40)], dtype="string"),
+              **{c: pd.array([f"{c}{i}" for i in range(k)], dtype="string")
+                 for c, k in zip(columns, sizes, strict=True)}}
+    return codes, rng.random(n) < 0.7, value, rows, labels
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 3000])
+def test_a_side_grouped_on_one_integer_equals_the_seven_column_group_by(n):
+    from retrade.panel.mirror import _side, _side_grouped
+
+    codes, keep, value, rows, labels = _side_inputs(np.random.default_rng(n), n)
+    for own, other in (("exporter", "importer"), ("importer", "exporter")):
+        args = (codes, keep, value, rows, own, other, labels, "export")
+        new, old = _run(_side, *args), _run(_previous_side, *args)
+        assert new[1] == old[1]
+        pd.testing.assert_frame_equal(new[0], old[0], check_exact=True)
+        pd.testing.assert_frame_equal(_side_grouped(*args), old[0], check_exact=True)
+    keep = np.ones(n, dtype=bool)  # every row: flows reported by several sources are an error
+    codes, _, value, rows, labels = _side_inputs(np.random.default_rng(n), n, sources=3)
+    args = (codes, keep, value, rows, "exporter", "importer", labels, "export")
+    new, old = _run(_side, *args), _run(_previous_side, *args)
+    assert new[1] == old[1] and (n < 1000 or "several sources" in str(new[0]))
+    if isinstance(old[0], str):  # the same error, naming the same first pair
+        assert new[0] == old[0]
+    else:
+        pd.testing.assert_frame_equal(new[0], old[0], check_exact=True)
