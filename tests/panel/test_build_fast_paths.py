@@ -379,3 +379,25 @@ def test_a_side_grouped_on_one_integer_equals_the_seven_column_group_by(n):
         assert new[0] == old[0]
     else:
         pd.testing.assert_frame_equal(new[0], old[0], check_exact=True)
+
+
+def test_element_tables_not_built_without_china_or_census_rows_equal_the_built_ones(
+        synthetic_build, china_exports_panel):
+    from retrade.panel.elements import element_panel, element_tables, province_table
+
+    def previous(raw, panel):  # element_tables before: both tables built, the empty ones dropped
+        tables = {"elements": element_panel(raw, panel), "provinces": province_table(raw)}
+        return {name: table for name, table in tables.items() if len(table)}
+
+    panel = synthetic_build[1].panel
+    head = panel.iloc[:40]
+    census = head.assign(source="census", hs_original=head["hs6"] + "0010", frequency="M",
+                         period=head["period"] + "-01", month=pd.array([1] * 40, dtype="Int64"))
+    for rows in (panel, china_exports_panel, panel.iloc[:0], pd.concat([census, panel])):
+        for raw in (None, pd.DataFrame()):
+            new, old = _run(element_tables, raw, rows), _run(previous, raw, rows)
+            assert not isinstance(old[0], str), old[0]
+            assert new[1] == old[1] and list(new[0]) == list(old[0])
+            for name in old[0]:
+                pd.testing.assert_frame_equal(new[0][name], old[0][name], check_exact=True)
+    assert list(_run(element_tables, None, pd.concat([census, panel]))[0]) == ["elements"]
