@@ -401,3 +401,19 @@ def test_element_tables_not_built_without_china_or_census_rows_equal_the_built_o
             for name in old[0]:
                 pd.testing.assert_frame_equal(new[0][name], old[0][name], check_exact=True)
     assert list(_run(element_tables, None, pd.concat([census, panel]))[0]) == ["elements"]
+
+
+# -- the panel's coded columns to Arrow from their codes ------------------------------------------
+
+def test_text_columns_go_to_arrow_from_their_codes_as_from_their_cells(synthetic_build):
+    from retrade.panel.coded import coded_panel
+    from retrade.store.processed import to_arrow
+
+    panel = synthetic_build[1].panel
+    with_missing = panel.assign(partner=panel["partner"].where(panel.index % 5 != 0),
+                                stage=pd.array([None] * len(panel), dtype="string"))
+    for frame in (panel, with_missing, panel.iloc[:0], panel.iloc[::-1].reset_index(drop=True)):
+        expected = pa.Table.from_pandas(frame, preserve_index=False)
+        got = to_arrow(frame, coded=coded_panel(frame))
+        assert got.equals(expected, check_metadata=True)
+        assert got.equals(to_arrow(frame), check_metadata=True)

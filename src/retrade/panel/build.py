@@ -86,7 +86,7 @@ from retrade.panel.world_summary import world_summary
 from retrade.store import ProcessedStore, RawStore
 from retrade.store.manifest import live_files
 from retrade.store.memory import release_memory
-from retrade.store.processed import SET_RECORD
+from retrade.store.processed import SET_RECORD, to_arrow
 
 ADAPTERS_PACKAGE = "retrade.panel.adapters"
 BUILD_RECORD = SET_RECORD
@@ -407,7 +407,9 @@ def build_panel(
         for w in caught:  # pass every warning on; the build's record keeps them too
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     processed = ProcessedStore(settings.processed_dir)
-    return _write(processed, *tables, reports, state, noted_warnings(caught))
+    panel, quality, mirror, extra, view = tables
+    return _write(processed, panel, quality, mirror, extra, reports, state,
+                  noted_warnings(caught), coded=view)
 
 
 def _build(
@@ -417,7 +419,8 @@ def _build(
     adapters: Mapping[str, Any] | None,
     allow_empty: bool,
 ) -> tuple[tuple, tuple[SourceReport, ...]]:
-    """The panel, quality table, mirror flows and series tables of ``names``; the reports."""
+    """The panel, quality table, mirror flows, series tables and the panel's coded view
+    (:func:`~retrade.panel.coded.coded_panel`) of ``names``; the reports."""
     reports, frames, extra, raws, codes = [], [], {}, {}, []
     for source in names:
         if source in SERIES_SOURCES and (adapters is None or source not in adapters):
@@ -445,7 +448,7 @@ def _build(
                                    lambda: mirror_flows(_one_per_flow(view, panel)),
                                    together=_between(len(panel), SIDE_BY_SIDE_ROWS))
     release_memory()
-    return (panel, quality, mirror, extra), tuple(reports)
+    return (panel, quality, mirror, extra, view), tuple(reports)
 
 
 def _only_source_codes(codes: list[dict | None]) -> dict | None:
@@ -558,8 +561,12 @@ def _write(
     reports: tuple[SourceReport, ...],
     state: Mapping[str, Any] | None = None,
     noted: tuple[str, ...] = (),
+    *,
+    coded: pd.DataFrame | None = None,
 ) -> PanelBuild:
-    tables = {"panel": panel, "quality": quality, "mirror": mirror, **dict(extra or {})}
+    """Write the set; the panel's coded columns (``coded``) go to Arrow from their codes."""
+    written = to_arrow(panel, coded=coded) if coded is not None else panel
+    tables = {"panel": written, "quality": quality, "mirror": mirror, **dict(extra or {})}
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
     record = {
         "built_at": built_at,

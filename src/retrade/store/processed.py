@@ -101,9 +101,12 @@ class ProcessedStore:
             return write_parquet_atomic(self.path(name), table)
 
     def write_set(
-        self, tables: Mapping[str, pd.DataFrame], record: Mapping[str, Any]
+        self, tables: Mapping[str, pd.DataFrame | pa.Table], record: Mapping[str, Any]
     ) -> dict[str, str]:
         """Replace the current set by ``tables`` and ``record`` as one unit; return the hashes.
+
+        A table given as a frame is converted with :func:`to_arrow`; one given
+        as an Arrow table (converted by the caller) is written as it is.
 
         The record is written as ``panel_build.json`` with ``sha256`` (each
         table's hash) and ``tables`` added. Tables of the previous set that are
@@ -242,12 +245,17 @@ def _stage_tables(staging: Path, frames: Mapping[str, pd.DataFrame]) -> dict[str
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as writer:
-        pending = {filename: writer.submit(_stage_table, staging / filename, to_arrow(frame))
+        pending = {filename: writer.submit(_stage_table, staging / filename, _arrow(frame))
                    for filename, frame in frames.items()}
         return {filename: future.result() for filename, future in pending.items()}
 
 
-def to_arrow(frame: pd.DataFrame) -> pa.Table:
+def _arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
+    """A table of a set as Arrow: converted by :func:`to_arrow`, or as the caller converted it."""
+    return frame if isinstance(frame, pa.Table) else to_arrow(frame)
+
+
+def to_arrow(frame: pd.DataFrame, coded: pd.DataFrame | None = None) -> pa.Table:
     """``pa.Table.from_pandas(frame, preserve_index=False)``, the same table, text converted faster.
 
     The schema and its pandas metadata come from :meth:`pyarrow.Schema.from_pandas`;
@@ -256,10 +264,17 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
     of going through pandas' ``__arrow_array__``, which copies the column and
     marks its missing values first.
 
+    ``coded`` holds the same rows with some text columns as categoricals (as
+    :func:`retrade.panel.coded.coded_panel` makes them): such a column is
+    converted from its distinct values and codes (an Arrow ``take``), not
+    cell by cell; the array is the same.
+
     Examples
     --------
     >>> df = pd.DataFrame({"a": pd.array(["x", None], dtype="string"), "b": [1.5, None]})
     >>> to_arrow(df).equals(pa.Table.from_pandas(df, preserve_index=False), check_metadata=True)
+    True
+    >>> to_arrow(df, coded=df.astype({"a": "category"})).equals(to_arrow(df))
     True
     """
     schema = pa.Schema.from_pandas(frame, preserve_index=False)
@@ -268,9 +283,25 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
         column = frame[name]
         values: Any = column
         if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "python":
+            if coded is not None and name in coded and _codes_of(coded[name], field.type):
+                arrays.append(_from_codes(coded[name], field.type))
+                continue
             values = np.asarray(column.array, dtype=object)
         arrays.append(pa.array(values, type=field.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _codes_of(column: pd.Series, kind: pa.DataType) -> bool:
+    """Whether ``column`` is a categorical of text that :func:`_from_codes` can convert."""
+    return isinstance(column.dtype, pd.CategoricalDtype) and kind == pa.string() and (
+        column.cat.categories.inferred_type in ("string", "empty"))
+
+
+def _from_codes(column: pd.Series, kind: pa.DataType) -> pa.Array:
+    """The Arrow text array of a categorical column: its categories taken by its codes."""
+    codes = column.cat.codes.to_numpy()
+    categories = pa.array(np.asarray(column.cat.categories, dtype=object), type=kind)
+    return categories.take(pa.array(codes, mask=codes < 0))
 
 
 def _stage_table(path: Path, table: pa.Table) -> str:
