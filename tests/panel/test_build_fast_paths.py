@@ -417,3 +417,18 @@ def test_text_columns_go_to_arrow_from_their_codes_as_from_their_cells(synthetic
         got = to_arrow(frame, coded=coded_panel(frame))
         assert got.equals(expected, check_metadata=True)
         assert got.equals(to_arrow(frame), check_metadata=True)
+
+
+def test_quality_rows_go_to_arrow_from_their_codes_as_the_typed_table(synthetic_build,
+                                                                      china_exports_panel):
+    from retrade.panel.build import _quality
+    from retrade.panel.coded import coded_panel
+    from retrade.panel.quality import quality_table
+    from retrade.store.processed import to_arrow
+
+    for panel in (synthetic_build[1].panel, china_exports_panel):
+        typed, coded = _quality(coded_panel(panel))
+        pd.testing.assert_frame_equal(typed, quality_table(panel), check_exact=True)
+        assert any(isinstance(coded[c].dtype, pd.CategoricalDtype) for c in coded.columns)
+        expected = pa.Table.from_pandas(typed, preserve_index=False)
+        assert to_arrow(typed, coded=coded).equals(expected, check_metadata=True)

@@ -80,7 +80,7 @@ from retrade.panel.distinct import repeated
 from retrade.panel.elements import element_tables
 from retrade.panel.mirror import mirror_flows
 from retrade.panel.monthly import monthly_series
-from retrade.panel.quality import quality_table
+from retrade.panel.quality import coded_quality_table, conform_quality
 from retrade.panel.sources import select_sources
 from retrade.panel.world_summary import world_summary
 from retrade.store import ProcessedStore, RawStore
@@ -407,9 +407,9 @@ def build_panel(
         for w in caught:  # pass every warning on; the build's record keeps them too
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     processed = ProcessedStore(settings.processed_dir)
-    panel, quality, mirror, extra, view = tables
+    panel, quality, mirror, extra, coded = tables
     return _write(processed, panel, quality, mirror, extra, reports, state,
-                  noted_warnings(caught), coded=view)
+                  noted_warnings(caught), coded=coded)
 
 
 def _build(
@@ -420,7 +420,7 @@ def _build(
     allow_empty: bool,
 ) -> tuple[tuple, tuple[SourceReport, ...]]:
     """The panel, quality table, mirror flows, series tables and the panel's coded view
-    (:func:`~retrade.panel.coded.coded_panel`) of ``names``; the reports."""
+    (:func:`~retrade.panel.coded.coded_panel`) and quality rows before typing; the reports."""
     reports, frames, extra, raws, codes = [], [], {}, {}, []
     for source in names:
         if source in SERIES_SOURCES and (adapters is None or source not in adapters):
@@ -444,11 +444,18 @@ def _build(
         _keep_nonempty_panel(processed, store, names)
     # the text key columns as categoricals, once for both steps (one source: from its key codes)
     view = coded_panel(panel, _only_source_codes(codes))
-    quality, mirror = side_by_side(lambda: quality_table(view),
+    (quality, coded_quality), mirror = side_by_side(lambda: _quality(view),
                                    lambda: mirror_flows(_one_per_flow(view, panel)),
                                    together=_between(len(panel), SIDE_BY_SIDE_ROWS))
     release_memory()
-    return (panel, quality, mirror, extra, view), tuple(reports)
+    coded = {"panel": view, "quality": coded_quality}  # their text goes to Arrow from codes
+    return (panel, quality, mirror, extra, coded), tuple(reports)
+
+
+def _quality(view: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The quality table, and its rows before typing (their categoricals go to Arrow as codes)."""
+    coded = coded_quality_table(view)
+    return conform_quality(coded), coded
 
 
 def _only_source_codes(codes: list[dict | None]) -> dict | None:
@@ -562,11 +569,12 @@ def _write(
     state: Mapping[str, Any] | None = None,
     noted: tuple[str, ...] = (),
     *,
-    coded: pd.DataFrame | None = None,
+    coded: Mapping[str, pd.DataFrame] | None = None,
 ) -> PanelBuild:
-    """Write the set; the panel's coded columns (``coded``) go to Arrow from their codes."""
-    written = to_arrow(panel, coded=coded) if coded is not None else panel
-    tables = {"panel": written, "quality": quality, "mirror": mirror, **dict(extra or {})}
+    """Write the set; tables with a coded form (``coded``) go to Arrow from its codes."""
+    tables = {"panel": panel, "quality": quality, "mirror": mirror, **dict(extra or {})}
+    tables = {name: to_arrow(table, coded=coded[name]) if name in (coded or {}) else table
+              for name, table in tables.items()}
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
     record = {
         "built_at": built_at,

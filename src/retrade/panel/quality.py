@@ -388,9 +388,6 @@ def _all_missing(dtype, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA, index=index, dtype="string")
 
 
-
-
-
 def quality_table(
     panel: pd.DataFrame,
     *,
@@ -427,6 +424,35 @@ def quality_table(
     >>> q.loc[q["measure"] == "net_weight_kg", ["check", "period"]].values.tolist()
     [['collapse', '2016']]
     """
+    return conform_quality(coded_quality_table(panel, window=window, threshold=threshold,
+                                               uv_factor=uv_factor, levels=levels))
+
+
+def coded_quality_table(
+    panel: pd.DataFrame,
+    *,
+    window: int = 2,
+    threshold: float = 0.4,
+    uv_factor: float = 10.0,
+    levels: Sequence[str] = LEVELS,
+) -> pd.DataFrame:
+    """:func:`quality_table` before its columns are typed (:func:`conform_quality` types them).
+
+    The series and period columns are still the categoricals the checks
+    grouped on (where every part had them so): the panel build writes them
+    to Arrow from their codes (:func:`retrade.store.processed.to_arrow`).
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"source": "wits", "frequency": "A", "period": ["2020", "2022"],
+    ...     "reporter": "CHN", "partner": "JPN", "flow": "export", "hs6": "280530",
+    ...     "value_usd": 1.0, "net_weight_kg": 1.0, "value_estimated": False,
+    ...     "weight_estimated": False})
+    >>> coded = coded_quality_table(panel, levels=["partner"])
+    >>> typed = conform_quality(coded)
+    >>> coded["reporter"].dtype.name, typed.equals(quality_table(panel, levels=["partner"]))
+    ('category', True)
+    """
     bad = [level for level in levels if level not in LEVELS]
     if bad:
         raise ConfigError(f"levels must be among {LEVELS}, got {bad}")
@@ -448,9 +474,9 @@ def quality_table(
         return empty_quality()
     out = pd.concat(parts, ignore_index=True)
     order = out["check"].map({check: i for i, check in enumerate(CHECKS)})
-    # sorted on the categoricals' codes, then typed as text
+    # sorted on the categoricals' codes (typed as text by quality_table)
     out = sort_by(out.assign(_c=order), ["_c", *SERIES, S.PERIOD], na_position="first")
-    return conform_quality(out.drop(columns="_c"))
+    return out.drop(columns="_c")
 
 
 def _coded(panel: pd.DataFrame) -> pd.DataFrame:
