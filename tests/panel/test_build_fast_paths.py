@@ -432,3 +432,18 @@ def test_quality_rows_go_to_arrow_from_their_codes_as_the_typed_table(synthetic_
         assert any(isinstance(coded[c].dtype, pd.CategoricalDtype) for c in coded.columns)
         expected = pa.Table.from_pandas(typed, preserve_index=False)
         assert to_arrow(typed, coded=coded).equals(expected, check_metadata=True)
+
+
+def test_mirror_rows_go_to_arrow_from_their_codes_as_the_typed_table(synthetic_build,
+                                                                     china_exports_panel):
+    from retrade.panel.build import _mirror
+    from retrade.panel.mirror import mirror_flows
+    from retrade.store.processed import to_arrow
+
+    for panel in (synthetic_build[1].panel, china_exports_panel,
+                  synthetic_build[1].panel.iloc[:0]):
+        typed, coded = _mirror(panel)
+        pd.testing.assert_frame_equal(typed, mirror_flows(panel), check_exact=True)
+        expected = pa.Table.from_pandas(typed, preserve_index=False)
+        assert to_arrow(typed, coded=coded).equals(expected, check_metadata=True)
+    assert isinstance(coded["exporter"].dtype, pd.CategoricalDtype)

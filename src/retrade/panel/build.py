@@ -78,7 +78,7 @@ from retrade.panel.coded import coded_panel
 from retrade.panel.current import build_state, noted_warnings
 from retrade.panel.distinct import repeated
 from retrade.panel.elements import element_tables
-from retrade.panel.mirror import mirror_flows
+from retrade.panel.mirror import coded_mirror_flows, typed_mirror
 from retrade.panel.monthly import monthly_series
 from retrade.panel.quality import coded_quality_table, conform_quality
 from retrade.panel.sources import select_sources
@@ -444,11 +444,12 @@ def _build(
         _keep_nonempty_panel(processed, store, names)
     # the text key columns as categoricals, once for both steps (one source: from its key codes)
     view = coded_panel(panel, _only_source_codes(codes))
-    (quality, coded_quality), mirror = side_by_side(lambda: _quality(view),
-                                   lambda: mirror_flows(_one_per_flow(view, panel)),
-                                   together=_between(len(panel), SIDE_BY_SIDE_ROWS))
+    (quality, coded_quality), (mirror, coded_mirror) = side_by_side(
+        lambda: _quality(view), lambda: _mirror(_one_per_flow(view, panel)),
+        together=_between(len(panel), SIDE_BY_SIDE_ROWS))
     release_memory()
-    coded = {"panel": view, "quality": coded_quality}  # their text goes to Arrow from codes
+    # the text of these goes to Arrow from their codes
+    coded = {"panel": view, "quality": coded_quality, "mirror": coded_mirror}
     return (panel, quality, mirror, extra, coded), tuple(reports)
 
 
@@ -456,6 +457,12 @@ def _quality(view: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The quality table, and its rows before typing (their categoricals go to Arrow as codes)."""
     coded = coded_quality_table(view)
     return conform_quality(coded), coded
+
+
+def _mirror(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The mirror flows, and the same rows with their text still categoricals."""
+    coded = coded_mirror_flows(panel)
+    return typed_mirror(coded), coded
 
 
 def _only_source_codes(codes: list[dict | None]) -> dict | None:

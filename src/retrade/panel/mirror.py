@@ -209,6 +209,31 @@ def _several_sources(doubled: pd.DataFrame, flow: str, own: str, other: str,
 
 def pair_flows(panel: pd.DataFrame) -> pd.DataFrame:
     """Exporters' export rows beside importers' import rows (outer join), before any rule."""
+    return typed_mirror(_coded_pairs(panel))
+
+
+def typed_mirror(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as text (each category taken by its code).
+
+    Examples
+    --------
+    >>> codes = pd.Categorical.from_codes([1, -1], categories=pd.array(["CHN", "JPN"], "string"))
+    >>> typed_mirror(pd.DataFrame({"exporter": codes}))["exporter"].tolist()
+    ['JPN', <NA>]
+    """
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            labels = column.cat.categories.array
+            column = pd.Series(labels.take(column.cat.codes.to_numpy(), allow_fill=True),
+                               index=frame.index)
+        columns[name] = column
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _coded_pairs(panel: pd.DataFrame) -> pd.DataFrame:
+    """:func:`pair_flows` with the pair, stage and source columns as categoricals of their text."""
     missing = [
         c
         for c in (
@@ -255,8 +280,9 @@ def pair_flows(panel: pd.DataFrame) -> pd.DataFrame:
     for column, name in [(S.FREQUENCY, S.FREQUENCY), (S.PERIOD, S.PERIOD), (S.HS6, S.HS6),
                          ("exporter", "country"), ("importer", "country"), (S.STAGE, S.STAGE),
                          ("source_x", S.SOURCE), ("source_m", S.SOURCE)]:
-        pairs[column] = _label(pairs[column].astype("Int64").fillna(-1).astype("int64"),
-                               labels[name])
+        codes = pairs[column].astype("Int64").fillna(-1).astype("int64").to_numpy()
+        codes = np.where(codes >= len(labels[name]), -1, codes)  # past the last: missing
+        pairs[column] = pd.Categorical.from_codes(codes, categories=labels[name])
     return pairs.rename(
         columns={
             "source_x": "export_source",
@@ -383,9 +409,24 @@ def mirror_flows(
     >>> round(float(m["trusted_value_fob_usd"].iloc[0]), 4)
     105.6604
     """
+    return typed_mirror(coded_mirror_flows(panel, cif_fob_factor=cif_fob_factor, distrust=distrust))
+
+
+def coded_mirror_flows(
+    panel: pd.DataFrame,
+    *,
+    cif_fob_factor: float = CIF_FOB_FACTOR,
+    distrust: Iterable[str] = (),
+) -> pd.DataFrame:
+    """:func:`mirror_flows` with the pair, stage and source columns as categoricals of their text.
+
+    The panel build writes those columns to Arrow from their codes
+    (:func:`retrade.store.processed.to_arrow`); :func:`mirror_flows` takes
+    each category by its code, as it always typed them.
+    """
     if not cif_fob_factor > 0:
         raise ConfigError(f"cif_fob_factor must be positive, got {cif_fob_factor}")
-    pairs = pair_flows(panel)  # in the order of the pairs
+    pairs = _coded_pairs(panel)  # in the order of the pairs
     columns = {c: pairs[c] for c in pairs.columns} | _discrepancies(pairs)
     columns |= _trust(pairs, columns["sides"], {str(c).upper() for c in distrust},
                       float(cif_fob_factor))
