@@ -447,3 +447,45 @@ def test_mirror_rows_go_to_arrow_from_their_codes_as_the_typed_table(synthetic_b
         expected = pa.Table.from_pandas(typed, preserve_index=False)
         assert to_arrow(typed, coded=coded).equals(expected, check_metadata=True)
     assert isinstance(coded["exporter"].dtype, pd.CategoricalDtype)
+
+
+# -- Comtrade raw text read as categoricals -------------------------------------------------------
+
+def _adapter_both_ways(store: RawStore, source: str):
+    """The source's adapter on its raw rows read as text and read as categoricals."""
+    from retrade.panel.build import _raw_columns, load_adapter
+
+    adapter = load_adapter(source)
+    assert adapter.text_codes
+    read = [store.read(source, key=list(adapter.raw_key), columns=_raw_columns(adapter),
+                       missing_ok=True, text_codes=codes) for codes in (False, True)]
+    assert any(isinstance(t, pd.CategoricalDtype) for t in read[1].dtypes)
+    for text, coded in zip(read[0].columns, read[1].columns, strict=True):
+        assert text == coded
+        pd.testing.assert_series_equal(read[1][coded].astype(read[0][text].dtype), read[0][text],
+                                       check_exact=True)
+    return [_run(adapter.to_panel, raw) for raw in read]
+
+
+def test_comtrade_rows_read_as_categoricals_give_the_same_panel_rows(synthetic_build, shared,
+                                                                     httpserver, tmp_path):
+    from replay import ComtradeReplay, pnnl_rows, recorded, v1_types
+    from retrade.config import load_settings
+    from retrade.fetch.comtrade import fetch_comtrade
+
+    new, old = _adapter_both_ways(RawStore(synthetic_build[0].raw_dir), "comtrade_files")
+    assert new[1] == old[1] and len(old[0]) > 3000
+    pd.testing.assert_frame_equal(new[0], old[0], check_exact=True)
+    # real Comtrade rows (PNNL's download, served as the API serves them), fetched and stored
+    body = recorded(shared("comtradr-fixtures"),
+                    "data_v1_get_C_A_HS_chn_imports_2010_total_4partners")[2]
+    rows = pnnl_rows(shared("pnnl-cmm-data", "comtrade_v1_chn_usa_2846_280530_2020_2024.csv"),
+                     v1_types(body))
+    ComtradeReplay(rows).install(httpserver)
+    settings = load_settings(data_dir=tmp_path, min_interval=0,
+                             comtrade_url=httpserver.url_for("/").rstrip("/"))
+    fetch_comtrade(reporters="CHN,USA", partners="WLD,CHN,USA", flows="M,X", hs="2846,280530",
+                   periods="2020-2024", settings=settings, progress=False, availability=False)
+    new, old = _adapter_both_ways(RawStore(tmp_path / "raw"), "comtrade")
+    assert new[1] == old[1] and any("kept out" in w for w in old[1]) and len(old[0]) == 40
+    pd.testing.assert_frame_equal(new[0], old[0], check_exact=True)

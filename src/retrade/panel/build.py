@@ -51,7 +51,9 @@ column of HS codes, so the build can say how many rows fall outside the
 catalog (the adapter leaves them out). It may define ``RAW_COLUMNS``, the raw
 columns it reads: the build then reads only those, the key and ``HS_COLUMN``
 from the store (a column a file lacks is missing on its rows, as when every
-column is read). The ``source`` column of the panel is the
+column is read). It may set ``RAW_TEXT_CODES = True`` when ``to_panel`` takes
+text columns as pandas categoricals as it takes ``string`` ones: the raw rows
+are then read so (``RawStore.read(text_codes=True)``). The ``source`` column of the panel is the
 store's source name, whatever the adapter wrote. A source without an
 adapter is skipped and reported (``PanelBuild.skipped``); an adapter that
 fails, or returns rows that break the schema, stops the build with an error
@@ -112,6 +114,7 @@ class Adapter:
     raw_key: tuple[str, ...] | None = None
     hs_column: str | None = None
     raw_columns: tuple[str, ...] | None = None
+    text_codes: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,8 @@ def load_adapter(source: str) -> Adapter | None:
     key = getattr(module, "RAW_KEY", None)
     columns = getattr(module, "RAW_COLUMNS", None)
     return Adapter(to_panel, tuple(key) if key else None, getattr(module, "HS_COLUMN", None),
-                   tuple(columns) if columns else None)
+                   tuple(columns) if columns else None,
+                   bool(getattr(module, "RAW_TEXT_CODES", False)))
 
 
 def _adapter_for(source: str, adapters: Mapping[str, Any] | None) -> Adapter | None:
@@ -282,7 +286,8 @@ def _read_source(
         message = f"no adapter: add {ADAPTERS_PACKAGE}.{source} with to_panel(raw) to include it"
         return SourceReport(source, "no_adapter", entries=entries, message=message), None, None
     key = list(adapter.raw_key) if adapter.raw_key else recorded_key(store, source)
-    raw = store.read(source, key=key, columns=_raw_columns(adapter), missing_ok=True)
+    raw = store.read(source, key=key, columns=_raw_columns(adapter), missing_ok=True,
+                     text_codes=adapter.text_codes)
     if raw.empty:
         return SourceReport(source, "empty", entries=entries, message="no live rows"), None, None
     rows, notes, codes = _source_rows(source, adapter, raw)
