@@ -489,3 +489,118 @@ def test_comtrade_rows_read_as_categoricals_give_the_same_panel_rows(synthetic_b
     new, old = _adapter_both_ways(RawStore(tmp_path / "raw"), "comtrade")
     assert new[1] == old[1] and any("kept out" in w for w in old[1]) and len(old[0]) == 40
     pd.testing.assert_frame_equal(new[0], old[0], check_exact=True)
+
+
+# -- quality rows made in one selection ------------------------------------------------------------
+
+def _previous_outlier_rows(panel, measures, window, threshold, levels, frames):
+    """``retrade.panel.quality._outlier_rows`` before: select, assign, set, drop."""
+    from retrade.panel.quality import _neighbour_median, _neighbours, _sentences, _series_frames
+
+    frames = frames or _series_frames(panel, levels, measures)
+    out = []
+    for level in levels:
+        frame = frames[level]
+        neighbours = _neighbours(frame, window)
+        for measure in measures:
+            reference, count = _neighbour_median(frame, measure, neighbours)
+            ratio = frame[measure].astype(float) / reference.where(reference > 0)
+            hit = (count >= 2) & ((ratio < threshold) | (ratio > 1 / threshold))
+            flagged = frame[hit].assign(
+                check=np.where(ratio[hit] < threshold, "collapse", "spike"), level=level,
+                measure=measure, value=frame.loc[hit, measure].astype(float),
+                reference=reference[hit], ratio=ratio[hit])
+            flagged["detail"] = _sentences(
+                f"{measure} {{:,.4g}} is {{:.2f}} x the median {{:,.4g}} "
+                f"of {{}} periods within ±{window}",
+                flagged["value"], flagged["ratio"], flagged["reference"], count[hit])
+            out.append(flagged.drop(columns=list(measures)))
+    return out
+
+
+def _quality_panels(synthetic_build, china_exports_panel):
+    from retrade.panel.coded import coded_panel
+    from retrade.panel.quality import _coded
+
+    panel = synthetic_build[1].panel
+    zeros = panel.assign(value_usd=panel["value_usd"].where(panel.index % 3 != 0, 0.0))
+    return [_coded(p) for p in (panel, coded_panel(panel), china_exports_panel, zeros,
+                                panel.iloc[:0])]
+
+
+def test_outlier_rows_made_in_one_selection_equal_the_previous_ones(synthetic_build,
+                                                                    china_exports_panel):
+    from retrade.panel.quality import LEVELS, QUALITY_COLUMNS, _outlier_rows
+
+    measures = ("net_weight_kg", "value_usd")
+    for view in _quality_panels(synthetic_build, china_exports_panel):
+        for window, threshold in ((2, 0.4), (1, 0.7)):
+            args = (view, measures, window, threshold, LEVELS, None)
+            new, old = _outlier_rows(*args), _previous_outlier_rows(*args)
+            assert len(new) == len(old) == 4
+            for got, expected in zip(new, old, strict=True):
+                if expected.empty:  # every caller drops empty parts (their types never mattered)
+                    assert got.empty and list(got.columns) == list(QUALITY_COLUMNS)
+                    continue
+                pd.testing.assert_frame_equal(
+                    got, expected.reindex(columns=list(QUALITY_COLUMNS)), check_exact=True)
+
+
+def _previous_unit_value_rows(panel: pd.DataFrame, factor: float) -> list[pd.DataFrame]:
+    """``retrade.panel.quality._unit_value_rows`` before: select, assign, set (then reindexed)."""
+    from retrade.panel.distinct import row_codes
+    from retrade.panel.measures import is_aggregate_partner, unit_values
+    from retrade.panel.quality import SERIES, _sentences
+
+    rows = panel[~is_aggregate_partner(panel[S.PARTNER])]
+    uv = unit_values(rows)
+    cell = row_codes(rows[[S.SOURCE, S.FREQUENCY, S.FLOW, S.HS6, S.PERIOD]])[0] if len(rows) else []
+    grouped = uv.groupby(np.asarray(cell, dtype=np.int64))
+    reference, count = grouped.transform("median"), grouped.transform("count")
+    ratio = uv / reference.where(reference > 0)
+    hit = (count >= 3) & ((ratio > factor) | (ratio < 1 / factor))
+    flagged = rows.loc[hit, [*SERIES, S.PERIOD]].assign(
+        check="unit_value", level="partner", measure="unit_value_usd_per_kg", value=uv[hit],
+        reference=reference[hit], ratio=ratio[hit])
+    flagged["detail"] = _sentences(
+        "{:,.4g} USD/kg is {:.3g} x the median {:,.4g} USD/kg of {} rows of this code",
+        flagged["value"], flagged["ratio"], flagged["reference"], count[hit])
+    return [flagged]
+
+
+def _previous_flag_rows(panel: pd.DataFrame) -> list[pd.DataFrame]:
+    """``retrade.panel.quality._flag_rows`` before: one selection and ``assign`` per case."""
+    from retrade.panel.quality import SERIES, _flag
+
+    value, weight = panel[S.VALUE_USD].astype(float), panel[S.NET_WEIGHT_KG].astype(float)
+    cases = [("estimated", S.VALUE_USD, _flag(panel[S.VALUE_ESTIMATED]), value,
+              "the source flags this value as estimated"),
+             ("estimated", S.NET_WEIGHT_KG, _flag(panel[S.WEIGHT_ESTIMATED]), weight,
+              "the source flags this weight as estimated"),
+             ("value_no_weight", S.NET_WEIGHT_KG, (value > 0) & ~(weight > 0), weight,
+              "a positive value with a missing or zero net weight: no unit value")]
+    return [panel.loc[mask, [*SERIES, S.PERIOD]].assign(
+        check=check, level="partner", measure=measure, value=shown[mask], detail=detail)
+        for check, measure, mask, shown, detail in cases]
+
+
+def test_unit_value_and_flag_rows_in_one_selection_equal_the_previous_ones(synthetic_build,
+                                                                           china_exports_panel):
+    from retrade.panel.quality import QUALITY_COLUMNS, _flag_rows, _unit_value_rows
+
+    panels = _quality_panels(synthetic_build, china_exports_panel)
+    raw = synthetic_build[1].panel  # the public functions take the text panel as it is
+    flags = raw.assign(value_estimated=pd.array([True, None, False] * (len(raw) // 3)
+                                                + [True] * (len(raw) % 3), dtype="boolean"))
+    for view in [*panels, raw, flags]:
+        pairs = [(_unit_value_rows(view, f), _previous_unit_value_rows(view, f)) for f in (10, 2)]
+        pairs.append((_flag_rows(view), _previous_flag_rows(view)))
+        for new, old in pairs:
+            assert len(new) == len(old)
+            for got, expected in zip(new, old, strict=True):
+                if expected.empty:
+                    assert got.empty and list(got.columns) == list(QUALITY_COLUMNS)
+                    continue
+                pd.testing.assert_frame_equal(
+                    got, expected.reindex(columns=list(QUALITY_COLUMNS)), check_exact=True)
+    assert len(_flag_rows(flags)[0]) and len(_unit_value_rows(raw, 2)[0])

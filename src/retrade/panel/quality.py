@@ -196,22 +196,37 @@ def _outlier_rows(panel: pd.DataFrame, measures: Sequence[str], window: int, thr
         neighbours = _neighbours(frame, window)
         for measure in measures:
             reference, count = _neighbour_median(frame, measure, neighbours)
-            ratio = frame[measure].astype(float) / reference.where(reference > 0)
-            hit = (count >= 2) & ((ratio < threshold) | (ratio > 1 / threshold))
-            flagged = frame[hit].assign(
-                check=np.where(ratio[hit] < threshold, "collapse", "spike"),
-                level=level,
-                measure=measure,
-                value=frame.loc[hit, measure].astype(float),
-                reference=reference[hit],
-                ratio=ratio[hit],
-            )
-            flagged["detail"] = _sentences(
-                f"{measure} {{:,.4g}} is {{:.2f}} x the median {{:,.4g}} "
-                f"of {{}} periods within ±{window}",
-                flagged["value"], flagged["ratio"], flagged["reference"], count[hit])
-            out.append(flagged.drop(columns=list(measures)))
+            value = frame[measure].astype(float).to_numpy()
+            reference = reference.to_numpy()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = value / np.where(reference > 0, reference, np.nan)
+            at = np.flatnonzero((count.to_numpy() >= 2)
+                                & ((ratio < threshold) | (ratio > 1 / threshold)))
+            ratio, value, reference = ratio[at], value[at], reference[at]
+            detail = _sentences(f"{measure} {{:,.4g}} is {{:.2f}} x the median {{:,.4g}} "
+                                f"of {{}} periods within ±{window}",
+                                value, ratio, reference, count.to_numpy()[at])
+            check = np.where(ratio < threshold, "collapse", "spike").astype(object)
+            out.append(_part(frame, at, check, level, measure, value, reference, ratio, detail))
     return out
+
+
+def _part(rows: pd.DataFrame, at: np.ndarray, check, level: str, measure: str, value,
+          reference=np.nan, ratio=np.nan, detail=None) -> pd.DataFrame:
+    """Rows ``at`` of ``rows`` (their series and period) as quality rows, columns in order.
+
+    One selection and one frame, in :data:`QUALITY_COLUMNS` order (the columns
+    a selection, ``assign`` and ``reindex`` gave before, with their types).
+    """
+    series = rows[[*SERIES, S.PERIOD]].take(at)
+    index = series.index
+    columns = {"check": check, "level": level}
+    columns |= {c: series[c] for c in (*SERIES, S.PERIOD)}
+    columns |= {"measure": measure, "value": value, "reference": reference, "ratio": ratio,
+                "detail": detail}
+    columns = {c: pd.Series(v, index=index) if not isinstance(v, pd.Series) else v
+               for c, v in columns.items()}
+    return pd.DataFrame(columns, index=index)
 
 
 def _neighbours(frame: pd.DataFrame, window: int) -> np.ndarray:
@@ -269,19 +284,13 @@ def _unit_value_rows(panel: pd.DataFrame, factor: float) -> list[pd.DataFrame]:
     grouped = uv.groupby(np.asarray(cell, dtype=np.int64))
     reference, count = grouped.transform("median"), grouped.transform("count")
     ratio = uv / reference.where(reference > 0)
-    hit = (count >= 3) & ((ratio > factor) | (ratio < 1 / factor))
-    flagged = rows.loc[hit, [*SERIES, S.PERIOD]].assign(
-        check="unit_value",
-        level="partner",
-        measure="unit_value_usd_per_kg",
-        value=uv[hit],
-        reference=reference[hit],
-        ratio=ratio[hit],
-    )
-    flagged["detail"] = _sentences(
+    at = np.flatnonzero((count >= 3) & ((ratio > factor) | (ratio < 1 / factor)))
+    value, reference, ratio = (c.to_numpy()[at] for c in (uv, reference, ratio))
+    detail = _sentences(
         "{:,.4g} USD/kg is {:.3g} x the median {:,.4g} USD/kg of {} rows of this code",
-        flagged["value"], flagged["ratio"], flagged["reference"], count[hit])
-    return [flagged]
+        value, ratio, reference, count.to_numpy()[at])
+    return [_part(rows, at, "unit_value", "partner", "unit_value_usd_per_kg", value, reference,
+                  ratio, detail)]
 
 
 def _sentences(template: str, value: pd.Series, ratio: pd.Series, reference: pd.Series,
@@ -338,12 +347,11 @@ def _flag_rows(panel: pd.DataFrame) -> list[pd.DataFrame]:
             "a positive value with a missing or zero net weight: no unit value",
         ),
     ]
-    out = [
-        panel.loc[mask, [*SERIES, S.PERIOD]].assign(
-            check=check, level="partner", measure=measure, value=shown[mask], detail=detail
-        )
-        for check, measure, mask, shown, detail in cases
-    ]
+    out = []
+    for check, measure, mask, shown, detail in cases:
+        at = np.flatnonzero(np.asarray(mask, dtype=bool))
+        out.append(_part(panel, at, check, "partner", measure, shown.to_numpy()[at],
+                         detail=detail))
     return out
 
 
