@@ -604,3 +604,36 @@ def test_unit_value_and_flag_rows_in_one_selection_equal_the_previous_ones(synth
                 pd.testing.assert_frame_equal(
                     got, expected.reindex(columns=list(QUALITY_COLUMNS)), check_exact=True)
     assert len(_flag_rows(flags)[0]) and len(_unit_value_rows(raw, 2)[0])
+
+
+# -- sorting categoricals on their own codes -------------------------------------------------------
+
+def _previous_sort_by(frame: pd.DataFrame, columns, *, na_position: str = "last") -> pd.DataFrame:
+    """``retrade.panel.distinct.sort_by`` before: every column factorized in sorted order."""
+    from retrade.panel.distinct import renumbered
+
+    codes = []
+    for column in reversed(list(columns)):
+        code, uniques = pd.factorize(frame[column], sort=True, use_na_sentinel=True)
+        codes.append(np.where(code < 0, -1 if na_position == "first" else len(uniques), code))
+    order = np.lexsort(codes) if codes and len(frame) else np.arange(len(frame))
+    return renumbered(frame.take(order))
+
+
+@pytest.mark.parametrize("n", [0, 1, 9, 2000])
+def test_sorting_on_categorical_codes_equals_sorting_on_factorized_values(n):
+    from retrade.panel.distinct import sort_by
+
+    rng = np.random.default_rng(n)
+    text = pd.Series(rng.choice(["USA", "CHN", None, "JPN", "ARG"], n), dtype="string")
+    frame = pd.DataFrame({
+        "sorted": text.astype("category"),  # categories sorted: its codes are used
+        "extra": pd.Categorical(text, categories=["ARG", "BRA", "CHN", "JPN", "USA", "ZZZ"]),
+        "unsorted": pd.Categorical(text, categories=["USA", "JPN", "CHN", "ARG"]),
+        "text": text, "number": rng.integers(0, 3, n), "value": rng.random(n)})
+    for columns in (["sorted", "number"], ["extra", "unsorted", "value"], ["number", "text"],
+                    ["unsorted"], ["sorted", "extra", "text", "number", "value"]):
+        for na in ("first", "last"):
+            pd.testing.assert_frame_equal(sort_by(frame, columns, na_position=na),
+                                          _previous_sort_by(frame, columns, na_position=na),
+                                          check_exact=True)
