@@ -280,7 +280,8 @@ def _coded_pairs(panel: pd.DataFrame) -> pd.DataFrame:
     for column, name in [(S.FREQUENCY, S.FREQUENCY), (S.PERIOD, S.PERIOD), (S.HS6, S.HS6),
                          ("exporter", "country"), ("importer", "country"), (S.STAGE, S.STAGE),
                          ("source_x", S.SOURCE), ("source_m", S.SOURCE)]:
-        codes = pairs[column].astype("Int64").fillna(-1).astype("int64").to_numpy()
+        codes = pairs[column].to_numpy(dtype=float)  # a side's missing source is NaN
+        codes = np.where(np.isnan(codes), -1, codes).astype(np.int64)
         codes = np.where(codes >= len(labels[name]), -1, codes)  # past the last: missing
         pairs[column] = pd.Categorical.from_codes(codes, categories=labels[name])
     return pairs.rename(
