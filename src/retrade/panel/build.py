@@ -88,7 +88,7 @@ from retrade.panel.world_summary import world_summary
 from retrade.store import ProcessedStore, RawStore
 from retrade.store.manifest import live_files
 from retrade.store.memory import release_memory
-from retrade.store.processed import SET_RECORD, to_arrow
+from retrade.store.processed import SET_RECORD
 
 ADAPTERS_PACKAGE = "retrade.panel.adapters"
 BUILD_RECORD = SET_RECORD
@@ -585,8 +585,6 @@ def _write(
 ) -> PanelBuild:
     """Write the set; tables with a coded form (``coded``) go to Arrow from its codes."""
     tables = {"panel": panel, "quality": quality, "mirror": mirror, **dict(extra or {})}
-    tables = {name: to_arrow(table, coded=coded[name]) if name in (coded or {}) else table
-              for name, table in tables.items()}
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
     record = {
         "built_at": built_at,
@@ -595,5 +593,6 @@ def _write(
         "state": dict(state or {}),  # what retrade.panel.current compares with the store
         "warnings": list(noted),
     }
-    hashes = processed.write_set(tables, record)  # all tables and the record as one unit
+    # all tables and the record as one unit; the coded tables' text goes to Arrow from codes
+    hashes = processed.write_set(tables, record, coded=coded)
     return PanelBuild(panel, quality, mirror, reports, hashes, built_at, noted)

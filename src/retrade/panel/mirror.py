@@ -229,7 +229,7 @@ def typed_mirror(frame: pd.DataFrame) -> pd.DataFrame:
             column = pd.Series(labels.take(column.cat.codes.to_numpy(), allow_fill=True),
                                index=frame.index)
         columns[name] = column
-    return pd.DataFrame(columns, index=frame.index)
+    return pd.DataFrame(columns, index=frame.index, copy=False)  # the other columns shared
 
 
 def _coded_pairs(panel: pd.DataFrame) -> pd.DataFrame:

@@ -101,12 +101,13 @@ class ProcessedStore:
             return write_parquet_atomic(self.path(name), table)
 
     def write_set(
-        self, tables: Mapping[str, pd.DataFrame | pa.Table], record: Mapping[str, Any]
+        self, tables: Mapping[str, pd.DataFrame], record: Mapping[str, Any], *,
+        coded: Mapping[str, pd.DataFrame] | None = None,
     ) -> dict[str, str]:
         """Replace the current set by ``tables`` and ``record`` as one unit; return the hashes.
 
-        A table given as a frame is converted with :func:`to_arrow`; one given
-        as an Arrow table (converted by the caller) is written as it is.
+        ``coded`` holds, for some tables, the same rows with text columns as
+        categoricals: those go to Arrow from their codes (:func:`to_arrow`).
 
         The record is written as ``panel_build.json`` with ``sha256`` (each
         table's hash) and ``tables`` added. Tables of the previous set that are
@@ -124,7 +125,9 @@ class ProcessedStore:
         with self.locked():
             staging = new_temp_dir(self.root, STAGING_PREFIX)
             try:
-                hashes = _stage_tables(staging, {paths[n].name: tables[n] for n in paths})
+                hashes = _stage_tables(staging, {paths[n].name: tables[n] for n in paths},
+                                       {paths[n].name: c for n, c in (coded or {}).items()
+                                        if n in paths})
                 hashes = {name: hashes[path.name] for name, path in paths.items()}
                 full = {**record, "sha256": hashes, "tables": sorted(tables)}
                 text = redact(json.dumps(full, indent=2, sort_keys=True, default=str)) + "\n"
@@ -235,7 +238,8 @@ class ProcessedStore:
         return sorted(p.stem for p in self.root.glob("*.parquet"))
 
 
-def _stage_tables(staging: Path, frames: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+def _stage_tables(staging: Path, frames: Mapping[str, pd.DataFrame],
+                  coded: Mapping[str, pd.DataFrame] | None = None) -> dict[str, str]:
     """Write the tables of a set into the staging folder, durably; ``file name -> SHA-256``.
 
     Each frame is converted to Arrow here while the one before it is
@@ -245,14 +249,10 @@ def _stage_tables(staging: Path, frames: Mapping[str, pd.DataFrame]) -> dict[str
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as writer:
-        pending = {filename: writer.submit(_stage_table, staging / filename, _arrow(frame))
+        pending = {filename: writer.submit(_stage_table, staging / filename,
+                                           to_arrow(frame, (coded or {}).get(filename)))
                    for filename, frame in frames.items()}
         return {filename: future.result() for filename, future in pending.items()}
-
-
-def _arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
-    """A table of a set as Arrow: converted by :func:`to_arrow`, or as the caller converted it."""
-    return frame if isinstance(frame, pa.Table) else to_arrow(frame)
 
 
 def to_arrow(frame: pd.DataFrame, coded: pd.DataFrame | None = None) -> pa.Table:
