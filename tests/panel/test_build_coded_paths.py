@@ -47,13 +47,12 @@ def _previous_tables(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _coded_tables(panel: pd.DataFrame, codes=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The two tables as the build computes them now (see ``retrade.panel.build._build``)."""
-    from retrade.panel.build import _one_per_flow
-    from retrade.panel.coded import coded_panel
+    from retrade.panel.coded import coded_panel, one_per_flow
     from retrade.panel.mirror import mirror_flows
     from retrade.panel.quality import quality_table
 
     view = coded_panel(panel, codes)
-    return quality_table(view), mirror_flows(_one_per_flow(view, panel))
+    return quality_table(view), mirror_flows(one_per_flow(view, panel))
 
 
 @pytest.fixture(scope="module")
@@ -214,13 +213,12 @@ def test_text_columns_go_to_arrow_from_their_codes_as_from_their_cells(synthetic
 
 def test_quality_rows_go_to_arrow_from_their_codes_as_the_typed_table(synthetic_build,
                                                                       china_exports_panel):
-    from retrade.panel.build import _quality
-    from retrade.panel.coded import coded_panel
+    from retrade.panel.coded import coded_panel, quality_tables
     from retrade.panel.quality import quality_table
     from retrade.store.processed import to_arrow
 
     for panel in (synthetic_build[1].panel, china_exports_panel):
-        typed, coded = _quality(coded_panel(panel))
+        typed, coded = quality_tables(coded_panel(panel))
         pd.testing.assert_frame_equal(typed, quality_table(panel), check_exact=True)
         assert any(isinstance(coded[c].dtype, pd.CategoricalDtype) for c in coded.columns)
         expected = pa.Table.from_pandas(typed, preserve_index=False)
@@ -229,13 +227,13 @@ def test_quality_rows_go_to_arrow_from_their_codes_as_the_typed_table(synthetic_
 
 def test_mirror_rows_go_to_arrow_from_their_codes_as_the_typed_table(synthetic_build,
                                                                      china_exports_panel):
-    from retrade.panel.build import _mirror
+    from retrade.panel.coded import mirror_tables
     from retrade.panel.mirror import mirror_flows
     from retrade.store.processed import to_arrow
 
     for panel in (synthetic_build[1].panel, china_exports_panel,
                   synthetic_build[1].panel.iloc[:0]):
-        typed, coded = _mirror(panel)
+        typed, coded = mirror_tables(panel)
         pd.testing.assert_frame_equal(typed, mirror_flows(panel), check_exact=True)
         expected = pa.Table.from_pandas(typed, preserve_index=False)
         assert to_arrow(typed, coded=coded).equals(expected, check_metadata=True)

@@ -76,14 +76,11 @@ import pandas as pd
 from retrade.config import Settings, load_settings
 from retrade.errors import ConfigError, DataQualityWarning, RetradeError, SchemaError
 from retrade.panel import schema as S
-from retrade.panel.coded import coded_panel
+from retrade.panel.coded import coded_panel, mirror_tables, one_per_flow, quality_tables
 from retrade.panel.current import build_state, noted_warnings
 from retrade.panel.distinct import repeated
 from retrade.panel.elements import element_tables
-from retrade.panel.mirror import coded_mirror_flows, typed_mirror
 from retrade.panel.monthly import monthly_series
-from retrade.panel.quality import coded_quality_table, conform_quality
-from retrade.panel.sources import select_sources
 from retrade.panel.world_summary import world_summary
 from retrade.store import ProcessedStore, RawStore
 from retrade.store.manifest import live_files
@@ -450,24 +447,12 @@ def _build(
     # the text key columns as categoricals, once for both steps (one source: from its key codes)
     view = coded_panel(panel, _only_source_codes(codes))
     (quality, coded_quality), (mirror, coded_mirror) = side_by_side(
-        lambda: _quality(view), lambda: _mirror(_one_per_flow(view, panel)),
+        lambda: quality_tables(view), lambda: mirror_tables(one_per_flow(view, panel)),
         together=_between(len(panel), SIDE_BY_SIDE_ROWS))
     release_memory()
     # the text of these goes to Arrow from their codes
     coded = {"panel": view, "quality": coded_quality, "mirror": coded_mirror}
     return (panel, quality, mirror, extra, coded), tuple(reports)
-
-
-def _quality(view: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The quality table, and its rows before typing (their categoricals go to Arrow as codes)."""
-    coded = coded_quality_table(view)
-    return conform_quality(coded), coded
-
-
-def _mirror(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The mirror flows, and the same rows with their text still categoricals."""
-    coded = coded_mirror_flows(panel)
-    return typed_mirror(coded), coded
 
 
 def _only_source_codes(codes: list[dict | None]) -> dict | None:
@@ -477,21 +462,6 @@ def _only_source_codes(codes: list[dict | None]) -> dict | None:
     of a lone source in their order, so its codes are the panel's.
     """
     return codes[0] if len(codes) == 1 else None
-
-
-def _one_per_flow(view: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
-    """``select_sources`` of the panel for the mirror flows; a panel of one source as it is.
-
-    ``view`` is :func:`coded_panel` of ``panel``. :func:`select_sources` hands
-    back a renumbered copy of a panel of one source (nothing to choose); the
-    mirror flows only read it, and the build's panel is numbered from 0, so the
-    copy of every column is skipped. Sources are ranked on their text.
-    """
-    source, index = panel[S.SOURCE], panel.index
-    if len(panel) and isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 \
-            and source.notna().all() and source.nunique() == 1:
-        return view
-    return select_sources(view.assign(**{S.SOURCE: source}))
 
 
 def _between(rows: int, bounds: tuple[int, int]) -> bool:

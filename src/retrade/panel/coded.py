@@ -25,6 +25,9 @@ import numpy as np
 import pandas as pd
 
 from retrade.panel import schema as S
+from retrade.panel.mirror import coded_mirror_flows, typed_mirror
+from retrade.panel.quality import coded_quality_table, conform_quality
+from retrade.panel.sources import select_sources
 
 CODED: tuple[str, ...] = (S.SOURCE, S.FREQUENCY, S.PERIOD, S.REPORTER, S.PARTNER, S.FLOW,
                           S.HS6, S.STAGE)
@@ -74,3 +77,59 @@ def _shared(first: tuple, second: tuple, names: tuple[str, str]) -> dict[str, tu
         position = np.append(union.get_indexer(pd.Index(uniques)), -1)  # -1 stays missing
         out[name] = (position[code], union)
     return out
+
+
+def quality_tables(view: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The quality table of ``view``, and its rows before typing (categoricals go to Arrow).
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"source": "wits", "frequency": "A", "period": ["2020", "2022"],
+    ...     "reporter": "CHN", "partner": "JPN", "flow": "export", "hs6": "280530",
+    ...     "value_usd": 1.0, "net_weight_kg": 1.0, "value_estimated": False,
+    ...     "weight_estimated": False})
+    >>> typed, coded = quality_tables(coded_panel(panel))
+    >>> typed["period"].tolist(), coded["reporter"].dtype.name
+    (['2021', '2021'], 'category')
+    """
+    coded = coded_quality_table(view)
+    return conform_quality(coded), coded
+
+
+def mirror_tables(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The mirror flows of ``panel``, and the same rows with their text still categoricals.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"source": "comtrade", "frequency": "A", "period": "2022",
+    ...     "year": 2022, "hs6": "280530", "stage": "metals",
+    ...     "reporter": ["CHN", "JPN"], "partner": ["JPN", "CHN"], "flow": ["export", "import"],
+    ...     "value_usd": [100.0, 112.0], "net_weight_kg": [10.0, 11.0]})
+    >>> typed, coded = mirror_tables(rows)
+    >>> typed["exporter"].tolist(), coded["exporter"].dtype.name
+    (['CHN'], 'category')
+    """
+    coded = coded_mirror_flows(panel)
+    return typed_mirror(coded), coded
+
+
+def one_per_flow(view: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
+    """``select_sources`` of the panel for the mirror flows; a panel of one source as it is.
+
+    ``view`` is :func:`coded_panel` of ``panel``. :func:`select_sources` hands
+    back a renumbered copy of a panel of one source (nothing to choose); the
+    mirror flows only read it, and the build's panel is numbered from 0, so the
+    copy of every column is skipped. Sources are ranked on their text.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"source": ["wits", "comtrade"], "frequency": "A", "period": "2020",
+    ...     "reporter": "CHN", "partner": "JPN", "flow": "export", "hs6": "280530"})
+    >>> one_per_flow(coded_panel(p), p)["source"].tolist()
+    ['comtrade']
+    """
+    source, index = panel[S.SOURCE], panel.index
+    if len(panel) and isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 \
+            and source.notna().all() and source.nunique() == 1:
+        return view
+    return select_sources(view.assign(**{S.SOURCE: source}))
