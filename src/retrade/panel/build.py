@@ -446,6 +446,7 @@ def _build(
         _keep_nonempty_panel(processed, store, names)
     # the text key columns as categoricals, once for both steps (one source: from its key codes)
     view = coded_panel(panel, _only_source_codes(codes))
+    codes.clear()  # the key sort's codes (an int64 array per key column): the view has its own
     (quality, coded_quality), (mirror, coded_mirror) = side_by_side(
         lambda: quality_tables(view), lambda: mirror_tables(one_per_flow(view, panel)),
         together=_between(len(panel), SIDE_BY_SIDE_ROWS))

@@ -79,6 +79,17 @@ def _shared(first: tuple, second: tuple, names: tuple[str, str]) -> dict[str, tu
     return out
 
 
+def categoricals(frame: pd.DataFrame) -> pd.DataFrame:
+    """The categorical columns of ``frame`` (all a conversion from codes needs; the rest is freed).
+
+    Examples
+    --------
+    >>> categoricals(pd.DataFrame({"a": pd.Categorical(["x"]), "b": [1.0]})).columns.tolist()
+    ['a']
+    """
+    return frame[[c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]]
+
+
 def quality_tables(view: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The quality table of ``view``, and its rows before typing (categoricals go to Arrow).
 
@@ -93,7 +104,7 @@ def quality_tables(view: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     (['2021', '2021'], 'category')
     """
     coded = coded_quality_table(view)
-    return conform_quality(coded), coded
+    return conform_quality(coded), categoricals(coded)
 
 
 def mirror_tables(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -110,7 +121,7 @@ def mirror_tables(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     (['CHN'], 'category')
     """
     coded = coded_mirror_flows(panel)
-    return typed_mirror(coded), coded
+    return typed_mirror(coded), categoricals(coded)
 
 
 def one_per_flow(view: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
