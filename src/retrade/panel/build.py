@@ -51,7 +51,9 @@ column of HS codes, so the build can say how many rows fall outside the
 catalog (the adapter leaves them out). It may define ``RAW_COLUMNS``, the raw
 columns it reads: the build then reads only those, the key and ``HS_COLUMN``
 from the store (a column a file lacks is missing on its rows, as when every
-column is read). The ``source`` column of the panel is the
+column is read). It may set ``RAW_TEXT_CODES = True`` when ``to_panel`` takes
+text columns as pandas categoricals as it takes ``string`` ones: the raw rows
+are then read so (``RawStore.read(text_codes=True)``). The ``source`` column of the panel is the
 store's source name, whatever the adapter wrote. A source without an
 adapter is skipped and reported (``PanelBuild.skipped``); an adapter that
 fails, or returns rows that break the schema, stops the build with an error
@@ -74,13 +76,11 @@ import pandas as pd
 from retrade.config import Settings, load_settings
 from retrade.errors import ConfigError, DataQualityWarning, RetradeError, SchemaError
 from retrade.panel import schema as S
+from retrade.panel.coded import coded_panel, mirror_tables, one_per_flow, quality_tables
 from retrade.panel.current import build_state, noted_warnings
 from retrade.panel.distinct import repeated
 from retrade.panel.elements import element_tables
-from retrade.panel.mirror import mirror_flows
 from retrade.panel.monthly import monthly_series
-from retrade.panel.quality import quality_table
-from retrade.panel.sources import select_sources
 from retrade.panel.world_summary import world_summary
 from retrade.store import ProcessedStore, RawStore
 from retrade.store.manifest import live_files
@@ -111,6 +111,7 @@ class Adapter:
     raw_key: tuple[str, ...] | None = None
     hs_column: str | None = None
     raw_columns: tuple[str, ...] | None = None
+    text_codes: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,8 @@ def load_adapter(source: str) -> Adapter | None:
     key = getattr(module, "RAW_KEY", None)
     columns = getattr(module, "RAW_COLUMNS", None)
     return Adapter(to_panel, tuple(key) if key else None, getattr(module, "HS_COLUMN", None),
-                   tuple(columns) if columns else None)
+                   tuple(columns) if columns else None,
+                   bool(getattr(module, "RAW_TEXT_CODES", False)))
 
 
 def _adapter_for(source: str, adapters: Mapping[str, Any] | None) -> Adapter | None:
@@ -229,19 +231,21 @@ def check_sources(
 
 def _source_rows(
     source: str, adapter: Adapter, raw: pd.DataFrame
-) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Run one adapter and validate its rows; errors name the source; the adapter's notes."""
+) -> tuple[pd.DataFrame, tuple[str, ...], dict | None]:
+    """Run one adapter and validate its rows; errors name the source; notes; key codes."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        rows = _run_adapter(source, adapter, raw)
+        rows, codes = _run_adapter(source, adapter, raw)
     notes = tuple(dict.fromkeys(str(w.message) for w in caught
                                 if issubclass(w.category, DataQualityWarning)))
     for w in caught:  # pass every warning on, to a notebook or the pipeline's report
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return rows, notes
+    return rows, notes, codes
 
 
-def _run_adapter(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFrame:
+def _run_adapter(source: str, adapter: Adapter,
+                 raw: pd.DataFrame) -> tuple[pd.DataFrame, dict | None]:
+    """The adapter's rows sorted and validated, and their key codes (``sorted_and_validated``)."""
     try:
         produced = adapter.to_panel(raw)
     except RetradeError:
@@ -257,7 +261,7 @@ def _run_adapter(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFra
     del produced  # one copy of the rows at a time
     rows[S.SOURCE] = repeated(source, rows.index)
     try:
-        return S.sort_and_validate(rows)
+        return S.sorted_and_validated(rows)
     except SchemaError as exc:
         raise SchemaError(f"adapter {source!r}: {exc}") from None
 
@@ -265,27 +269,29 @@ def _run_adapter(source: str, adapter: Adapter, raw: pd.DataFrame) -> pd.DataFra
 def _read_source(
     source: str, store: RawStore, adapters: Mapping[str, Any] | None,
     keep: dict[str, pd.DataFrame] | None = None,
-) -> tuple[SourceReport, pd.DataFrame | None]:
+) -> tuple[SourceReport, pd.DataFrame | None, dict | None]:
+    """One source's report, panel rows and their key codes (rows and codes ``None`` if none)."""
     if source not in store.sources():
         return SourceReport(
             source, "no_data", message=f"no manifest under {store.folder(source)}"
-        ), None
+        ), None, None
     adapter = _adapter_for(source, adapters)
     entries = tuple(
         dict.fromkeys(e.entry_id for e in store.entries(source) if e.status != "removed")
     )
     if adapter is None:
         message = f"no adapter: add {ADAPTERS_PACKAGE}.{source} with to_panel(raw) to include it"
-        return SourceReport(source, "no_adapter", entries=entries, message=message), None
+        return SourceReport(source, "no_adapter", entries=entries, message=message), None, None
     key = list(adapter.raw_key) if adapter.raw_key else recorded_key(store, source)
-    raw = store.read(source, key=key, columns=_raw_columns(adapter), missing_ok=True)
+    raw = store.read(source, key=key, columns=_raw_columns(adapter), missing_ok=True,
+                     text_codes=adapter.text_codes)
     if raw.empty:
-        return SourceReport(source, "empty", entries=entries, message="no live rows"), None
-    rows, notes = _source_rows(source, adapter, raw)
+        return SourceReport(source, "empty", entries=entries, message="no live rows"), None, None
+    rows, notes, codes = _source_rows(source, adapter, raw)
     if keep is not None and source in ELEMENT_SOURCES:  # the element panel reads the raw rows
         keep[source] = raw
     notes = _outside_catalog(raw, adapter.hs_column) + notes
-    return SourceReport(source, "built", len(raw), len(rows), entries, notes=notes), rows
+    return SourceReport(source, "built", len(raw), len(rows), entries, notes=notes), rows, codes
 
 
 def _raw_columns(adapter: Adapter) -> list[str] | None:
@@ -403,7 +409,9 @@ def build_panel(
         for w in caught:  # pass every warning on; the build's record keeps them too
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     processed = ProcessedStore(settings.processed_dir)
-    return _write(processed, *tables, reports, state, noted_warnings(caught))
+    panel, quality, mirror, extra, coded = tables
+    return _write(processed, panel, quality, mirror, extra, reports, state,
+                  noted_warnings(caught), coded=coded)
 
 
 def _build(
@@ -413,8 +421,9 @@ def _build(
     adapters: Mapping[str, Any] | None,
     allow_empty: bool,
 ) -> tuple[tuple, tuple[SourceReport, ...]]:
-    """The panel, quality table, mirror flows and series tables of ``names``; the reports."""
-    reports, frames, extra, raws = [], [], {}, {}
+    """The panel, quality table, mirror flows, series tables and the panel's coded view
+    (:func:`~retrade.panel.coded.coded_panel`) and quality rows before typing; the reports."""
+    reports, frames, extra, raws, codes = [], [], {}, {}, []
     for source in names:
         if source in SERIES_SOURCES and (adapters is None or source not in adapters):
             report, table = _read_series(source, store)
@@ -422,10 +431,12 @@ def _build(
             if table is not None:
                 extra[SERIES_SOURCES[source][0]] = table
             continue
-        report, rows = _read_source(source, store, adapters, raws)
+        report, rows, key_codes = _read_source(source, store, adapters, raws)
         reports.append(report)
         if rows is not None:
             frames.append(rows)
+            if len(rows):
+                codes.append(key_codes)
         release_memory()  # the raw rows just dropped (see retrade.store.memory)
     panel = assemble(frames, validate=False)  # each source's rows sorted and validated as they came
     frames.clear()
@@ -433,11 +444,25 @@ def _build(
     processed = ProcessedStore(settings.processed_dir)
     if panel.empty and not allow_empty:
         _keep_nonempty_panel(processed, store, names)
-    quality, mirror = side_by_side(lambda: quality_table(panel),
-                                   lambda: mirror_flows(select_sources(panel)),
-                                   together=_between(len(panel), SIDE_BY_SIDE_ROWS))
+    # the text key columns as categoricals, once for both steps (one source: from its key codes)
+    view = coded_panel(panel, _only_source_codes(codes))
+    codes.clear()  # the key sort's codes (an int64 array per key column): the view has its own
+    (quality, coded_quality), (mirror, coded_mirror) = side_by_side(
+        lambda: quality_tables(view), lambda: mirror_tables(one_per_flow(view, panel)),
+        together=_between(len(panel), SIDE_BY_SIDE_ROWS))
     release_memory()
-    return (panel, quality, mirror, extra), tuple(reports)
+    # the text of these goes to Arrow from their codes
+    coded = {"panel": view, "quality": coded_quality, "mirror": coded_mirror}
+    return (panel, quality, mirror, extra, coded), tuple(reports)
+
+
+def _only_source_codes(codes: list[dict | None]) -> dict | None:
+    """The key codes of the panel's rows when one source gave them all, else ``None``.
+
+    ``codes`` has an item per source with rows; :func:`assemble` keeps the rows
+    of a lone source in their order, so its codes are the panel's.
+    """
+    return codes[0] if len(codes) == 1 else None
 
 
 def _between(rows: int, bounds: tuple[int, int]) -> bool:
@@ -526,7 +551,10 @@ def _write(
     reports: tuple[SourceReport, ...],
     state: Mapping[str, Any] | None = None,
     noted: tuple[str, ...] = (),
+    *,
+    coded: Mapping[str, pd.DataFrame] | None = None,
 ) -> PanelBuild:
+    """Write the set; tables with a coded form (``coded``) go to Arrow from its codes."""
     tables = {"panel": panel, "quality": quality, "mirror": mirror, **dict(extra or {})}
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
     record = {
@@ -536,5 +564,6 @@ def _write(
         "state": dict(state or {}),  # what retrade.panel.current compares with the store
         "warnings": list(noted),
     }
-    hashes = processed.write_set(tables, record)  # all tables and the record as one unit
+    # all tables and the record as one unit; the coded tables' text goes to Arrow from codes
+    hashes = processed.write_set(tables, record, coded=coded)
     return PanelBuild(panel, quality, mirror, reports, hashes, built_at, noted)

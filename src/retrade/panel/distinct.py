@@ -137,10 +137,24 @@ def sort_by(
     """
     codes = []
     for column in reversed(list(columns)):  # lexsort: the last key is the primary one
-        code, uniques = pd.factorize(frame[column], sort=True, use_na_sentinel=True)
-        codes.append(np.where(code < 0, -1 if na_position == "first" else len(uniques), code))
+        code, count = _sort_codes(frame[column])
+        codes.append(np.where(code < 0, -1 if na_position == "first" else count, code))
     order = np.lexsort(codes) if codes and len(frame) else np.arange(len(frame))
     return renumbered(frame.take(order))
+
+
+def _sort_codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes that order ``column`` as its sorted values do (missing: -1), and how many values.
+
+    A categorical whose categories are sorted already has them (its own codes;
+    categories no row uses leave gaps, which change no order); other columns
+    are factorized in sorted order.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype) and \
+            column.cat.categories.is_monotonic_increasing:
+        return column.cat.codes.to_numpy().astype(np.int64), len(column.cat.categories)
+    code, uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
+    return code, len(uniques)
 
 
 def repeated(text: object, index: pd.Index) -> pd.Series:

@@ -133,8 +133,51 @@ def _side(
 ) -> pd.DataFrame:
     """One row per pair for one flow (rows ``keep``): values summed over national lines.
 
-    Grouped on integer codes (``codes``); the pair's columns stay codes.
+    Grouped on integer codes (``codes``); the pair's columns stay codes. The
+    seven grouping columns are one integer per row (mixed radix, so its order
+    is theirs), grouped by pandas' own sum (the same compensated sum, row
+    order and ``min_count``) instead of a seven-column group-by.
     """
+    names = [*PAIR, S.STAGE, S.SOURCE]
+    sides = {own: S.REPORTER, other: S.PARTNER}
+    columns = [codes[sides.get(name, name)].to_numpy()[keep] for name in names]
+    widths = [int(c.max()) + 1 if len(c) else 1 for c in columns]
+    if float(np.prod(widths, dtype=float)) >= 2.0 ** 62:  # too many values for one integer
+        return _side_grouped(codes, keep, value, rows, own, other, labels, flow)
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column, width in zip(columns, widths, strict=True):
+        key = key * width + column
+    group, distinct = pd.factorize(key, sort=True)
+    sums = pd.DataFrame({"_value": value[keep], "_weight": rows["weight"][keep]}).groupby(
+        group).sum(min_count=1)
+    out = {}
+    for name, width in reversed(list(zip(names, widths, strict=True))):
+        distinct, out[name] = np.divmod(distinct, width)
+    out = {name: out[name] for name in names} | {
+        "_value": sums["_value"].to_numpy(), "_weight": sums["_weight"].to_numpy(),
+        "_est": np.bincount(group, weights=rows["estimated"][keep],
+                            minlength=len(sums)) > 0}
+    out = pd.DataFrame(out)
+    doubled = out[_repeated_pairs(out)]
+    if not doubled.empty:
+        _several_sources(doubled, flow, own, other, labels)
+    return out
+
+
+def _repeated_pairs(out: pd.DataFrame) -> np.ndarray:
+    """``out.duplicated(PAIR, keep=False)`` for rows sorted on the pair's codes."""
+    same = np.ones(max(len(out) - 1, 0), dtype=bool)
+    for name in PAIR:
+        values = out[name].to_numpy()
+        same &= values[1:] == values[:-1]
+    repeated = np.zeros(len(out), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    return repeated
+
+
+def _side_grouped(codes, keep, value, rows, own, other, labels, flow) -> pd.DataFrame:
+    """:func:`_side` grouped on the seven columns (when they do not fit in one integer)."""
     side = codes[keep].rename(columns={S.REPORTER: own, S.PARTNER: other}).assign(
         _value=value[keep], _weight=rows["weight"][keep], _est=rows["estimated"][keep])
     grouped = side.groupby([*PAIR, S.STAGE, S.SOURCE], observed=True)
@@ -166,6 +209,31 @@ def _several_sources(doubled: pd.DataFrame, flow: str, own: str, other: str,
 
 def pair_flows(panel: pd.DataFrame) -> pd.DataFrame:
     """Exporters' export rows beside importers' import rows (outer join), before any rule."""
+    return typed_mirror(_coded_pairs(panel))
+
+
+def typed_mirror(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as text (each category taken by its code).
+
+    Examples
+    --------
+    >>> codes = pd.Categorical.from_codes([1, -1], categories=pd.array(["CHN", "JPN"], "string"))
+    >>> typed_mirror(pd.DataFrame({"exporter": codes}))["exporter"].tolist()
+    ['JPN', <NA>]
+    """
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            labels = column.cat.categories.array
+            column = pd.Series(labels.take(column.cat.codes.to_numpy(), allow_fill=True),
+                               index=frame.index)
+        columns[name] = column
+    return pd.DataFrame(columns, index=frame.index, copy=False)  # the other columns shared
+
+
+def _coded_pairs(panel: pd.DataFrame) -> pd.DataFrame:
+    """:func:`pair_flows` with the pair, stage and source columns as categoricals of their text."""
     missing = [
         c
         for c in (
@@ -212,8 +280,10 @@ def pair_flows(panel: pd.DataFrame) -> pd.DataFrame:
     for column, name in [(S.FREQUENCY, S.FREQUENCY), (S.PERIOD, S.PERIOD), (S.HS6, S.HS6),
                          ("exporter", "country"), ("importer", "country"), (S.STAGE, S.STAGE),
                          ("source_x", S.SOURCE), ("source_m", S.SOURCE)]:
-        pairs[column] = _label(pairs[column].astype("Int64").fillna(-1).astype("int64"),
-                               labels[name])
+        codes = pairs[column].to_numpy(dtype=float)  # a side's missing source is NaN
+        codes = np.where(np.isnan(codes), -1, codes).astype(np.int64)
+        codes = np.where(codes >= len(labels[name]), -1, codes)  # past the last: missing
+        pairs[column] = pd.Categorical.from_codes(codes, categories=labels[name])
     return pairs.rename(
         columns={
             "source_x": "export_source",
@@ -340,9 +410,24 @@ def mirror_flows(
     >>> round(float(m["trusted_value_fob_usd"].iloc[0]), 4)
     105.6604
     """
+    return typed_mirror(coded_mirror_flows(panel, cif_fob_factor=cif_fob_factor, distrust=distrust))
+
+
+def coded_mirror_flows(
+    panel: pd.DataFrame,
+    *,
+    cif_fob_factor: float = CIF_FOB_FACTOR,
+    distrust: Iterable[str] = (),
+) -> pd.DataFrame:
+    """:func:`mirror_flows` with the pair, stage and source columns as categoricals of their text.
+
+    The panel build writes those columns to Arrow from their codes
+    (:func:`retrade.store.processed.to_arrow`); :func:`mirror_flows` takes
+    each category by its code, as it always typed them.
+    """
     if not cif_fob_factor > 0:
         raise ConfigError(f"cif_fob_factor must be positive, got {cif_fob_factor}")
-    pairs = pair_flows(panel)  # in the order of the pairs
+    pairs = _coded_pairs(panel)  # in the order of the pairs
     columns = {c: pairs[c] for c in pairs.columns} | _discrepancies(pairs)
     columns |= _trust(pairs, columns["sides"], {str(c).upper() for c in distrust},
                       float(cif_fob_factor))

@@ -196,22 +196,37 @@ def _outlier_rows(panel: pd.DataFrame, measures: Sequence[str], window: int, thr
         neighbours = _neighbours(frame, window)
         for measure in measures:
             reference, count = _neighbour_median(frame, measure, neighbours)
-            ratio = frame[measure].astype(float) / reference.where(reference > 0)
-            hit = (count >= 2) & ((ratio < threshold) | (ratio > 1 / threshold))
-            flagged = frame[hit].assign(
-                check=np.where(ratio[hit] < threshold, "collapse", "spike"),
-                level=level,
-                measure=measure,
-                value=frame.loc[hit, measure].astype(float),
-                reference=reference[hit],
-                ratio=ratio[hit],
-            )
-            flagged["detail"] = _sentences(
-                f"{measure} {{:,.4g}} is {{:.2f}} x the median {{:,.4g}} "
-                f"of {{}} periods within ±{window}",
-                flagged["value"], flagged["ratio"], flagged["reference"], count[hit])
-            out.append(flagged.drop(columns=list(measures)))
+            value = frame[measure].astype(float).to_numpy()
+            reference = reference.to_numpy()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = value / np.where(reference > 0, reference, np.nan)
+            at = np.flatnonzero((count.to_numpy() >= 2)
+                                & ((ratio < threshold) | (ratio > 1 / threshold)))
+            ratio, value, reference = ratio[at], value[at], reference[at]
+            detail = _sentences(f"{measure} {{:,.4g}} is {{:.2f}} x the median {{:,.4g}} "
+                                f"of {{}} periods within ±{window}",
+                                value, ratio, reference, count.to_numpy()[at])
+            check = np.where(ratio < threshold, "collapse", "spike").astype(object)
+            out.append(_part(frame, at, check, level, measure, value, reference, ratio, detail))
     return out
+
+
+def _part(rows: pd.DataFrame, at: np.ndarray, check, level: str, measure: str, value,
+          reference=np.nan, ratio=np.nan, detail=None) -> pd.DataFrame:
+    """Rows ``at`` of ``rows`` (their series and period) as quality rows, columns in order.
+
+    One selection and one frame, in :data:`QUALITY_COLUMNS` order (the columns
+    a selection, ``assign`` and ``reindex`` gave before, with their types).
+    """
+    series = rows[[*SERIES, S.PERIOD]].take(at)
+    index = series.index
+    columns = {"check": check, "level": level}
+    columns |= {c: series[c] for c in (*SERIES, S.PERIOD)}
+    columns |= {"measure": measure, "value": value, "reference": reference, "ratio": ratio,
+                "detail": detail}
+    columns = {c: pd.Series(v, index=index) if not isinstance(v, pd.Series) else v
+               for c, v in columns.items()}
+    return pd.DataFrame(columns, index=index)
 
 
 def _neighbours(frame: pd.DataFrame, window: int) -> np.ndarray:
@@ -269,19 +284,13 @@ def _unit_value_rows(panel: pd.DataFrame, factor: float) -> list[pd.DataFrame]:
     grouped = uv.groupby(np.asarray(cell, dtype=np.int64))
     reference, count = grouped.transform("median"), grouped.transform("count")
     ratio = uv / reference.where(reference > 0)
-    hit = (count >= 3) & ((ratio > factor) | (ratio < 1 / factor))
-    flagged = rows.loc[hit, [*SERIES, S.PERIOD]].assign(
-        check="unit_value",
-        level="partner",
-        measure="unit_value_usd_per_kg",
-        value=uv[hit],
-        reference=reference[hit],
-        ratio=ratio[hit],
-    )
-    flagged["detail"] = _sentences(
+    at = np.flatnonzero((count >= 3) & ((ratio > factor) | (ratio < 1 / factor)))
+    value, reference, ratio = (c.to_numpy()[at] for c in (uv, reference, ratio))
+    detail = _sentences(
         "{:,.4g} USD/kg is {:.3g} x the median {:,.4g} USD/kg of {} rows of this code",
-        flagged["value"], flagged["ratio"], flagged["reference"], count[hit])
-    return [flagged]
+        value, ratio, reference, count.to_numpy()[at])
+    return [_part(rows, at, "unit_value", "partner", "unit_value_usd_per_kg", value, reference,
+                  ratio, detail)]
 
 
 def _sentences(template: str, value: pd.Series, ratio: pd.Series, reference: pd.Series,
@@ -338,12 +347,11 @@ def _flag_rows(panel: pd.DataFrame) -> list[pd.DataFrame]:
             "a positive value with a missing or zero net weight: no unit value",
         ),
     ]
-    out = [
-        panel.loc[mask, [*SERIES, S.PERIOD]].assign(
-            check=check, level="partner", measure=measure, value=shown[mask], detail=detail
-        )
-        for check, measure, mask, shown, detail in cases
-    ]
+    out = []
+    for check, measure, mask, shown, detail in cases:
+        at = np.flatnonzero(np.asarray(mask, dtype=bool))
+        out.append(_part(panel, at, check, "partner", measure, shown.to_numpy()[at],
+                         detail=detail))
     return out
 
 
@@ -388,9 +396,6 @@ def _all_missing(dtype, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA, index=index, dtype="string")
 
 
-
-
-
 def quality_table(
     panel: pd.DataFrame,
     *,
@@ -427,6 +432,35 @@ def quality_table(
     >>> q.loc[q["measure"] == "net_weight_kg", ["check", "period"]].values.tolist()
     [['collapse', '2016']]
     """
+    return conform_quality(coded_quality_table(panel, window=window, threshold=threshold,
+                                               uv_factor=uv_factor, levels=levels))
+
+
+def coded_quality_table(
+    panel: pd.DataFrame,
+    *,
+    window: int = 2,
+    threshold: float = 0.4,
+    uv_factor: float = 10.0,
+    levels: Sequence[str] = LEVELS,
+) -> pd.DataFrame:
+    """:func:`quality_table` before its columns are typed (:func:`conform_quality` types them).
+
+    The series and period columns are still the categoricals the checks
+    grouped on (where every part had them so): the panel build writes them
+    to Arrow from their codes (:func:`retrade.store.processed.to_arrow`).
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"source": "wits", "frequency": "A", "period": ["2020", "2022"],
+    ...     "reporter": "CHN", "partner": "JPN", "flow": "export", "hs6": "280530",
+    ...     "value_usd": 1.0, "net_weight_kg": 1.0, "value_estimated": False,
+    ...     "weight_estimated": False})
+    >>> coded = coded_quality_table(panel, levels=["partner"])
+    >>> typed = conform_quality(coded)
+    >>> coded["reporter"].dtype.name, typed.equals(quality_table(panel, levels=["partner"]))
+    ('category', True)
+    """
     bad = [level for level in levels if level not in LEVELS]
     if bad:
         raise ConfigError(f"levels must be among {LEVELS}, got {bad}")
@@ -448,9 +482,9 @@ def quality_table(
         return empty_quality()
     out = pd.concat(parts, ignore_index=True)
     order = out["check"].map({check: i for i, check in enumerate(CHECKS)})
-    # sorted on the categoricals' codes, then typed as text
+    # sorted on the categoricals' codes (typed as text by quality_table)
     out = sort_by(out.assign(_c=order), ["_c", *SERIES, S.PERIOD], na_position="first")
-    return conform_quality(out.drop(columns="_c"))
+    return out.drop(columns="_c")
 
 
 def _coded(panel: pd.DataFrame) -> pd.DataFrame:

@@ -242,12 +242,32 @@ def sort_and_validate(frame: pd.DataFrame) -> pd.DataFrame:
     >>> sort_and_validate(rows)["period"].tolist()
     ['2020', '2021']
     """
+    return sorted_and_validated(frame)[0]
+
+
+def sorted_and_validated(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict | None]:
+    """:func:`sort_and_validate`, and the key columns' sorted codes when it computed them.
+
+    The codes are ``{column: (codes, uniques)}`` of each :data:`KEY` column of the
+    sorted rows, as ``pd.factorize(column, sort=True)`` gives them (missing: -1):
+    the panel build reuses them instead of factorizing the same text again.
+    ``None`` when the rows went through pandera.
+
+    Examples
+    --------
+    >>> rows = conform(pd.DataFrame({"source": "wits", "frequency": "A",
+    ...     "period": ["2021", "2020"], "year": [2021, 2020], "reporter": "CHN",
+    ...     "partner": "JPN", "flow": "export", "hs6": "280530", "stage": "metals"}))
+    >>> ordered, codes = sorted_and_validated(rows)
+    >>> codes["period"][0].tolist(), list(codes["period"][1])
+    ([0, 1], ['2020', '2021'])
+    """
     from retrade.panel.distinct import renumbered, sort_by
 
     text = set(KEY) <= set(frame.columns) and all(
         isinstance(frame[c].dtype, pd.StringDtype) for c in KEY)
     if not text:  # not a panel's key: pandera says what is wrong (or it passes), then sort
-        return sort_by(validate_panel(frame), KEY)
+        return sort_by(validate_panel(frame), KEY), None
     factorized = {c: pd.factorize(frame[c], sort=True, use_na_sentinel=True) for c in KEY}
     keys = [np.where(codes < 0, len(uniques), codes)  # lexsort: the last key is the primary one
             for codes, uniques in (factorized[c] for c in reversed(KEY))]
@@ -255,8 +275,8 @@ def sort_and_validate(frame: pd.DataFrame) -> pd.DataFrame:
     ordered = renumbered(frame.take(order))
     factorized = {c: (codes[order], uniques) for c, (codes, uniques) in factorized.items()}
     if passes_schema(ordered, _factorized=factorized):
-        return ordered
-    return validate_panel(ordered)
+        return ordered, factorized
+    return validate_panel(ordered), None
 
 
 def passes_schema(frame: pd.DataFrame, *, _factorized: dict | None = None) -> bool:

@@ -46,6 +46,7 @@ from retrade.store.atomic import (
     write_parquet_atomic,
 )
 from retrade.store.lock import store_lock
+from retrade.store.memory import release_memory
 from retrade.store.verify import read_parquet
 
 # the record of the current set: the panel build's manifest (retrade.panel.build writes it)
@@ -101,9 +102,13 @@ class ProcessedStore:
             return write_parquet_atomic(self.path(name), table)
 
     def write_set(
-        self, tables: Mapping[str, pd.DataFrame], record: Mapping[str, Any]
+        self, tables: Mapping[str, pd.DataFrame], record: Mapping[str, Any], *,
+        coded: Mapping[str, pd.DataFrame] | None = None,
     ) -> dict[str, str]:
         """Replace the current set by ``tables`` and ``record`` as one unit; return the hashes.
+
+        ``coded`` holds, for some tables, the same rows with text columns as
+        categoricals: those go to Arrow from their codes (:func:`to_arrow`).
 
         The record is written as ``panel_build.json`` with ``sha256`` (each
         table's hash) and ``tables`` added. Tables of the previous set that are
@@ -121,7 +126,9 @@ class ProcessedStore:
         with self.locked():
             staging = new_temp_dir(self.root, STAGING_PREFIX)
             try:
-                hashes = _stage_tables(staging, {paths[n].name: tables[n] for n in paths})
+                hashes = _stage_tables(staging, {paths[n].name: tables[n] for n in paths},
+                                       {paths[n].name: c for n, c in (coded or {}).items()
+                                        if n in paths})
                 hashes = {name: hashes[path.name] for name, path in paths.items()}
                 full = {**record, "sha256": hashes, "tables": sorted(tables)}
                 text = redact(json.dumps(full, indent=2, sort_keys=True, default=str)) + "\n"
@@ -232,22 +239,37 @@ class ProcessedStore:
         return sorted(p.stem for p in self.root.glob("*.parquet"))
 
 
-def _stage_tables(staging: Path, frames: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+def _stage_tables(staging: Path, frames: Mapping[str, pd.DataFrame],
+                  coded: Mapping[str, pd.DataFrame] | None = None) -> dict[str, str]:
     """Write the tables of a set into the staging folder, durably; ``file name -> SHA-256``.
 
     Each frame is converted to Arrow here while the one before it is
     compressed and written in a second thread (the conversion needs the
-    interpreter, the Parquet writer does not), so the two overlap.
+    interpreter, the Parquet writer does not), so the two overlap. A
+    converted table waits for the write before it to finish: at most two
+    Arrow tables are held (converted from codes, tables outran the writer and
+    all were held at once, 0.2 GB more at 10^6 panel rows).
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    pending: dict = {}
     with ThreadPoolExecutor(max_workers=1) as writer:
-        pending = {filename: writer.submit(_stage_table, staging / filename, to_arrow(frame))
-                   for filename, frame in frames.items()}
+        for filename, frame in frames.items():
+            table = to_arrow(frame, (coded or {}).get(filename))
+            for future in pending.values():
+                future.result()  # the previous write done (its table freed), errors raised here
+            if len(table) >= _RELEASE_ROWS:
+                release_memory()  # the freed table's pages back to the system before the next
+            pending[filename] = writer.submit(_stage_table, staging / filename, table)
+            del table
         return {filename: future.result() for filename, future in pending.items()}
 
 
-def to_arrow(frame: pd.DataFrame) -> pa.Table:
+# tables from this many rows give their freed memory back between writes (below it, nothing to gain)
+_RELEASE_ROWS = 100_000
+
+
+def to_arrow(frame: pd.DataFrame, coded: pd.DataFrame | None = None) -> pa.Table:
     """``pa.Table.from_pandas(frame, preserve_index=False)``, the same table, text converted faster.
 
     The schema and its pandas metadata come from :meth:`pyarrow.Schema.from_pandas`;
@@ -256,10 +278,17 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
     of going through pandas' ``__arrow_array__``, which copies the column and
     marks its missing values first.
 
+    ``coded`` holds the same rows with some text columns as categoricals (as
+    :func:`retrade.panel.coded.coded_panel` makes them): such a column is
+    converted from its distinct values and codes (an Arrow ``take``), not
+    cell by cell; the array is the same.
+
     Examples
     --------
     >>> df = pd.DataFrame({"a": pd.array(["x", None], dtype="string"), "b": [1.5, None]})
     >>> to_arrow(df).equals(pa.Table.from_pandas(df, preserve_index=False), check_metadata=True)
+    True
+    >>> to_arrow(df, coded=df.astype({"a": "category"})).equals(to_arrow(df))
     True
     """
     schema = pa.Schema.from_pandas(frame, preserve_index=False)
@@ -268,9 +297,25 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
         column = frame[name]
         values: Any = column
         if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "python":
+            if coded is not None and name in coded and _codes_of(coded[name], field.type):
+                arrays.append(_from_codes(coded[name], field.type))
+                continue
             values = np.asarray(column.array, dtype=object)
         arrays.append(pa.array(values, type=field.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _codes_of(column: pd.Series, kind: pa.DataType) -> bool:
+    """Whether ``column`` is a categorical of text that :func:`_from_codes` can convert."""
+    return isinstance(column.dtype, pd.CategoricalDtype) and kind == pa.string() and (
+        column.cat.categories.inferred_type in ("string", "empty"))
+
+
+def _from_codes(column: pd.Series, kind: pa.DataType) -> pa.Array:
+    """The Arrow text array of a categorical column: its categories taken by its codes."""
+    codes = column.cat.codes.to_numpy()
+    categories = pa.array(np.asarray(column.cat.categories, dtype=object), type=kind)
+    return categories.take(pa.array(codes, mask=codes < 0))
 
 
 def _stage_table(path: Path, table: pa.Table) -> str:

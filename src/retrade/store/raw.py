@@ -303,6 +303,7 @@ class RawStore:
         where: Mapping[str, Any] | None = None,
         verify: bool = True,
         missing_ok: bool = False,
+        text_codes: bool = False,
     ) -> pd.DataFrame:
         """All live rows of ``source``.
 
@@ -324,6 +325,12 @@ class RawStore:
             A column of ``columns`` that a file lacks is missing on that
             file's rows (left out altogether if no file has it), as when every
             column is read; by default a file lacking one is an error.
+        text_codes : bool
+            Text columns as pandas categoricals (Arrow dictionary-encodes them
+            as it converts) instead of ``string`` columns of one Python ``str``
+            per cell: the same values, for readers that work on distinct
+            values (the panel build's Comtrade adapters; 0.14 s less at 3x10^5
+            rows, and a code per cell instead of a pointer).
 
         Notes
         -----
@@ -358,7 +365,7 @@ class RawStore:
         del tables
         if key:
             table = _keep_last(table, list(key))
-        return _to_pandas(table)
+        return _to_pandas(table, text_codes=text_codes)
 
     def copy_to(self, other_root: str | Path) -> None:
         """Copy this store to ``other_root`` (for snapshots in tests and reports)."""
@@ -386,7 +393,7 @@ def _encoded(parts: Sequence[Part], ahead: int = 4) -> Iterator[tuple[Part, byte
             yield done, future.result()
 
 
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
+def _to_pandas(table: pa.Table, *, text_codes: bool = False) -> pd.DataFrame:
     """``table.to_pandas()``, giving each column's Arrow memory back as it is converted.
 
     The caller must hold no other reference to ``table``'s buffers. Freed
@@ -394,10 +401,11 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     10^6 rows the Arrow pool would otherwise keep some 500 MB that pandas has
     copied out. (Reading text through dictionaries, as processed tables are
     read, saved 0.05 s at 300k rows but raised the build's peak at 10^6 rows
-    by some 150 MB.)
+    by some 150 MB.) ``text_codes``: text columns as categoricals.
     """
     release_memory()  # what the de-duplication's hash table used
-    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    frame = table.to_pandas(self_destruct=True, split_blocks=True,
+                            strings_to_categorical=text_codes)
     del table
     release_memory()
     return frame

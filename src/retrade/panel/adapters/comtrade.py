@@ -43,6 +43,8 @@ RAW_COLUMNS: tuple[str, ...] = (
     "classificationCode", "primaryValue", "cifvalue", "fobvalue", "netWgt", "qty",
     "qtyUnitAbbr", "qtyUnitCode", "isNetWgtEstimated", "motCode", "customsCode", "partner2Code",
 )
+# to_panel takes the raw text columns as categoricals (the build reads them so: fewer passes)
+RAW_TEXT_CODES = True
 FLOWS: dict[str, str] = {"M": "import", "X": "export", "RM": "re-import", "RX": "re-export"}
 # Comtrade quantity unit codes whose unit the data themselves establish (qty == netWgt)
 UNIT_CODES: dict[int, str] = {8: "kg"}

@@ -17,6 +17,9 @@ SOURCE = "comtrade_files"
 RAW_KEY: tuple[str, ...] = V1_KEY
 RAW_COLUMNS: tuple[str, ...] = comtrade.RAW_COLUMNS  # the fields the Comtrade adapter reads
 
+# to_panel takes the raw text columns as categoricals (the build reads them so: fewer passes)
+RAW_TEXT_CODES = True
+
 
 def to_panel(raw: pd.DataFrame) -> pd.DataFrame:
     """Panel rows for Comtrade v1 rows read from files (mapped by the Comtrade adapter)."""
