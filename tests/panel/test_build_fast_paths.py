@@ -100,6 +100,32 @@ def test_keeping_the_newest_row_on_the_varying_columns_equals_grouping_on_all(n)
         assert _varying(table, ["type", "mot"]) == ["type"]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_newest_rows_by_key_codes_equal_the_acero_group_by_on_many_chunks(seed):
+    """The integer-code path of ``_keep_last`` against pyarrow's group-by, on a concatenation
+    of files (many chunks, repeated keys across them, missing values, a date-time key)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for size in (0, 1, 50, 300, 7):
+        parts.append(pa.table({
+            "reporter": pa.array(rng.choice([156, 392, 842], size)),
+            "period": pa.array(rng.choice(["2020", "2021", None], size)),
+            "flag": pa.array(rng.choice([True, False], size)),
+            "day": pa.array(rng.choice(np.array(["2020-01-01", "2021-06-30"],
+                                                dtype="datetime64[ms]"), size)),
+            "value": pa.array(rng.random(size)),
+        }))
+    table = pa.concat_tables(parts, promote_options="permissive")  # as the store reads
+    assert table["reporter"].num_chunks > 1
+    for key in (["reporter", "period", "flag", "day"], ["period"], ["reporter", "flag"]):
+        got = _keep_last(table, key)
+        assert got.num_rows < table.num_rows  # keys repeat: rows are dropped
+        assert got.equals(_previous_keep_last(table, key))
+    unique = pa.table({"k": pa.chunked_array([[3, 1], [2]]),
+                       "v": pa.chunked_array([[0.1], [.2, .3]])})
+    assert _keep_last(unique, ["k"]) is unique  # nothing repeats: the table itself
+
+
 def test_the_store_reads_the_newest_rows_as_before(tmp_path):
     rng = np.random.default_rng(1)
     table = pa.Table.from_pandas(pd.DataFrame({

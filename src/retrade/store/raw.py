@@ -49,6 +49,7 @@ from retrade.store.manifest import (
     read_entries,
 )
 from retrade.store.memory import release_memory
+from retrade.store.rowkeys import key_codes, last_of_each
 from retrade.store.verify import read_parquet
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -337,8 +338,8 @@ class RawStore:
         The files are read as one table: each file's bytes are read and
         hashed once and parsed from the same buffer (a few files at a time,
         in threads: pyarrow and hashlib release the interpreter lock), the
-        tables concatenated once, and the newest row of each key kept with a
-        group-by over whole columns (:func:`_keep_last`).
+        tables concatenated once, and the newest row of each key kept by whole-
+        column integer codes of the key (:func:`_keep_last`).
         """
         folder = self.folder(source)
         entries = self.entries(source)
@@ -425,12 +426,18 @@ def _keep_last(table: pa.Table, key: list[str]) -> pa.Table:
     """Rows of ``table`` with the last occurrence of each key, in their original order.
 
     A key column no stored file has is the same (missing) for every row and is
-    left out; a key none of whose columns exist is an error.
+    left out; a key none of whose columns exist is an error. Keys of integer,
+    text, boolean and date-time columns are compared by integer codes
+    (:mod:`retrade.store.rowkeys`); others (a floating-point column) are
+    grouped by pyarrow's Acero, which gives the same rows.
     """
     present = [k for k in key if k in table.column_names]
     if not present:
         raise StoreError(f"cannot de-duplicate on {key}: the stored files lack every one of them")
     key = _varying(table, present)
+    if all(_ordered(table.schema.field(k).type) for k in key):
+        last = last_of_each(key_codes(table, key))
+        return table if last is None else table.take(last)
     rows = pa.array(np.arange(table.num_rows, dtype=np.int64))
     last = (table.select(key).append_column("_row", rows)
             .group_by(key, use_threads=False).aggregate([("_row", "max")]))["_row_max"]

@@ -24,13 +24,13 @@ import pyarrow.compute as pc
 
 from retrade.config import Settings, load_settings
 from retrade.errors import ImportFormatError, StoreError
-from retrade.fetch.files.arrow_rows import key_codes
 from retrade.fetch.files.base import is_missing, nullable_frame
 from retrade.fetch.files.imported import ImportedTable, ReadSummary
 from retrade.fetch.files.registry import read_file
 from retrade.store import ManifestEntry, Part, RawStore, sha256_file
 from retrade.store.manifest import live_files
 from retrade.store.memory import jemalloc_pool
+from retrade.store.rowkeys import key_codes
 
 _UNSAFE = str.maketrans({c: "_" for c in " /\\,;:()[]{}'\"=&?*<>|"})
 
