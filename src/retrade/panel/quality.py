@@ -74,12 +74,25 @@ LEVELS: tuple[str, ...] = ("partner", "reporter")
 
 
 def _series_frames(
-    panel: pd.DataFrame, levels: Sequence[str], measures: Sequence[str]
+    panel: pd.DataFrame, levels: Sequence[str], measures: Sequence[str],
+    codes: dict[str, np.ndarray] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """:func:`_series_frame` of each level, with every measure, built once for all checks."""
     ordinal = on_distinct(panel[S.PERIOD], period_ordinal).to_numpy(dtype="int64")
-    codes = {c: column_codes(panel[c]) for c in SERIES}
+    codes = codes or _series_codes(panel)
     return {level: _series_frame(panel, level, measures, ordinal, codes) for level in levels}
+
+
+def _series_codes(panel: pd.DataFrame, columns: Sequence[str] = SERIES) -> dict[str, np.ndarray]:
+    """An integer per distinct value of each column (missing is a value), from 0.
+
+    A categorical's own codes (shifted by one: missing is 0), not a
+    factorization: the codes are only combined (:func:`combine_codes`), which
+    numbers the combinations as they appear whatever the columns' numbering.
+    """
+    return {c: panel[c].cat.codes.to_numpy().astype(np.int64) + 1
+            if isinstance(panel[c].dtype, pd.CategoricalDtype) else column_codes(panel[c])
+            for c in columns}
 
 
 def _series_frame(
@@ -94,28 +107,53 @@ def _series_frame(
     Each of ``measures`` is summed over the rows of a series and period
     (several national lines of one HS6 add up; missing if all are). Rows are
     grouped on one integer per series and period (``_key``), built from the
-    columns' codes, not on the text.
+    columns' codes, not on the text. The table is made in one frame from the
+    rows' positions (``at``: the country rows of the reporter level).
     """
     if ordinal is None:
         ordinal = on_distinct(panel[S.PERIOD], period_ordinal).to_numpy(dtype="int64")
-    codes = codes or {c: column_codes(panel[c]) for c in SERIES}
+    codes = codes or _series_codes(panel)
     keys = list(SERIES) if level == "partner" else [c for c in SERIES if c != S.PARTNER]
-    rows, keep = panel, slice(None)
+    at = np.arange(len(panel))
     if level != "partner":
-        keep = ~is_aggregate_partner(panel[S.PARTNER]).to_numpy()
-        rows, ordinal = panel[keep], ordinal[keep]
-    series = combine_codes([codes[c][keep] for c in keys])
+        at = np.flatnonzero(~is_aggregate_partner(panel[S.PARTNER]).to_numpy())
+    series = combine_codes([codes[c][at] for c in keys])
     # one integer per series and period: a neighbour's key is this key plus an offset
-    key = series * _SPAN + ordinal
+    key = series * _SPAN + ordinal[at]
     group, _ = pd.factorize(key)
     first = first_rows(group)  # pd.factorize numbers groups as they appear
-    frame = rows[[*keys, S.PERIOD]].iloc[first].reset_index(drop=True)
-    for measure in measures:
-        values = rows[measure].reset_index(drop=True)
-        frame[measure] = values.groupby(group).sum(min_count=1).reset_index(drop=True)
+    columns = {c: panel[c].array.take(at[first]) for c in (*keys, S.PERIOD)}
+    columns |= _group_sums({m: panel[m].array.take(at) for m in measures}, group, len(first))
+    index = pd.RangeIndex(len(first))
     if level != "partner":
-        frame[S.PARTNER] = _all_missing(panel[S.PARTNER].dtype, frame.index)
-    return frame.assign(_ord=ordinal[first], _sid=series[first], _key=key[first])
+        columns[S.PARTNER] = _all_missing(panel[S.PARTNER].dtype, index)
+    columns |= {"_ord": ordinal[at[first]], "_sid": series[first], "_key": key[first]}
+    return pd.DataFrame(columns, index=index)
+
+
+def _group_sums(values: dict, group: np.ndarray, count: int) -> dict:
+    """Each array's sum over the rows of each group (missing if all are), by group code.
+
+    ``group`` numbers the groups from 0 as they appear. Where every row is a
+    group of its own (most bilateral series), the sums are the values plus
+    0.0 (what pandas' compensated sum of one value gives: -0.0 becomes 0.0,
+    NaN missing), without a group-by.
+    """
+    floats = all(v.dtype == _FLOAT or v.dtype == np.float64 for v in values.values())
+    if count == len(group) and floats:
+        return {name: _plus_zero(v) for name, v in values.items()}
+    if not values:
+        return {}
+    sums = pd.DataFrame(values).groupby(group).sum(min_count=1)
+    return {name: sums[name].array for name in values}
+
+
+def _plus_zero(values) -> pd.api.extensions.ExtensionArray:
+    """``values + 0.0`` as a float array of ``values``' type, NaN missing."""
+    data = np.asarray(values.to_numpy(dtype=float, na_value=np.nan)) + 0.0
+    if values.dtype == _FLOAT:
+        return pd.arrays.FloatingArray(data, np.isnan(data))
+    return pd.array(data, dtype=np.float64)
 
 
 # room for every period ordinal (monthly ordinals stay below 12 * 2101)
