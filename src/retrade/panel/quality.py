@@ -39,6 +39,7 @@ table says what they decide about.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -50,9 +51,6 @@ from retrade.panel.distinct import (
     combine_codes,
     first_rows,
     on_distinct,
-    repeated,
-    row_codes,
-    sort_by,
 )
 from retrade.panel.measures import is_aggregate_partner, unit_values
 from retrade.panel.periods import ordinal_label, period_ordinal
@@ -74,12 +72,25 @@ LEVELS: tuple[str, ...] = ("partner", "reporter")
 
 
 def _series_frames(
-    panel: pd.DataFrame, levels: Sequence[str], measures: Sequence[str]
+    panel: pd.DataFrame, levels: Sequence[str], measures: Sequence[str],
+    codes: dict[str, np.ndarray] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """:func:`_series_frame` of each level, with every measure, built once for all checks."""
     ordinal = on_distinct(panel[S.PERIOD], period_ordinal).to_numpy(dtype="int64")
-    codes = {c: column_codes(panel[c]) for c in SERIES}
+    codes = codes or _series_codes(panel)
     return {level: _series_frame(panel, level, measures, ordinal, codes) for level in levels}
+
+
+def _series_codes(panel: pd.DataFrame, columns: Sequence[str] = SERIES) -> dict[str, np.ndarray]:
+    """An integer per distinct value of each column (missing is a value), from 0.
+
+    A categorical's own codes (shifted by one: missing is 0), not a
+    factorization: the codes are only combined (:func:`combine_codes`), which
+    numbers the combinations as they appear whatever the columns' numbering.
+    """
+    return {c: panel[c].cat.codes.to_numpy().astype(np.int64) + 1
+            if isinstance(panel[c].dtype, pd.CategoricalDtype) else column_codes(panel[c])
+            for c in columns}
 
 
 def _series_frame(
@@ -94,28 +105,53 @@ def _series_frame(
     Each of ``measures`` is summed over the rows of a series and period
     (several national lines of one HS6 add up; missing if all are). Rows are
     grouped on one integer per series and period (``_key``), built from the
-    columns' codes, not on the text.
+    columns' codes, not on the text. The table is made in one frame from the
+    rows' positions (``at``: the country rows of the reporter level).
     """
     if ordinal is None:
         ordinal = on_distinct(panel[S.PERIOD], period_ordinal).to_numpy(dtype="int64")
-    codes = codes or {c: column_codes(panel[c]) for c in SERIES}
+    codes = codes or _series_codes(panel)
     keys = list(SERIES) if level == "partner" else [c for c in SERIES if c != S.PARTNER]
-    rows, keep = panel, slice(None)
+    at = np.arange(len(panel))
     if level != "partner":
-        keep = ~is_aggregate_partner(panel[S.PARTNER]).to_numpy()
-        rows, ordinal = panel[keep], ordinal[keep]
-    series = combine_codes([codes[c][keep] for c in keys])
+        at = np.flatnonzero(~is_aggregate_partner(panel[S.PARTNER]).to_numpy())
+    series = combine_codes([codes[c][at] for c in keys])
     # one integer per series and period: a neighbour's key is this key plus an offset
-    key = series * _SPAN + ordinal
+    key = series * _SPAN + ordinal[at]
     group, _ = pd.factorize(key)
     first = first_rows(group)  # pd.factorize numbers groups as they appear
-    frame = rows[[*keys, S.PERIOD]].iloc[first].reset_index(drop=True)
-    for measure in measures:
-        values = rows[measure].reset_index(drop=True)
-        frame[measure] = values.groupby(group).sum(min_count=1).reset_index(drop=True)
+    columns = {c: panel[c].array.take(at[first]) for c in (*keys, S.PERIOD)}
+    columns |= _group_sums({m: panel[m].array.take(at) for m in measures}, group, len(first))
+    index = pd.RangeIndex(len(first))
     if level != "partner":
-        frame[S.PARTNER] = _all_missing(panel[S.PARTNER].dtype, frame.index)
-    return frame.assign(_ord=ordinal[first], _sid=series[first], _key=key[first])
+        columns[S.PARTNER] = _all_missing(panel[S.PARTNER].dtype, index)
+    columns |= {"_ord": ordinal[at[first]], "_sid": series[first], "_key": key[first]}
+    return pd.DataFrame(columns, index=index)
+
+
+def _group_sums(values: dict, group: np.ndarray, count: int) -> dict:
+    """Each array's sum over the rows of each group (missing if all are), by group code.
+
+    ``group`` numbers the groups from 0 as they appear. Where every row is a
+    group of its own (most bilateral series), the sums are the values plus
+    0.0 (what pandas' compensated sum of one value gives: -0.0 becomes 0.0,
+    NaN missing), without a group-by.
+    """
+    floats = all(v.dtype == _FLOAT or v.dtype == np.float64 for v in values.values())
+    if count == len(group) and floats:
+        return {name: _plus_zero(v) for name, v in values.items()}
+    if not values:
+        return {}
+    sums = pd.DataFrame(values).groupby(group).sum(min_count=1)
+    return {name: sums[name].array for name in values}
+
+
+def _plus_zero(values) -> pd.api.extensions.ExtensionArray:
+    """``values + 0.0`` as a float array of ``values``' type, NaN missing."""
+    data = np.asarray(values.to_numpy(dtype=float, na_value=np.nan)) + 0.0
+    if values.dtype == _FLOAT:
+        return pd.arrays.FloatingArray(data, np.isnan(data))
+    return pd.array(data, dtype=np.float64)
 
 
 # room for every period ordinal (monthly ordinals stay below 12 * 2101)
@@ -132,43 +168,46 @@ def gaps(
 
     ``frames`` are the series frames of :func:`quality_table` (built once for every check).
     """
-    return _finish(_gap_rows(panel, levels, frames))
+    return _finish([_part(*p) for p in _gap_parts(panel, levels, frames)])
 
 
-def _gap_rows(panel: pd.DataFrame, levels: Sequence[str],
-              frames: dict[str, pd.DataFrame] | None) -> list[pd.DataFrame]:
+def _gap_parts(panel: pd.DataFrame, levels: Sequence[str],
+               frames: dict[str, pd.DataFrame] | None) -> list[_Part]:
     frames = frames or _series_frames(panel, levels, ())
     out = []
     for level in levels:
-        missing = _missing_periods(frames[level])
-        if missing.empty:
+        frame = frames[level]
+        at, ordinal = _missing_periods(frame)
+        if not len(at):
             continue
-        missing[S.PERIOD] = on_distinct(missing[["_ord", S.FREQUENCY]], lambda f: (
-            ordinal_label(f["_ord"], f[S.FREQUENCY])))
+        missing = pd.DataFrame({"_ord": ordinal, S.FREQUENCY: frame[S.FREQUENCY].array.take(at)})
+        period = on_distinct(missing, lambda f: ordinal_label(f["_ord"], f[S.FREQUENCY]))
         monthly = (missing[S.FREQUENCY] != "A").to_numpy(dtype=np.intp)
         detail = pd.array([f"no row for this {unit} between the series' first and last period"
                            for unit in ("year", "month")], dtype="string").take(monthly)
-        out.append(missing.assign(check=repeated("gap", missing.index),
-                                  level=repeated(level, missing.index), detail=detail))
+        out.append(_Part(frame, at, "gap", level, None, np.nan, detail=detail,
+                         period=period.to_numpy()))
     return out
 
 
-def _missing_periods(frame: pd.DataFrame) -> pd.DataFrame:
-    """The series and period ordinal (``_ord``) of each period missing inside a series."""
+def _missing_periods(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A row of the series (in ``frame``) and the period ordinal of each period missing inside
+    a series, by series (``_sid``, numbered from 0 as they appear) and period."""
     sid, ordinal = frame["_sid"].to_numpy(), frame["_ord"].to_numpy()
-    span = pd.DataFrame({"sid": sid, "ord": ordinal}).groupby("sid")["ord"].agg(
-        ["min", "max", "count"])
-    holed = span[span["count"] < span["max"] - span["min"] + 1]
-    if holed.empty:
-        return pd.DataFrame()
-    length = (holed["max"] - holed["min"] + 1).to_numpy()
-    start = np.repeat(np.cumsum(length) - length, length)
-    expected = np.repeat(holed["min"].to_numpy(), length) + (np.arange(length.sum()) - start)
-    series = np.repeat(holed.index.to_numpy(), length)
+    if not len(sid):
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
+    order = np.argsort(sid, kind="stable")
+    count = np.bincount(sid)
+    start = np.cumsum(count) - count
+    low = np.minimum.reduceat(ordinal[order], start)
+    length = np.maximum.reduceat(ordinal[order], start) - low + 1
+    holed = np.flatnonzero(count < length)
+    low, length = low[holed], length[holed]
+    begin = np.repeat(np.cumsum(length) - length, length)
+    expected = np.repeat(low, length) + (np.arange(length.sum()) - begin)
+    series = np.repeat(holed, length)
     absent = ~pd.Series(series * _SPAN + expected).isin(frame["_key"].to_numpy()).to_numpy()
-    first = pd.Series(np.arange(len(frame))).groupby(sid).first()  # a row of each series
-    rows = frame[list(SERIES)].iloc[first.loc[series[absent]].to_numpy()]
-    return rows.reset_index(drop=True).assign(_ord=expected[absent])
+    return first_rows(sid)[series[absent]], expected[absent]
 
 
 def outliers(
@@ -189,30 +228,49 @@ def outliers(
 def _outlier_rows(panel: pd.DataFrame, measures: Sequence[str], window: int, threshold: float,
                   levels: Sequence[str],
                   frames: dict[str, pd.DataFrame] | None) -> list[pd.DataFrame]:
+    return [_part(*p) for p in _outlier_parts(panel, measures, window, threshold, levels, frames)]
+
+
+def _outlier_parts(panel: pd.DataFrame, measures: Sequence[str], window: int, threshold: float,
+                   levels: Sequence[str], frames: dict[str, pd.DataFrame] | None) -> list[_Part]:
     frames = frames or _series_frames(panel, levels, measures)
     out = []
     for level in levels:
         frame = frames[level]
         neighbours = _neighbours(frame, window)
         for measure in measures:
-            reference, count = _neighbour_median(frame, measure, neighbours)
             value = frame[measure].astype(float).to_numpy()
-            reference = reference.to_numpy()
+            reference, count = _neighbour_stats(value, neighbours)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = value / np.where(reference > 0, reference, np.nan)
-            at = np.flatnonzero((count.to_numpy() >= 2)
-                                & ((ratio < threshold) | (ratio > 1 / threshold)))
+            at = np.flatnonzero((count >= 2) & ((ratio < threshold) | (ratio > 1 / threshold)))
             ratio, value, reference = ratio[at], value[at], reference[at]
             detail = _sentences(f"{measure} {{:,.4g}} is {{:.2f}} x the median {{:,.4g}} "
                                 f"of {{}} periods within ±{window}",
-                                value, ratio, reference, count.to_numpy()[at])
+                                value, ratio, reference, count[at])
             check = np.where(ratio < threshold, "collapse", "spike").astype(object)
-            out.append(_part(frame, at, check, level, measure, value, reference, ratio, detail))
+            out.append(_Part(frame, at, check, level, measure, value, reference, ratio, detail))
     return out
 
 
+class _Part(NamedTuple):
+    """Quality rows before they are a frame: rows ``at`` of ``rows`` (their series and period)
+    and the other columns (one value for all, or one per row); see :func:`_part`."""
+
+    rows: pd.DataFrame
+    at: np.ndarray
+    check: object
+    level: str
+    measure: object
+    value: object
+    reference: object = np.nan
+    ratio: object = np.nan
+    detail: object = None
+    period: object = None  # the period text where it is not the rows' own (gaps)
+
+
 def _part(rows: pd.DataFrame, at: np.ndarray, check, level: str, measure: str, value,
-          reference=np.nan, ratio=np.nan, detail=None) -> pd.DataFrame:
+          reference=np.nan, ratio=np.nan, detail=None, period=None) -> pd.DataFrame:
     """Rows ``at`` of ``rows`` (their series and period) as quality rows, columns in order.
 
     One selection and one frame, in :data:`QUALITY_COLUMNS` order (the columns
@@ -221,7 +279,8 @@ def _part(rows: pd.DataFrame, at: np.ndarray, check, level: str, measure: str, v
     series = rows[[*SERIES, S.PERIOD]].take(at)
     index = series.index
     columns = {"check": check, "level": level}
-    columns |= {c: series[c] for c in (*SERIES, S.PERIOD)}
+    columns |= {c: series[c] for c in SERIES}
+    columns[S.PERIOD] = series[S.PERIOD] if period is None else period
     columns |= {"measure": measure, "value": value, "reference": reference, "ratio": ratio,
                 "detail": detail}
     columns = {c: pd.Series(v, index=index) if not isinstance(v, pd.Series) else v
@@ -232,21 +291,24 @@ def _part(rows: pd.DataFrame, at: np.ndarray, check, level: str, measure: str, v
 def _neighbours(frame: pd.DataFrame, window: int) -> np.ndarray:
     """For each row, the row of the same series ``k`` periods away (-1: none), k = ±1..window."""
     keys = frame["_key"].to_numpy()
-    index = pd.Index(keys)
-    offsets = [k for k in range(-window, window + 1) if k != 0]
-    return np.vstack([index.get_indexer(keys + k) for k in offsets]) if len(keys) else (
-        np.zeros((len(offsets), 0), dtype=np.intp))
+    offsets = np.array([k for k in range(-window, window + 1) if k != 0], dtype=np.int64)
+    # one look-up of every offset's keys
+    found = pd.Index(keys).get_indexer((keys[None, :] + offsets[:, None]).ravel())
+    return found.reshape(len(offsets), len(keys))
 
 
 def _neighbour_median(
     frame: pd.DataFrame, measure: str, neighbours: np.ndarray
 ) -> tuple[pd.Series, pd.Series]:
     """Median and count of the values within ``window`` periods of each row (itself excluded)."""
-    values = np.append(frame[measure].astype(float).to_numpy(), np.nan)
-    stack = values[neighbours]  # -1, no neighbour, takes the NaN appended last
-    count = (~np.isnan(stack)).sum(axis=0)
-    median = column_nanmedian(stack)
+    median, count = _neighbour_stats(frame[measure].astype(float).to_numpy(), neighbours)
     return pd.Series(median, index=frame.index), pd.Series(count, index=frame.index)
+
+
+def _neighbour_stats(values: np.ndarray, neighbours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_neighbour_median` on the values' array."""
+    stack = np.append(values, np.nan)[neighbours]  # -1, no neighbour, takes the NaN appended
+    return column_nanmedian(stack), (~np.isnan(stack)).sum(axis=0)
 
 
 def column_nanmedian(stack: np.ndarray) -> np.ndarray:
@@ -278,9 +340,18 @@ def unit_value_outliers(panel: pd.DataFrame, *, factor: float = 10.0) -> pd.Data
 
 
 def _unit_value_rows(panel: pd.DataFrame, factor: float) -> list[pd.DataFrame]:
-    rows = panel[~is_aggregate_partner(panel[S.PARTNER])]
-    uv = unit_values(rows)
-    cell = row_codes(rows[[S.SOURCE, S.FREQUENCY, S.FLOW, S.HS6, S.PERIOD]])[0] if len(rows) else []
+    return [_part(*p) for p in _unit_value_parts(panel, factor)]
+
+
+def _unit_value_parts(panel: pd.DataFrame, factor: float,
+                      codes: dict[str, np.ndarray] | None = None) -> list[_Part]:
+    """The unit-value outliers among the country rows (``codes``: :func:`_series_codes` of
+    the cell's columns, if made already)."""
+    rows = np.flatnonzero(~is_aggregate_partner(panel[S.PARTNER]).to_numpy())
+    uv = pd.Series(unit_values(panel).to_numpy()[rows])
+    columns = (S.SOURCE, S.FREQUENCY, S.FLOW, S.HS6, S.PERIOD)
+    codes = codes or _series_codes(panel, columns)
+    cell = combine_codes([codes[c][rows] for c in columns]) if len(rows) else []
     grouped = uv.groupby(np.asarray(cell, dtype=np.int64))
     reference, count = grouped.transform("median"), grouped.transform("count")
     ratio = uv / reference.where(reference > 0)
@@ -289,8 +360,8 @@ def _unit_value_rows(panel: pd.DataFrame, factor: float) -> list[pd.DataFrame]:
     detail = _sentences(
         "{:,.4g} USD/kg is {:.3g} x the median {:,.4g} USD/kg of {} rows of this code",
         value, ratio, reference, count.to_numpy()[at])
-    return [_part(rows, at, "unit_value", "partner", "unit_value_usd_per_kg", value, reference,
-                  ratio, detail)]
+    return [_Part(panel, rows[at], "unit_value", "partner", "unit_value_usd_per_kg", value,
+                  reference, ratio, detail)]
 
 
 def _sentences(template: str, value: pd.Series, ratio: pd.Series, reference: pd.Series,
@@ -312,8 +383,10 @@ def _sentences(template: str, value: pd.Series, ratio: pd.Series, reference: pd.
     return list(map(template.format, *numbers, counts))
 
 
-def _flag(column: pd.Series) -> pd.Series:
-    return column.astype("boolean").fillna(False).astype(bool)
+def _flag(column: pd.Series) -> np.ndarray:
+    if column.dtype == "boolean":
+        return column.to_numpy(dtype=bool, na_value=False)
+    return column.astype("boolean").fillna(False).astype(bool).to_numpy()
 
 
 def flagged_rows(panel: pd.DataFrame) -> pd.DataFrame:
@@ -322,36 +395,24 @@ def flagged_rows(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _flag_rows(panel: pd.DataFrame) -> list[pd.DataFrame]:
-    value = panel[S.VALUE_USD].astype(float)
-    weight = panel[S.NET_WEIGHT_KG].astype(float)
+    return [_part(*p) for p in _flag_parts(panel)]
+
+
+def _flag_parts(panel: pd.DataFrame) -> list[_Part]:
+    value = panel[S.VALUE_USD].astype(float).to_numpy()
+    weight = panel[S.NET_WEIGHT_KG].astype(float).to_numpy()
     cases = [
-        (
-            "estimated",
-            S.VALUE_USD,
-            _flag(panel[S.VALUE_ESTIMATED]),
-            value,
-            "the source flags this value as estimated",
-        ),
-        (
-            "estimated",
-            S.NET_WEIGHT_KG,
-            _flag(panel[S.WEIGHT_ESTIMATED]),
-            weight,
-            "the source flags this weight as estimated",
-        ),
-        (
-            "value_no_weight",
-            S.NET_WEIGHT_KG,
-            (value > 0) & ~(weight > 0),
-            weight,
-            "a positive value with a missing or zero net weight: no unit value",
-        ),
+        ("estimated", S.VALUE_USD, _flag(panel[S.VALUE_ESTIMATED]), value,
+         "the source flags this value as estimated"),
+        ("estimated", S.NET_WEIGHT_KG, _flag(panel[S.WEIGHT_ESTIMATED]), weight,
+         "the source flags this weight as estimated"),
+        ("value_no_weight", S.NET_WEIGHT_KG, (value > 0) & ~(weight > 0), weight,
+         "a positive value with a missing or zero net weight: no unit value"),
     ]
     out = []
     for check, measure, mask, shown, detail in cases:
-        at = np.flatnonzero(np.asarray(mask, dtype=bool))
-        out.append(_part(panel, at, check, "partner", measure, shown.to_numpy()[at],
-                         detail=detail))
+        at = np.flatnonzero(mask)
+        out.append(_Part(panel, at, check, "partner", measure, shown[at], detail=detail))
     return out
 
 
@@ -470,21 +531,66 @@ def coded_quality_table(
         raise ConfigError(f"factor must be > 1, got {uv_factor}")
     view = _coded(panel)
     measures = (S.NET_WEIGHT_KG, S.VALUE_USD)
-    frames = _series_frames(view, levels, measures)  # the series tables, built once
-    parts = [
-        *_gap_rows(view, levels, frames),
-        *_outlier_rows(view, measures, window, threshold, levels, frames),
-        *_unit_value_rows(view, uv_factor),
-        *_flag_rows(view),
-    ]
-    parts = [p.reindex(columns=list(QUALITY_COLUMNS)) for p in parts if not p.empty]
+    codes = _series_codes(view, (*SERIES, S.PERIOD))  # each column's codes, made once
+    frames = _series_frames(view, levels, measures, codes)  # the series tables, built once
+    return _stacked([
+        *_gap_parts(view, levels, frames),
+        *_outlier_parts(view, measures, window, threshold, levels, frames),
+        *_unit_value_parts(view, uv_factor, codes),
+        *_flag_parts(view),
+    ])
+
+
+def _stacked(parts: list[_Part]) -> pd.DataFrame:
+    """The parts' rows in one frame, ordered by check, series and period (stable).
+
+    What concatenating the parts as frames and sorting them gave
+    (:func:`retrade.panel.distinct.sort_by`, missing first), from the parts'
+    arrays: a series or period column whose parts share one categorical type
+    is stacked as codes; the text columns are left for :func:`conform_quality`.
+    """
+    parts = [p for p in parts if len(p.at)]
     if not parts:
         return empty_quality()
-    out = pd.concat(parts, ignore_index=True)
-    order = out["check"].map({check: i for i, check in enumerate(CHECKS)})
-    # sorted on the categoricals' codes (typed as text by quality_table)
-    out = sort_by(out.assign(_c=order), ["_c", *SERIES, S.PERIOD], na_position="first")
-    return out.drop(columns="_c")
+    check = np.concatenate([np.full(len(p.at), CHECKS.index(p.check)) if isinstance(p.check, str)
+                            else pd.Index(CHECKS).get_indexer(p.check) for p in parts])
+    keys = {c: _stacked_column(parts, c) for c in (*SERIES, S.PERIOD)}
+    order = np.lexsort([*(_sort_codes(keys[c]) for c in reversed(keys)), check])
+    columns = {"check": np.asarray(CHECKS, dtype=object)[check[order]],
+               "level": _stacked_values(parts, "level", object)[order]}
+    columns |= {c: (v if isinstance(v, pd.Categorical) else v.array).take(order)
+                for c, v in keys.items()}
+    columns |= {c: _stacked_values(parts, c, object if c in ("measure", "detail") else float)[order]
+                for c in ("measure", "value", "reference", "ratio", "detail")}
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(order)))
+
+
+def _stacked_column(parts: list[_Part], column: str) -> pd.Categorical | pd.Series:
+    """The parts' rows of a series or period column, stacked: codes if one categorical type."""
+    pieces = [p.rows[column] if column != S.PERIOD or p.period is None else None for p in parts]
+    dtype = pieces[0].dtype if pieces[0] is not None else None
+    if isinstance(dtype, pd.CategoricalDtype) and all(
+            piece is not None and piece.dtype == dtype for piece in pieces):
+        codes = np.concatenate([piece.cat.codes.to_numpy()[p.at]
+                                for piece, p in zip(pieces, parts, strict=True)])
+        return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+    return pd.concat([pd.Series(p.period) if piece is None else piece.take(p.at)
+                      for piece, p in zip(pieces, parts, strict=True)], ignore_index=True)
+
+
+def _stacked_values(parts: list[_Part], name: str, dtype) -> np.ndarray:
+    """A column of the parts, each part's one value or values per row, stacked."""
+    values = [getattr(p, name) for p in parts]
+    return np.concatenate([np.full(len(p.at), v, dtype=dtype) if v is None or np.isscalar(v)
+                           else np.asarray(v, dtype=dtype)
+                           for v, p in zip(values, parts, strict=True)])
+
+
+def _sort_codes(values: pd.Categorical | pd.Series) -> np.ndarray:
+    """Codes that order ``values`` as their sorted values do, missing first (-1)."""
+    if isinstance(values, pd.Categorical) and values.categories.is_monotonic_increasing:
+        return values.codes.astype(np.int64)
+    return pd.factorize(values, sort=True, use_na_sentinel=True)[0]
 
 
 def _coded(panel: pd.DataFrame) -> pd.DataFrame:
