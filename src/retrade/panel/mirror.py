@@ -405,7 +405,7 @@ def _joined(groups: dict[str, np.ndarray], widths: list[int], labels: dict) -> d
     span = int(np.prod(widths[1:-1]))  # the pair's and stage's share of the key
     key, flow = groups["key"] % span, groups["flow"]
     rows = [np.flatnonzero(flow == number) for number in range(len(_FLOWS))]
-    union = np.union1d(key[rows[0]], key[rows[1]])
+    union = _sorted_union(key[rows[0]], key[rows[1]])
     found = [_found(key[r], r, union) for r in rows[:2]]
     found.append(_found(key[rows[2]] // widths[-2], rows[2], union // widths[-2]))
     out = _key_columns(union, widths[1:-1], labels)
@@ -422,6 +422,12 @@ def _joined(groups: dict[str, np.ndarray], widths: list[int], labels: dict) -> d
     out["export_estimated"] = (found[0] >= 0) & groups["_est"][found[0]]
     out["import_estimated"] = (found[1] >= 0) & groups["_est"][found[1]]
     return out
+
+
+def _sorted_union(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """``np.union1d`` of two sorted runs of distinct keys: a merge (stable sort), not a hash."""
+    keys = np.sort(np.concatenate([first, second]), kind="stable")
+    return keys[np.append(True, keys[1:] != keys[:-1])] if len(keys) else keys
 
 
 def _found(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -492,9 +498,13 @@ def _choose(conditions: list, choices: list, default: object) -> pd.api.extensio
     The first true condition picks its choice; the text is taken from a short
     array by integer position.
     """
-    position = np.select([np.asarray(c, dtype=bool) for c in conditions],
-                         list(range(len(choices))), len(choices))
-    return pd.array([*choices, default], dtype="string").take(position)
+    return pd.array([*choices, default], dtype="string").take(_rule(conditions))
+
+
+def _rule(conditions: list) -> np.ndarray:
+    """The position of each row's first true condition (``len(conditions)``: none)."""
+    return np.select([np.asarray(c, dtype=bool) for c in conditions],
+                     list(range(len(conditions))), len(conditions))
 
 
 def _among(column: object, values: set[str]) -> np.ndarray:
@@ -511,17 +521,17 @@ def _codes_and_categories(column: object) -> tuple[np.ndarray, object]:
     return np.asarray(values.codes), values.categories
 
 
-def _trust(pairs: dict, sides, distrust: set[str], factor: float) -> dict[str, object]:
+def _trust(pairs: dict, distrust: set[str], factor: float) -> dict[str, object]:
     """Which side each pair trusts, its value and weight, and why."""
     importer_on, exporter_on = _among(pairs["importer"], distrust), _among(pairs["exporter"],
                                                                            distrust)
     importer_bad, exporter_bad = importer_on & ~exporter_on, exporter_on & ~importer_on
     import_est, export_est = pairs["import_estimated"], pairs["export_estimated"]
-    only = np.asarray(sides == "export_only", dtype=bool), np.asarray(sides == "import_only",
-                                                                      dtype=bool)
+    exported = ~np.isnan(pairs["export_value_fob"])  # ``sides`` without comparing its text
     rules = [
-        (only[0], "export", "only the exporter reports this flow"),
-        (only[1], "import", "only the importer reports this flow"),
+        (exported & np.isnan(pairs["import_value_cif"]), "export",
+         "only the exporter reports this flow"),
+        (~exported, "import", "only the importer reports this flow"),
         (importer_bad, "export", "the importer is on the distrust list"),
         (exporter_bad, "import", "the exporter is on the distrust list"),
         (
@@ -531,18 +541,18 @@ def _trust(pairs: dict, sides, distrust: set[str], factor: float) -> dict[str, o
         ),
     ]
     default = ("import", f"importer-reported CIF converted to FOB (/ {factor:g})")
-    side = _choose([r[0] for r in rules], [r[1] for r in rules], default[0])
-    reason = _choose([r[0] for r in rules], [r[2] for r in rules], default[1])
-    use_import = np.asarray(side == "import", dtype=bool)
+    rule = _rule([r[0] for r in rules])
+    sides = [*(r[1] for r in rules), default[0]]
+    use_import = np.array([side == "import" for side in sides])[rule]
     return {
-        "trusted_side": side,
+        "trusted_side": pd.array(sides, dtype="string").take(rule),
         "trusted_value_fob_usd": np.where(
             use_import, pairs["import_value_cif"] / factor, pairs["export_value_fob"]
         ),
         "trusted_weight_kg": np.where(
             use_import, pairs["import_weight_kg"], pairs["export_weight_kg"]
         ),
-        "trust_reason": reason,
+        "trust_reason": pd.array([*(r[2] for r in rules), default[1]], dtype="string").take(rule),
     }
 
 
@@ -618,8 +628,7 @@ def coded_mirror_flows(
     if pairs is None:  # no pairs, keys too wide, or the error for flows several sources report
         pairs = _pairs_of_frame(_coded_pairs(panel))
     columns = pairs | _discrepancies(pairs)
-    columns |= _trust(pairs, columns["sides"], {str(c).upper() for c in distrust},
-                      float(cif_fob_factor))
+    columns |= _trust(pairs, {str(c).upper() for c in distrust}, float(cif_fob_factor))
     columns["note"] = _notes(pairs)
     index = pd.RangeIndex(len(columns["sides"]))
     out = pd.DataFrame({c: _float64(columns[c]) for c in MIRROR_COLUMNS}, index=index)
