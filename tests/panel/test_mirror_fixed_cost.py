@@ -200,7 +200,11 @@ _EDGE = [
 def test_the_synthetic_build_panel_and_its_coded_view(synthetic_panel):
     panel = synthetic_panel
     view = coded_panel(panel)
-    for rows in (panel, one_per_flow(view, panel), panel.iloc[::-1], panel.iloc[::3]):
+    for rows in (panel, one_per_flow(view, panel), panel.iloc[::-1], panel.iloc[::3],
+                 view.iloc[::3],  # categories the rows do not all use
+                 panel.astype({c: "category" for c in ("reporter", "partner", "hs6")}),
+                 panel.astype({"period": pd.CategoricalDtype(["2030", *sorted(
+                     panel["period"].unique())[::-1]])})):  # categories out of order
         _same(rows)
     _same(panel, cif_fob_factor=1.1, distrust=["chn", "JPN", "HKG"])
     typed, coded = mirror_tables(one_per_flow(view, panel))

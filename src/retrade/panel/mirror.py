@@ -110,14 +110,34 @@ def _key_codes(panel: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
 def _code_arrays(panel: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, object]]:
     """:func:`_key_codes` as arrays: ``country`` holds the reporters' codes, then the partners'."""
     codes, labels = {}, {}
-    countries = pd.concat([panel[S.REPORTER], panel[S.PARTNER]], ignore_index=True)
-    for name, values in [(S.FREQUENCY, panel[S.FREQUENCY]), (S.PERIOD, panel[S.PERIOD]),
-                         (S.HS6, panel[S.HS6]), ("country", countries),
-                         (S.STAGE, panel[S.STAGE]), (S.SOURCE, panel[S.SOURCE])]:
-        code, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-        codes[name] = np.where(code < 0, len(uniques), code)  # missing sorts last, as in groupby
-        labels[name] = pd.array(uniques, dtype="string")
+    for name, columns in [(S.FREQUENCY, [S.FREQUENCY]), (S.PERIOD, [S.PERIOD]), (S.HS6, [S.HS6]),
+                          ("country", [S.REPORTER, S.PARTNER]), (S.STAGE, [S.STAGE]),
+                          (S.SOURCE, [S.SOURCE])]:
+        codes[name], labels[name] = _sorted_codes([panel[c] for c in columns])
     return codes, labels
+
+
+def _sorted_codes(columns: list[pd.Series]) -> tuple[np.ndarray, object]:
+    """Codes of the values of ``columns`` one after the other, numbered as they sort (missing:
+    last), and the values as text: ``pd.factorize(..., sort=True)`` of their concatenation.
+
+    Categoricals with the same sorted text categories (the build's coded view) are renumbered
+    from their codes over the categories they use, without hashing the rows.
+    """
+    dtype = columns[0].dtype
+    if isinstance(dtype, pd.CategoricalDtype) and isinstance(dtype.categories.dtype,
+                                                              pd.StringDtype) \
+            and dtype.categories.is_monotonic_increasing \
+            and all(isinstance(c.dtype, pd.CategoricalDtype)
+                    and c.dtype.categories.equals(dtype.categories) for c in columns):
+        code = np.concatenate([np.asarray(c.array.codes, dtype=np.int64) for c in columns])
+        used = np.bincount(code[code >= 0], minlength=len(dtype.categories)) > 0
+        number = np.append(np.cumsum(used) - 1, int(used.sum()))  # -1 (missing): the last
+        return number[code], pd.array(dtype.categories[used], dtype="string")
+    values = columns[0] if len(columns) == 1 else pd.concat(columns, ignore_index=True)
+    code, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    # missing sorts last, as in groupby
+    return np.where(code < 0, len(uniques), code), pd.array(uniques, dtype="string")
 
 
 def _label(codes: pd.Series, labels: pd.api.extensions.ExtensionArray) -> pd.Series:
