@@ -654,7 +654,13 @@ def coded_mirror_flows(
     out = pd.DataFrame({c: _float64(columns[c]) for c in MIRROR_COLUMNS}, index=index)
     if out.empty:  # no pairs: these columns stay untyped, as they always were
         out = out.astype({c: object for c in ("sides", "trusted_side", "trust_reason")})
+    if all(isinstance(t, _TYPED) for t in out.dtypes):  # what convert_dtypes would leave as is
+        return out
     return out.convert_dtypes(convert_integer=False, convert_boolean=False)
+
+
+# dtypes convert_dtypes keeps: the columns are built as it would type them (its copy is skipped)
+_TYPED = (pd.CategoricalDtype, pd.Float64Dtype, pd.StringDtype)
 
 
 def _float64(values: object) -> object:
