@@ -29,6 +29,7 @@ from retrade.errors import ConfigError, DataQualityWarning
 from retrade.panel import mirror as M
 from retrade.panel import schema as S
 from retrade.panel.coded import coded_panel, mirror_tables, one_per_flow
+from retrade.panel.mirror_pairs import array_pairs
 from retrade.panel.sources import select_sources
 
 # -- the previous form (retrade.panel.mirror at f6bad89) -----------------------------------------
@@ -125,7 +126,7 @@ def _same(panel: pd.DataFrame, *, arrays: bool | None = True, **kwargs) -> None:
         typed = M.typed_mirror(new[0])
         pd.testing.assert_frame_equal(typed, M.typed_mirror(old[0]), check_exact=True)
     if arrays is not None:
-        assert (M._array_pairs(M._checked(panel)) is not None) == arrays
+        assert (array_pairs(M._checked(panel)) is not None) == arrays
 
 
 # -- inputs ---------------------------------------------------------------------------------------
