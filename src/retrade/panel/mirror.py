@@ -53,10 +53,10 @@ from retrade.catalog.countries import kind_of
 from retrade.errors import ConfigError, SpecificationError
 from retrade.panel import schema as S
 from retrade.panel.distinct import renumbered
+from retrade.panel.mirror_pairs import KEYS, PAIR, array_pairs, code_arrays
 
 CIF_FOB_FACTOR = 1.06
 HONG_KONG = "HKG"
-PAIR: tuple[str, ...] = (S.FREQUENCY, S.PERIOD, S.HS6, "exporter", "importer")
 MIRROR_COLUMNS: tuple[str, ...] = (
     *PAIR[:3],
     S.STAGE,
@@ -98,14 +98,7 @@ def _key_codes(panel: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
     Reporters and partners share one scale, so an exporter's code is the same
     whether it reports or is reported; the codes sort as the text does.
     """
-    codes, labels = {}, {}
-    countries = pd.concat([panel[S.REPORTER], panel[S.PARTNER]], ignore_index=True)
-    for name, values in [(S.FREQUENCY, panel[S.FREQUENCY]), (S.PERIOD, panel[S.PERIOD]),
-                         (S.HS6, panel[S.HS6]), ("country", countries),
-                         (S.STAGE, panel[S.STAGE]), (S.SOURCE, panel[S.SOURCE])]:
-        code, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-        codes[name] = np.where(code < 0, len(uniques), code)  # missing sorts last, as in groupby
-        labels[name] = pd.array(uniques, dtype="string")
+    codes, labels = code_arrays(panel)
     n = len(panel)
     frame = pd.DataFrame({S.FREQUENCY: codes[S.FREQUENCY], S.PERIOD: codes[S.PERIOD],
                           S.HS6: codes[S.HS6], S.REPORTER: codes["country"][:n],
@@ -232,8 +225,9 @@ def typed_mirror(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index, copy=False)  # the other columns shared
 
 
-def _coded_pairs(panel: pd.DataFrame) -> pd.DataFrame:
-    """:func:`pair_flows` with the pair, stage and source columns as categoricals of their text."""
+def _checked(panel: pd.DataFrame) -> pd.DataFrame:
+    """``panel`` with the schema's columns (conformed if some are absent); an error if it lacks
+    a column the mirror flows read."""
     missing = [
         c
         for c in (
@@ -250,7 +244,12 @@ def _coded_pairs(panel: pd.DataFrame) -> pd.DataFrame:
     ]
     if missing:
         raise SpecificationError(f"the panel lacks columns {missing}")
-    panel = S.conform(panel) if set(S.COLUMNS) - set(panel.columns) else panel
+    return S.conform(panel) if set(S.COLUMNS) - set(panel.columns) else panel
+
+
+def _coded_pairs(panel: pd.DataFrame) -> pd.DataFrame:
+    """:func:`pair_flows` with the pair, stage and source columns as categoricals of their text."""
+    panel = _checked(panel)
     codes, labels = _key_codes(panel)
     kinds = {code: kind_of(code) for code in panel[S.PARTNER].dropna().unique()}
     country = panel[S.PARTNER].map(kinds).eq("country").to_numpy(dtype=bool)
@@ -298,20 +297,39 @@ def _coded_pairs(panel: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _discrepancies(pairs: pd.DataFrame) -> dict[str, object]:
+# -- the pairs as arrays: what the mirror flows read of them -------------------------------------
+# The pairs as a dict, in the pairs' order: the key columns as categoricals (``KEYS``), the two
+# sides' values and weights as floats (NaN: missing) and whether each side's value is estimated
+# (False where the side is absent). ``mirror_pairs.array_pairs`` makes it without frames (10^4
+# rows: ~40 pandas calls instead of ~400); ``_pairs_of_frame(_coded_pairs(...))`` where it cannot.
+
+_SIDES = ("export_value_fob", "import_value_cif", "export_weight_kg", "import_weight_kg",
+          "reexport_value_usd")
+
+
+def _pairs_of_frame(pairs: pd.DataFrame) -> dict[str, object]:
+    """The columns of :func:`_coded_pairs`' frame that the mirror flows read."""
+    out: dict[str, object] = {c: pairs[c] for c in KEYS}
+    out |= {c: pairs[c].astype(float).to_numpy() for c in _SIDES}
+    for side in ("export", "import"):
+        out[f"{side}_estimated"] = pairs[f"{side}_estimated"].astype("boolean").fillna(
+            False).astype(bool).to_numpy()
+    return out
+
+
+def _discrepancies(pairs: dict) -> dict[str, object]:
     """The discrepancy columns and ``sides`` of each pair."""
-    x, m = pairs["export_value_fob"].astype(float), pairs["import_value_cif"].astype(float)
-    wx, wm = pairs["export_weight_kg"].astype(float), pairs["import_weight_kg"].astype(float)
+    x, m = pairs["export_value_fob"], pairs["import_value_cif"]
+    wx, wm = pairs["export_weight_kg"], pairs["import_weight_kg"]
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
-            "cif_fob_ratio": m / x.where(x > 0),
+            "cif_fob_ratio": m / np.where(x > 0, x, np.nan),
             "discrepancy_usd": m - x,
-            "discrepancy_rel": (m - x) / ((m + x) / 2).where((m + x) > 0),
+            "discrepancy_rel": (m - x) / np.where((m + x) > 0, (m + x) / 2, np.nan),
             "weight_discrepancy_kg": wm - wx,
-            "weight_discrepancy_rel": (wm - wx) / ((wm + wx) / 2).where((wm + wx) > 0),
-            "sides": _choose(
-                [x.notna() & m.notna(), x.notna()], ["both", "export_only"], "import_only"
-            ),
+            "weight_discrepancy_rel": (wm - wx) / np.where((wm + wx) > 0, (wm + wx) / 2, np.nan),
+            "sides": _choose([~np.isnan(x) & ~np.isnan(m), ~np.isnan(x)],
+                             ["both", "export_only"], "import_only"),
         }
 
 
@@ -321,21 +339,40 @@ def _choose(conditions: list, choices: list, default: object) -> pd.api.extensio
     The first true condition picks its choice; the text is taken from a short
     array by integer position.
     """
-    position = np.select([np.asarray(c, dtype=bool) for c in conditions],
-                         list(range(len(choices))), len(choices))
-    return pd.array([*choices, default], dtype="string").take(position)
+    return pd.array([*choices, default], dtype="string").take(_rule(conditions))
 
 
-def _trust(pairs: pd.DataFrame, sides, distrust: set[str], factor: float) -> dict[str, object]:
+def _rule(conditions: list) -> np.ndarray:
+    """The position of each row's first true condition (``len(conditions)``: none)."""
+    return np.select([np.asarray(c, dtype=bool) for c in conditions],
+                     list(range(len(conditions))), len(conditions))
+
+
+def _among(column: object, values: set[str]) -> np.ndarray:
+    """Whether each row of a categorical column is one of ``values`` (tested once per category)."""
+    codes, categories = _codes_and_categories(column)
+    if not values or not len(categories):
+        return np.zeros(len(codes), dtype=bool)
+    on = np.append(np.asarray(pd.Index(categories).isin(list(values)), dtype=bool), False)
+    return on[codes]  # code -1 (missing): the appended False
+
+
+def _codes_and_categories(column: object) -> tuple[np.ndarray, object]:
+    values = column.array if isinstance(column, pd.Series) else column
+    return np.asarray(values.codes), values.categories
+
+
+def _trust(pairs: dict, distrust: set[str], factor: float) -> dict[str, object]:
     """Which side each pair trusts, its value and weight, and why."""
-    importer_on = pairs["importer"].isin(distrust) if distrust else np.zeros(len(pairs), bool)
-    exporter_on = pairs["exporter"].isin(distrust) if distrust else np.zeros(len(pairs), bool)
+    importer_on, exporter_on = _among(pairs["importer"], distrust), _among(pairs["exporter"],
+                                                                           distrust)
     importer_bad, exporter_bad = importer_on & ~exporter_on, exporter_on & ~importer_on
-    import_est = pairs["import_estimated"].astype("boolean").fillna(False).astype(bool)
-    export_est = pairs["export_estimated"].astype("boolean").fillna(False).astype(bool)
+    import_est, export_est = pairs["import_estimated"], pairs["export_estimated"]
+    exported = ~np.isnan(pairs["export_value_fob"])  # ``sides`` without comparing its text
     rules = [
-        (sides == "export_only", "export", "only the exporter reports this flow"),
-        (sides == "import_only", "import", "only the importer reports this flow"),
+        (exported & np.isnan(pairs["import_value_cif"]), "export",
+         "only the exporter reports this flow"),
+        (~exported, "import", "only the importer reports this flow"),
         (importer_bad, "export", "the importer is on the distrust list"),
         (exporter_bad, "import", "the exporter is on the distrust list"),
         (
@@ -345,24 +382,24 @@ def _trust(pairs: pd.DataFrame, sides, distrust: set[str], factor: float) -> dic
         ),
     ]
     default = ("import", f"importer-reported CIF converted to FOB (/ {factor:g})")
-    side = _choose([r[0] for r in rules], [r[1] for r in rules], default[0])
-    reason = _choose([r[0] for r in rules], [r[2] for r in rules], default[1])
-    use_import = np.asarray(side == "import", dtype=bool)
+    rule = _rule([r[0] for r in rules])
+    sides = [*(r[1] for r in rules), default[0]]
+    use_import = np.array([side == "import" for side in sides])[rule]
     return {
-        "trusted_side": side,
+        "trusted_side": pd.array(sides, dtype="string").take(rule),
         "trusted_value_fob_usd": np.where(
             use_import, pairs["import_value_cif"] / factor, pairs["export_value_fob"]
         ),
         "trusted_weight_kg": np.where(
             use_import, pairs["import_weight_kg"], pairs["export_weight_kg"]
         ),
-        "trust_reason": reason,
+        "trust_reason": pd.array([*(r[2] for r in rules), default[1]], dtype="string").take(rule),
     }
 
 
-def _notes(pairs: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
-    hk = (pairs["exporter"] == HONG_KONG) | (pairs["importer"] == HONG_KONG)
-    reexport = pairs["reexport_value_usd"].astype(float) > 0
+def _notes(pairs: dict) -> pd.api.extensions.ExtensionArray:
+    hk = _among(pairs["exporter"], {HONG_KONG}) | _among(pairs["importer"], {HONG_KONG})
+    reexport = pairs["reexport_value_usd"] > 0
     return _choose(
         [hk & reexport, hk, reexport],
         [
@@ -427,15 +464,24 @@ def coded_mirror_flows(
     """
     if not cif_fob_factor > 0:
         raise ConfigError(f"cif_fob_factor must be positive, got {cif_fob_factor}")
-    pairs = _coded_pairs(panel)  # in the order of the pairs
-    columns = {c: pairs[c] for c in pairs.columns} | _discrepancies(pairs)
-    columns |= _trust(pairs, columns["sides"], {str(c).upper() for c in distrust},
-                      float(cif_fob_factor))
+    panel = _checked(panel)
+    pairs = array_pairs(panel)  # in the order of the pairs
+    if pairs is None:  # no pairs, keys too wide, or the error for flows several sources report
+        pairs = _pairs_of_frame(_coded_pairs(panel))
+    columns = pairs | _discrepancies(pairs)
+    columns |= _trust(pairs, {str(c).upper() for c in distrust}, float(cif_fob_factor))
     columns["note"] = _notes(pairs)
-    out = pd.DataFrame({c: _float64(columns[c]) for c in MIRROR_COLUMNS}, index=pairs.index)
+    index = pd.RangeIndex(len(columns["sides"]))
+    out = pd.DataFrame({c: _float64(columns[c]) for c in MIRROR_COLUMNS}, index=index)
     if out.empty:  # no pairs: these columns stay untyped, as they always were
         out = out.astype({c: object for c in ("sides", "trusted_side", "trust_reason")})
+    if all(isinstance(t, _TYPED) for t in out.dtypes):  # what convert_dtypes would leave as is
+        return out
     return out.convert_dtypes(convert_integer=False, convert_boolean=False)
+
+
+# dtypes convert_dtypes keeps: the columns are built as it would type them (its copy is skipped)
+_TYPED = (pd.CategoricalDtype, pd.Float64Dtype, pd.StringDtype)
 
 
 def _float64(values: object) -> object:
