@@ -428,3 +428,21 @@ def test_sorting_on_categorical_codes_equals_sorting_on_factorized_values(n):
             pd.testing.assert_frame_equal(sort_by(frame, columns, na_position=na),
                                           _previous_sort_by(frame, columns, na_position=na),
                                           check_exact=True)
+
+
+def test_comtrade_panel_rows_share_no_memory_with_the_raw_rows():
+    """The adapter's frames are no longer copied twice; the rows it returns are still its own."""
+    from retrade.panel.adapters.comtrade import to_panel
+
+    raw = pd.DataFrame({
+        "freqCode": ["A", "A"], "period": ["2020", "2021"], "reporterCode": [156, 156],
+        "partnerCode": [392, 842], "flowCode": ["X", "X"], "cmdCode": ["280530", "284690"],
+        "classificationCode": ["H5", "H5"],
+        "primaryValue": pd.array([1.5e8, 2.0e8], dtype="Float64"),
+        "netWgt": pd.array([2.0e7, None], dtype="Float64")})
+    before = raw.copy()
+    panel = to_panel(raw)
+    for ours, theirs in (("value_usd", "primaryValue"), ("net_weight_kg", "netWgt")):
+        assert not np.shares_memory(panel[ours].array._data, raw[theirs].array._data)
+    panel.loc[0, "value_usd"] = -1.0
+    pd.testing.assert_frame_equal(raw, before)

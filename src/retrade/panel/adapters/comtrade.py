@@ -79,7 +79,7 @@ def to_panel(raw: pd.DataFrame, *, source: str = "comtrade_api") -> pd.DataFrame
     rows = _kept(raw)
     if rows.empty:
         return S.empty_panel()
-    return S.conform(_columns(rows, source))
+    return S.conform(_columns(rows, source), copy=False)  # the frame _columns made is its own
 
 
 def _kept(raw: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +127,7 @@ def _columns(rows: pd.DataFrame, source: str) -> pd.DataFrame:
     units = pd.DataFrame({"abbr": _get(rows, "qtyUnitAbbr"), "code": _get(rows, "qtyUnitCode")})
     out[S.QUANTITY_UNIT] = on_distinct(units, _units)
     out[S.WEIGHT_ESTIMATED] = _get(rows, "isNetWgtEstimated").astype("boolean")
-    return pd.DataFrame(out, index=rows.index)
+    return pd.DataFrame(out, index=rows.index, copy=False)  # columns of the kept rows' copy
 
 
 def _periods(rows: pd.DataFrame) -> pd.DataFrame:
