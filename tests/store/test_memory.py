@@ -22,6 +22,31 @@ def test_release_memory_keeps_arrays_in_use_intact():
     assert values.sum().as_py() == sum(range(100_000))
 
 
+def _glibc() -> bool:
+    import platform
+
+    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+
+
+@pytest.mark.skipif(not _glibc(), reason="malloc_trim is glibc's")
+def test_malloc_trim_is_found_among_the_loaded_symbols_without_a_subprocess(monkeypatch):
+    import subprocess
+
+    from retrade.store import memory
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    monkeypatch.setattr(subprocess, "Popen", no_subprocess)
+    memory._malloc_trim.cache_clear()
+    try:
+        trim = memory._malloc_trim()
+        assert trim is not None
+        assert trim(0) in (0, 1)  # 1: memory was returned, 0: there was none to return
+    finally:
+        memory._malloc_trim.cache_clear()
+
+
 @pytest.mark.skipif(not _has_jemalloc(), reason="this pyarrow is built without jemalloc")
 def test_jemalloc_pool_is_the_default_inside_the_block_and_restored_after(monkeypatch):
     monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
