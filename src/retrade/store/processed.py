@@ -22,6 +22,7 @@ version, or a file changed by hand) is refused with an error naming it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -291,7 +292,7 @@ def to_arrow(frame: pd.DataFrame, coded: pd.DataFrame | None = None) -> pa.Table
     >>> to_arrow(df, coded=df.astype({"a": "category"})).equals(to_arrow(df))
     True
     """
-    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    schema = pandas_schema(frame)
     arrays = []
     for name, field in zip(frame.columns, schema, strict=True):
         column = frame[name]
@@ -303,6 +304,59 @@ def to_arrow(frame: pd.DataFrame, coded: pd.DataFrame | None = None) -> pa.Table
             values = np.asarray(column.array, dtype=object)
         arrays.append(pa.array(values, type=field.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def pandas_schema(frame: pd.DataFrame) -> pa.Schema:
+    """``pa.Schema.from_pandas(frame, preserve_index=False)``, its pandas metadata included.
+
+    For a frame whose columns all have a dtype of :data:`_PLAIN_DTYPES` or a
+    numpy number or bool dtype (their Arrow type and pandas metadata follow
+    from the dtype alone, not the values) each column's field and metadata
+    come from a template made once per dtype by pyarrow itself; other frames
+    go to pyarrow whole. pyarrow's own
+    inspection costs some 160 Python calls a column, a fixed cost of every
+    table written (4-5 ms for a build's three tables, whatever their rows).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": pd.array(["x"], dtype="string"), "b": [1.5]})
+    >>> pandas_schema(df).equals(pa.Schema.from_pandas(df, preserve_index=False),
+    ...                          check_metadata=True)
+    True
+    """
+    names = list(frame.columns)
+    if frame.attrs or len(set(names)) != len(names) or \
+            not all(isinstance(name, str) for name in names):
+        return pa.Schema.from_pandas(frame, preserve_index=False)
+    templates = [_column_template(dtype) for dtype in frame.dtypes]
+    if any(template is None for template in templates):
+        return pa.Schema.from_pandas(frame, preserve_index=False)
+    fields, columns = [], []
+    for name, (kind, column, _) in zip(names, templates, strict=True):
+        fields.append(pa.field(name, kind))
+        columns.append({**column, "name": name, "field_name": name})
+    head = templates[0][2] if templates else _column_template(np.dtype("float64"))[2]
+    return pa.schema(fields, metadata={b"pandas": json.dumps({**head, "columns": columns})})
+
+
+# dtypes whose Arrow type and pandas metadata depend on the dtype alone (and numpy's bool,
+# integer and float dtypes); object, datetime and categorical columns, among others, have
+# metadata that depends on their values and go to pyarrow
+_PLAIN_DTYPES = (pd.StringDtype, pd.Float64Dtype, pd.Float32Dtype, pd.Int64Dtype,
+                 pd.Int32Dtype, pd.BooleanDtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _column_template(dtype: Any) -> tuple[pa.DataType, dict, dict] | None:
+    """The Arrow type, column metadata and table metadata pyarrow gives a column of ``dtype``."""
+    if not (isinstance(dtype, _PLAIN_DTYPES)
+            or isinstance(dtype, np.dtype) and dtype.kind in "biuf"):
+        return None
+    schema = pa.Schema.from_pandas(pd.DataFrame({"x": pd.Series([], dtype=dtype)}),
+                                   preserve_index=False)
+    metadata = json.loads(schema.metadata[b"pandas"])
+    (column,) = metadata["columns"]
+    return schema.field("x").type, column, metadata
 
 
 def _codes_of(column: pd.Series, kind: pa.DataType) -> bool:
