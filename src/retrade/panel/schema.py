@@ -98,6 +98,7 @@ DTYPES: dict[str, str] = {
 COLUMNS: tuple[str, ...] = tuple(DTYPES)
 # the dtype objects ("string" is text in Python objects: not the same as pyarrow-backed text)
 _PANDAS_DTYPES = {column: pd.api.types.pandas_dtype(dtype) for column, dtype in DTYPES.items()}
+_COLUMN_LIST, _DTYPE_LIST = list(_PANDAS_DTYPES), list(_PANDAS_DTYPES.values())
 
 # what identifies one observation within a source
 KEY: tuple[str, ...] = (SOURCE, FREQUENCY, PERIOD, REPORTER, PARTNER, FLOW, HS_ORIGINAL)
@@ -114,8 +115,12 @@ def conform(frame: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
     Raises :class:`~retrade.errors.ColumnsMissing` (a ``SchemaError`` and a ``KeyError``)
     naming any required column that is absent. ``copy=False`` is for a frame
     the caller drops at once (the build's adapter output): columns of the
-    right type are shared with it, not copied.
+    right type are shared with it, not copied, and a frame that conforms
+    already (columns in panel order, each of its type) is returned itself.
     """
+    if not copy and list(frame.columns) == _COLUMN_LIST and \
+            frame.dtypes.tolist() == _DTYPE_LIST:
+        return frame
     required = (SOURCE, FREQUENCY, PERIOD, YEAR, REPORTER, PARTNER, FLOW, HS6)
     missing = [c for c in required if c not in frame.columns]
     if missing:
