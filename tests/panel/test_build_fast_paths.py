@@ -242,6 +242,14 @@ def test_file_rows_labelled_by_the_adapter_equal_relabelled_rows():
     pd.testing.assert_frame_equal(shared, S.conform(produced), check_exact=True)
     shared["source"] = repeated("x", shared.index)
     pd.testing.assert_frame_equal(produced, before, check_exact=True)
+    # rows that conform already come back as they are (no copy); copy=True still copies
+    conformed = S.conform(new[0])
+    assert S.conform(conformed, copy=False) is conformed
+    again = S.conform(conformed)
+    assert again is not conformed
+    pd.testing.assert_frame_equal(again, conformed, check_exact=True)
+    again.loc[0, "value_usd"] = -1.0
+    assert conformed.loc[0, "value_usd"] != -1.0
 
 
 def test_one_source_selected_without_grouping_equals_the_grouped_choice(china_exports_panel):
