@@ -22,7 +22,6 @@ version, or a file changed by hand) is refused with an error naming it.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
@@ -312,10 +311,10 @@ def pandas_schema(frame: pd.DataFrame) -> pa.Schema:
     For a frame whose columns all have a dtype of :data:`_PLAIN_DTYPES` or a
     numpy number or bool dtype (their Arrow type and pandas metadata follow
     from the dtype alone, not the values) each column's field and metadata
-    come from a template made once per dtype by pyarrow itself; other frames
-    go to pyarrow whole. pyarrow's own
-    inspection costs some 160 Python calls a column, a fixed cost of every
-    table written (4-5 ms for a build's three tables, whatever their rows).
+    come from a template pyarrow itself made once per dtype; other frames go
+    to pyarrow whole. pyarrow's own inspection costs some 160 Python calls a
+    column, a fixed cost of every table written (4-5 ms for a build's three
+    tables, whatever their rows).
 
     Examples
     --------
@@ -328,15 +327,17 @@ def pandas_schema(frame: pd.DataFrame) -> pa.Schema:
     if frame.attrs or len(set(names)) != len(names) or \
             not all(isinstance(name, str) for name in names):
         return pa.Schema.from_pandas(frame, preserve_index=False)
-    templates = [_column_template(dtype) for dtype in frame.dtypes]
-    if any(template is None for template in templates):
+    dtypes = list(frame.dtypes)
+    if not all(_plain(dtype) for dtype in dtypes):
         return pa.Schema.from_pandas(frame, preserve_index=False)
+    templates = _column_templates(dtypes)
     fields, columns = [], []
-    for name, (kind, column, _) in zip(names, templates, strict=True):
+    for name, dtype in zip(names, dtypes, strict=True):
+        kind, column = templates[dtype]
         fields.append(pa.field(name, kind))
         columns.append({**column, "name": name, "field_name": name})
-    head = templates[0][2] if templates else _column_template(np.dtype("float64"))[2]
-    return pa.schema(fields, metadata={b"pandas": json.dumps({**head, "columns": columns})})
+    metadata = {**_TABLE_TEMPLATE[0], "columns": columns}
+    return pa.schema(fields, metadata={b"pandas": json.dumps(metadata)})
 
 
 # dtypes whose Arrow type and pandas metadata depend on the dtype alone (and numpy's bool,
@@ -344,19 +345,31 @@ def pandas_schema(frame: pd.DataFrame) -> pa.Schema:
 # metadata that depends on their values and go to pyarrow
 _PLAIN_DTYPES = (pd.StringDtype, pd.Float64Dtype, pd.Float32Dtype, pd.Int64Dtype,
                  pd.Int32Dtype, pd.BooleanDtype)
+# dtype -> (Arrow type, pyarrow's metadata of a column of it); the table's metadata around them
+_TEMPLATES: dict[Any, tuple[pa.DataType, dict]] = {}
+_TABLE_TEMPLATE: list[dict] = []
 
 
-@functools.lru_cache(maxsize=64)
-def _column_template(dtype: Any) -> tuple[pa.DataType, dict, dict] | None:
-    """The Arrow type, column metadata and table metadata pyarrow gives a column of ``dtype``."""
-    if not (isinstance(dtype, _PLAIN_DTYPES)
-            or isinstance(dtype, np.dtype) and dtype.kind in "biuf"):
-        return None
-    schema = pa.Schema.from_pandas(pd.DataFrame({"x": pd.Series([], dtype=dtype)}),
-                                   preserve_index=False)
-    metadata = json.loads(schema.metadata[b"pandas"])
-    (column,) = metadata["columns"]
-    return schema.field("x").type, column, metadata
+def _plain(dtype: Any) -> bool:
+    return isinstance(dtype, _PLAIN_DTYPES) or (
+        isinstance(dtype, np.dtype) and dtype.kind in "biuf")
+
+
+def _column_templates(dtypes: list) -> dict[Any, tuple[pa.DataType, dict]]:
+    """The Arrow type and column metadata pyarrow gives a column of each of ``dtypes``.
+
+    Those not seen before are asked of pyarrow in one call, on a frame of no
+    rows with a column of each (each call costs some 0.5 ms besides its columns).
+    """
+    new = list(dict.fromkeys(d for d in dtypes if d not in _TEMPLATES))
+    if new or not _TABLE_TEMPLATE:
+        empty = pd.DataFrame({f"c{i}": pd.Series([], dtype=d) for i, d in enumerate(new)})
+        schema = pa.Schema.from_pandas(empty, preserve_index=False)
+        metadata = json.loads(schema.metadata[b"pandas"])
+        for dtype, field, column in zip(new, schema, metadata["columns"], strict=True):
+            _TEMPLATES[dtype] = (field.type, column)
+        _TABLE_TEMPLATE[:] = [metadata]
+    return _TEMPLATES
 
 
 def _codes_of(column: pd.Series, kind: pa.DataType) -> bool:
