@@ -109,13 +109,33 @@ def on_distinct(frame: pd.DataFrame | pd.Series, fn: Callable[..., Frame]) -> Fr
     """
     if len(frame) == 0:
         return fn(frame)
+    codes, out = distinct_rows(frame, fn)
+    spread = out.iloc[codes]
+    spread.index = frame.index
+    return spread
+
+
+def distinct_rows(frame: pd.DataFrame | pd.Series, fn: Callable[..., Frame]
+                  ) -> tuple[np.ndarray, Frame]:
+    """``fn`` of the distinct rows of ``frame``, and each row's position among them.
+
+    What :func:`on_distinct` spreads back (``fn(frame)`` is ``out.iloc[codes]``,
+    index aside), for callers that spread columns themselves, e.g. typed
+    first: ``out[c].astype("string").array.take(codes)``, a typing of the
+    distinct values and one take per column instead of a frame's ``iloc``.
+    The distinct rows are in order of first appearance.
+
+    Examples
+    --------
+    >>> codes, out = distinct_rows(pd.Series([156, 392, 156]), lambda v: v.astype(str))
+    >>> codes.tolist(), out.tolist()
+    ([0, 1, 0], ['156', '392'])
+    """
     codes, first = row_codes(frame)
     out = fn(frame.iloc[first])
     if len(out) != len(first):
         raise ValueError("on_distinct needs a function that returns one row per input row")
-    spread = out.iloc[codes]
-    spread.index = frame.index
-    return spread
+    return codes, out
 
 
 def sort_by(

@@ -24,8 +24,11 @@ rows it affects:
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from retrade.catalog import PRODUCTS, to_iso3
@@ -33,7 +36,7 @@ from retrade.catalog.comtrade_v1 import V1_KEY
 from retrade.catalog.products import HS_VINTAGES
 from retrade.errors import DataQualityWarning, SchemaError
 from retrade.panel import schema as S
-from retrade.panel.distinct import on_distinct, repeated
+from retrade.panel.distinct import distinct_rows, repeated
 
 # what identifies one raw row: a re-fetched row replaces the stored one (panel builder contract)
 RAW_KEY: tuple[str, ...] = V1_KEY
@@ -83,23 +86,27 @@ def to_panel(raw: pd.DataFrame, *, source: str = "comtrade_api") -> pd.DataFrame
 
 
 def _kept(raw: pd.DataFrame) -> pd.DataFrame:
-    """The total, HS6-catalog, four-flow rows; warn once per kind of row left out."""
-    keep = pd.Series(True, index=raw.index)
+    """The total, HS6-catalog, four-flow rows; warn once per kind of row left out.
+
+    Each test runs on the distinct values of its column (:func:`distinct_rows`)
+    and reaches the rows as a boolean array.
+    """
+    keep = np.ones(len(raw), dtype=bool)
     reasons = []
     for column, total in _TOTALS.items():
         if column in raw.columns:
-            off = on_distinct(raw[column], lambda v, t=total: v.astype(str) != str(t))
+            off = _per_row(raw[column], lambda v, t=total: v.astype(str) != str(t))
             reasons.append((off & keep, f"{column} other than {total} (breakdown rows)"))
             keep &= ~off
-    flows_off = ~raw["flowCode"].isin(list(FLOWS)) & keep
+    flows_off = ~_per_row(raw["flowCode"], lambda v: v.isin(list(FLOWS))) & keep
     reasons.append((flows_off, f"flows other than {sorted(FLOWS)}"))
     keep &= ~flows_off
-    cmd = on_distinct(raw["cmdCode"], lambda v: v.astype(str))
-    hs_off = ~cmd.isin(list(_STAGE)) & keep
+    codes, cmd = distinct_rows(raw["cmdCode"], lambda v: v.astype(str))
+    hs_off = ~cmd.isin(list(_STAGE)).to_numpy()[codes] & keep
     if hs_off.any():
-        codes = sorted(cmd[hs_off].unique())
-        reasons.append((hs_off, f"codes outside the HS6 catalog {codes[:10]} (HS4 rows such as "
-                                "2846 sum several HS6 lines and are not split)"))
+        outside = sorted(set(cmd.to_numpy()[np.unique(codes[hs_off])]))
+        reasons.append((hs_off, f"codes outside the HS6 catalog {outside[:10]} (HS4 rows such "
+                                "as 2846 sum several HS6 lines and are not split)"))
     keep &= ~hs_off
     for mask, why in reasons:
         if mask.any():
@@ -108,30 +115,92 @@ def _kept(raw: pd.DataFrame) -> pd.DataFrame:
     return raw.loc[keep]
 
 
+def _per_row(column: pd.Series, test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """``test(column)`` as a boolean array, computed on the column's distinct values."""
+    codes, out = distinct_rows(column, test)
+    return out.to_numpy(dtype=bool)[codes]
+
+
 def _columns(rows: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Panel columns of the kept rows; text columns computed once per distinct raw value."""
-    parts = [on_distinct(rows[["freqCode", "period"]], _periods)]
+    """Panel columns of the kept rows, in panel order and typed.
+
+    Text columns are computed and typed once per distinct raw value
+    (:func:`distinct_rows`), then spread to the rows with one ``take`` each.
+    """
+    index = rows.index
+    out = {S.SOURCE: repeated(source, index)}
+    parts = [(rows[["freqCode", "period"]], _periods)]
     for column, name in (("reporterCode", S.REPORTER), ("partnerCode", S.PARTNER)):
-        parts.append(on_distinct(rows[column], lambda code, n=name: _country(code, n)))
-    parts.append(on_distinct(rows["cmdCode"], _product))
-    out = {S.SOURCE: repeated(source, rows.index)}
-    out.update({name: part[name] for part in parts for name in part.columns})
-    out[S.FLOW] = rows["flowCode"].map(FLOWS)
-    vintage = on_distinct(_get(rows, "classificationCode"), lambda v: v.astype("string"))
-    out[S.HS_VINTAGE] = vintage.where(vintage.isin(list(HS_VINTAGES)))
+        parts.append((rows[column], lambda code, n=name: _country(code, n)))
+    parts += [
+        (rows["cmdCode"], _product),
+        (rows["flowCode"], _flow),
+        (_get(rows, "classificationCode"), _vintage),
+        (pd.DataFrame({"abbr": _get(rows, "qtyUnitAbbr"), "code": _get(rows, "qtyUnitCode")},
+                      index=index), _units),
+    ]
+    for values, fn in parts:
+        codes, distinct = distinct_rows(values, fn)
+        for name in distinct.columns:
+            typed = distinct[name].astype(_DTYPE[name]).array
+            out[name] = pd.Series(typed.take(codes), index=index, copy=False)
     out[S.VALUE_USD] = _get(rows, "primaryValue")
     out[S.VALUE_CIF_USD] = _get(rows, "cifvalue")
     out[S.VALUE_FOB_USD] = _get(rows, "fobvalue")
     out[S.NET_WEIGHT_KG] = _get(rows, "netWgt")
     out[S.QUANTITY] = _get(rows, "qty")
-    units = pd.DataFrame({"abbr": _get(rows, "qtyUnitAbbr"), "code": _get(rows, "qtyUnitCode")})
-    out[S.QUANTITY_UNIT] = on_distinct(units, _units)
-    out[S.WEIGHT_ESTIMATED] = _get(rows, "isNetWgtEstimated").astype("boolean")
-    return pd.DataFrame(out, index=rows.index, copy=False)  # columns of the kept rows' copy
+    out[S.WEIGHT_ESTIMATED] = _get(rows, "isNetWgtEstimated").astype(_DTYPE[S.WEIGHT_ESTIMATED])
+    columns = {c: out[c] if c in out else _missing(_DTYPE[c], index) for c in S.COLUMNS}
+    return pd.DataFrame(columns, index=index, copy=False)  # columns of the kept rows' copy
+
+
+# the panel's dtypes as objects (a dtype's name is looked up in pandas' registry at each use)
+_DTYPE = {c: pd.api.types.pandas_dtype(d) for c, d in S.DTYPES.items()}
+
+
+def _missing(dtype, index: pd.Index) -> pd.Series:
+    """A column of ``dtype`` with every value missing (what ``conform`` adds)."""
+    return pd.Series(pd.array([None], dtype=dtype).take(np.zeros(len(index), dtype=np.intp)),
+                     index=index)
+
+
+def _vintage(code: pd.Series) -> pd.DataFrame:
+    """``hs_vintage``: ``classificationCode`` where it names an HS vintage (row by row)."""
+    text = code.astype("string")
+    return pd.DataFrame({S.HS_VINTAGE: text.where(text.isin(list(HS_VINTAGES)))})
 
 
 def _periods(rows: pd.DataFrame) -> pd.DataFrame:
-    """``frequency, period, year, month`` from ``freqCode`` and ``period`` (row by row)."""
+    """``frequency, period, year, month`` from ``freqCode`` and ``period`` (row by row).
+
+    Worked out in Python over the pairs (the rows here are distinct pairs: a
+    few dozen, where each pandas string operation would cost more than all of
+    them) when every pair is a clean annual ``YYYY`` or monthly ``YYYYMM``;
+    otherwise column by column (:func:`_periods_by_column`), which raises on
+    what it cannot read.
+    """
+    freq = rows["freqCode"].astype(str).tolist()
+    period = rows["period"].astype(str).tolist()
+    if not all(f in _CLEAN_PERIOD and _CLEAN_PERIOD[f].fullmatch(p)
+               for f, p in zip(freq, period, strict=True)):
+        return _periods_by_column(rows)
+    monthly = [f == "M" for f in freq]
+    return pd.DataFrame({
+        S.FREQUENCY: _text(freq),
+        S.PERIOD: _text([f"{p[:4]}-{p[4:]}" if m else p
+                         for p, m in zip(period, monthly, strict=True)]),
+        S.YEAR: pd.array([int(p[:4]) for p in period], dtype=_DTYPE[S.YEAR]),
+        S.MONTH: pd.array([int(p[4:]) if m else None for p, m in zip(period, monthly, strict=True)],
+                          dtype=_DTYPE[S.MONTH]),
+    }, index=rows.index)
+
+
+# the periods :func:`_periods` works out in Python (any other pair goes column by column)
+_CLEAN_PERIOD = {"A": re.compile(r"[0-9]{4}"), "M": re.compile(r"[0-9]{6}")}
+
+
+def _periods_by_column(rows: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_periods` with pandas' string operations, for any ``freqCode`` and ``period``."""
     freq = rows["freqCode"].astype(str)
     period = rows["period"].astype(str)
     monthly = freq == "M"
@@ -151,18 +220,50 @@ def _country(code: pd.Series, name: str) -> pd.DataFrame:
 
 def _product(code: pd.Series) -> pd.DataFrame:
     """``hs6``, ``hs_original`` and ``stage`` of ``cmdCode`` (row by row)."""
-    hs6 = code.astype(str)
-    return pd.DataFrame({S.HS6: hs6, S.HS_ORIGINAL: hs6, S.STAGE: hs6.map(_STAGE)},
+    hs6 = code.astype(str).tolist()
+    return pd.DataFrame({S.HS6: _text(hs6), S.HS_ORIGINAL: _text(hs6),
+                         S.STAGE: _text([_STAGE.get(c) for c in hs6])}, index=code.index)
+
+
+def _flow(code: pd.Series) -> pd.DataFrame:
+    """``flow`` of ``flowCode`` (row by row; missing for the codes of no panel flow)."""
+    return pd.DataFrame({S.FLOW: _text([FLOWS.get(c) for c in code.tolist()])},
                         index=code.index)
+
+
+def _vintage(code: pd.Series) -> pd.DataFrame:
+    """``hs_vintage``: ``classificationCode`` where it names an HS vintage (row by row)."""
+    text = code.astype("string").tolist()
+    return pd.DataFrame({S.HS_VINTAGE: _text([c if c is not pd.NA and c in _VINTAGES else None
+                                              for c in text])}, index=code.index)
+
+
+_VINTAGES = frozenset(HS_VINTAGES)
+
+
+def _text(values: list) -> pd.api.extensions.ExtensionArray:
+    """Python values (``None``: missing) as the panel's text array."""
+    return pd.array(values, dtype=_DTYPE[S.HS6])
 
 
 def _get(rows: pd.DataFrame, column: str) -> pd.Series:
     return rows[column] if column in rows.columns else pd.Series(pd.NA, index=rows.index)
 
 
-def _units(units: pd.DataFrame) -> pd.Series:
-    """The quantity unit: ``qtyUnitAbbr`` (``abbr``), else that of ``qtyUnitCode`` (``code``)."""
-    abbr = units["abbr"].astype("string").replace({"N/A": pd.NA, "": pd.NA})
-    code = pd.to_numeric(units["code"], errors="coerce")
-    by_code = code.map(lambda c: UNIT_CODES.get(int(c)) if pd.notna(c) else None)
-    return abbr.fillna(by_code.astype("string"))
+def _units(units: pd.DataFrame) -> pd.DataFrame:
+    """``quantity_unit``: ``qtyUnitAbbr`` (``abbr``), else that of ``qtyUnitCode`` (``code``).
+
+    Row by row, in Python over the distinct pairs; ``N/A`` and empty abbreviations
+    count as missing, and a code that is no number as no code.
+    """
+    abbr = units["abbr"].astype("string").tolist()
+    code = pd.to_numeric(units["code"], errors="coerce").tolist()
+    return pd.DataFrame({S.QUANTITY_UNIT: _text([_unit(a, c)
+                                                 for a, c in zip(abbr, code, strict=True)])},
+                        index=units.index)
+
+
+def _unit(abbr: object, code: object) -> str | None:
+    if abbr is not pd.NA and abbr not in ("N/A", ""):
+        return str(abbr)
+    return UNIT_CODES.get(int(code)) if pd.notna(code) else None  # type: ignore[call-overload]
