@@ -45,3 +45,35 @@ def test_repeated_text_shares_one_object(tmp_path):
     store.write_set({"panel": _frame(0)}, {"built_at": "now"})
     text = store.read("panel")["reporter"].dropna()
     assert len({id(v) for v in text}) == text.nunique()
+
+
+@pytest.mark.parametrize("rows", [500, 60_000])
+def test_a_set_is_written_alike_in_turn_and_side_by_side(tmp_path, monkeypatch, rows):
+    """Small sets are written one table after the other, large ones with conversion and
+    writing overlapped (``_THREAD_ROWS``): the files, their hashes and the record agree."""
+    from retrade.store import processed
+
+    tables = {"panel": _frame(0, rows), "quality": _frame(1, rows // 10), "mirror": _frame(2)}
+    written = {}
+    for name, threshold in (("in turn", 10**12), ("side by side", 0)):
+        monkeypatch.setattr(processed, "_THREAD_ROWS", threshold)
+        store = ProcessedStore(tmp_path / name)
+        hashes = store.write_set(tables, {"built_at": "now"})
+        written[name] = (hashes, {t: store.path(t).read_bytes() for t in tables},
+                         store.read_json("panel_build"))
+    assert written["in turn"] == written["side by side"]
+
+
+@pytest.mark.parametrize("threshold", [0, 10**12], ids=["side by side", "in turn"])
+def test_a_table_that_cannot_be_written_leaves_the_old_set(tmp_path, monkeypatch, threshold):
+    from retrade.store import processed
+
+    monkeypatch.setattr(processed, "_THREAD_ROWS", threshold)
+    store = ProcessedStore(tmp_path / "processed")
+    old = store.write_set({"panel": _frame(0), "quality": _frame(1)}, {"built_at": "then"})
+    broken = _frame(2).assign(note=pd.Series([1, "a"] * 250, dtype=object))  # mixed: refused
+    with pytest.raises(Exception, match="Could not convert .a."):
+        store.write_set({"panel": _frame(3), "quality": broken}, {"built_at": "now"})
+    assert store.set_hashes() == old
+    store.verify()
+    assert not list((tmp_path / "processed").glob(".set-*"))  # no staging folder left
