@@ -161,8 +161,10 @@ def _grouped(digits, widths, keep, value, weight, estimated) -> dict[str, np.nda
     for column, width in zip(digits, widths, strict=True):
         key = key * width + column
     group, distinct = pd.factorize(key, sort=True)
+    # an Index key: pandas would first look an array key up among the columns (and print
+    # it into the error it catches: 1.7 ms for 1,000 rows)
     sums = pd.DataFrame({"_value": value[keep], "_weight": weight[keep]}).groupby(
-        group).sum(min_count=1)
+        pd.Index(group)).sum(min_count=1)
     out = {"_value": sums["_value"].to_numpy(), "_weight": sums["_weight"].to_numpy(),
            "_est": np.bincount(group, weights=estimated[keep], minlength=len(distinct)) > 0}
     source = distinct % widths[-1]
