@@ -96,9 +96,10 @@ DTYPES: dict[str, str] = {
     BATCH: "string",
 }
 COLUMNS: tuple[str, ...] = tuple(DTYPES)
-# the dtype objects ("string" is text in Python objects: not the same as pyarrow-backed text)
-_PANDAS_DTYPES = {column: pd.api.types.pandas_dtype(dtype) for column, dtype in DTYPES.items()}
-_COLUMN_LIST, _DTYPE_LIST = list(_PANDAS_DTYPES), list(_PANDAS_DTYPES.values())
+# the dtype objects ("string" is text in Python objects: not the same as pyarrow-backed text;
+# a dtype's name is looked up in pandas' registry at each use, an object is not)
+PANDAS_DTYPES = {column: pd.api.types.pandas_dtype(dtype) for column, dtype in DTYPES.items()}
+_COLUMN_LIST, _DTYPE_LIST = list(PANDAS_DTYPES), list(PANDAS_DTYPES.values())
 
 # what identifies one observation within a source
 KEY: tuple[str, ...] = (SOURCE, FREQUENCY, PERIOD, REPORTER, PARTNER, FLOW, HS_ORIGINAL)
@@ -131,7 +132,7 @@ def conform(frame: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
     for column, dtype in DTYPES.items():
         if column not in frame.columns:
             columns[column] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
-        elif frame[column].dtype != _PANDAS_DTYPES[column]:
+        elif frame[column].dtype != PANDAS_DTYPES[column]:
             columns[column] = frame[column].astype(dtype)
         else:
             columns[column] = frame[column]
@@ -303,7 +304,7 @@ def passes_schema(frame: pd.DataFrame, *, _factorized: dict | None = None) -> bo
     codes = {}
     for name in COLUMNS:
         series = frame[name]
-        if series.dtype != _PANDAS_DTYPES[name]:
+        if series.dtype != PANDAS_DTYPES[name]:
             return False
         if name in NULLABLE and name not in RULES and name not in KEY:
             continue  # the type is all there is to check

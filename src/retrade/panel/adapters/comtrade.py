@@ -154,20 +154,13 @@ def _columns(rows: pd.DataFrame, source: str) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index, copy=False)  # columns of the kept rows' copy
 
 
-# the panel's dtypes as objects (a dtype's name is looked up in pandas' registry at each use)
-_DTYPE = {c: pd.api.types.pandas_dtype(d) for c, d in S.DTYPES.items()}
+_DTYPE = S.PANDAS_DTYPES  # the panel's dtypes as objects
 
 
 def _missing(dtype, index: pd.Index) -> pd.Series:
     """A column of ``dtype`` with every value missing (what ``conform`` adds)."""
     return pd.Series(pd.array([None], dtype=dtype).take(np.zeros(len(index), dtype=np.intp)),
                      index=index)
-
-
-def _vintage(code: pd.Series) -> pd.DataFrame:
-    """``hs_vintage``: ``classificationCode`` where it names an HS vintage (row by row)."""
-    text = code.astype("string")
-    return pd.DataFrame({S.HS_VINTAGE: text.where(text.isin(list(HS_VINTAGES)))})
 
 
 def _periods(rows: pd.DataFrame) -> pd.DataFrame:
