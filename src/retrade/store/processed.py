@@ -334,12 +334,9 @@ def pandas_schema(frame: pd.DataFrame) -> pa.Schema:
     ...                          check_metadata=True)
     True
     """
-    names = list(frame.columns)
-    if frame.attrs or len(set(names)) != len(names) or \
-            not all(isinstance(name, str) for name in names):
-        return pa.Schema.from_pandas(frame, preserve_index=False)
-    dtypes = list(frame.dtypes)
-    if not all(_plain(dtype) for dtype in dtypes):
+    names, dtypes = list(frame.columns), list(frame.dtypes)
+    if frame.attrs or len(set(names)) != len(names) or not all(
+            isinstance(name, str) for name in names) or not all(map(_plain, dtypes)):
         return pa.Schema.from_pandas(frame, preserve_index=False)
     templates = _column_templates(dtypes)
     fields, columns = [], []

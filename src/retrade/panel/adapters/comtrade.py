@@ -159,8 +159,7 @@ _DTYPE = S.PANDAS_DTYPES  # the panel's dtypes as objects
 
 def _missing(dtype, index: pd.Index) -> pd.Series:
     """A column of ``dtype`` with every value missing (what ``conform`` adds)."""
-    return pd.Series(pd.array([None], dtype=dtype).take(np.zeros(len(index), dtype=np.intp)),
-                     index=index)
+    return pd.Series(pd.NA, index=index, dtype=dtype)
 
 
 def _periods(rows: pd.DataFrame) -> pd.DataFrame:
